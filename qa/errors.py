@@ -1,0 +1,37 @@
+"""Typed errors raised by the library. Only ``qa.cli`` turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class of every error qa raises on purpose."""
+
+
+class InputError(QAError):
+    """A file or value given by the user cannot be used (exit code 2 on the command line).
+
+    ``path`` names the offending file when there is one, so the message can start with it.
+    """
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return f"{self.path}: {message}" if self.path else message
+
+
+class EngineError(QAError):
+    """A translation engine failed while running (exit code 3)."""
+
+
+class EngineUnavailable(EngineError):
+    """A translation engine or its model cannot be had on this machine (exit code 3).
+
+    The message says what is missing and the way out, in one line.
+    """
+
+
+class CacheError(QAError):
+    """The translation cache could not be used; callers fall back to running without it."""
