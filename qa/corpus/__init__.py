@@ -1,0 +1,183 @@
+"""Reading a corpus: finding article files, reading each with the right reader, pairing sources
+with translations. A bad file or record becomes an InputError in ``Corpus.errors`` and the run
+goes on with the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.corpus.files import lang_from_path, read_text_file
+from qa.corpus.jsonl import RecordError, parse_article_records, parse_json_object
+from qa.corpus.markdown import parse_markdown
+from qa.corpus.model import Article, ArticlePair
+from qa.corpus.page import parse_page
+from qa.corpus.pairing import pair_articles
+from qa.corpus.pairs import parse_sentence_pairs, sentence_pairs_to_article_pair
+from qa.errors import InputError
+
+ARTICLE_SUFFIXES = (".md", ".markdown", ".txt", ".jsonl", ".tsv")
+SKIPPED_FOLDERS = frozenset({"node_modules"})
+NO_ARTICLES = "no articles found (looked for .md, .txt, .jsonl, .tsv)"
+
+
+@dataclass
+class Corpus:
+    """Everything read from the paths given, in discovery order: every article in one pair
+    (those without a counterpart in a pair with ``source`` or ``target`` None, method
+    "unpaired"), and one error per bad path, file or record."""
+
+    pairs: list[ArticlePair] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+    @property
+    def complete(self) -> list[ArticlePair]:
+        """The pairs that have both a source and a target."""
+        return [pair for pair in self.pairs if pair.source is not None and pair.target is not None]
+
+    @property
+    def unpaired(self) -> list[ArticlePair]:
+        """The articles without a counterpart, each as a pair with one side None."""
+        return [pair for pair in self.pairs if pair.source is None or pair.target is None]
+
+
+@dataclass
+class FileContents:
+    """What one file held: articles still to pair, ready pairs, and errors of bad records."""
+
+    articles: list[Article] = field(default_factory=list)
+    pairs: list[ArticlePair] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def discover(paths: Iterable[str | Path], *, errors: list[InputError] | None = None) -> list[Path]:
+    """The article files among ``paths``, in order, each once.
+
+    A file named explicitly is always taken; a folder is walked recursively in sorted order for
+    .md, .markdown, .txt, .jsonl and .tsv files, skipping hidden entries, ``node_modules`` and
+    ``README*``, and never entering a folder twice (symlink loops). A missing path or a folder
+    with no article raises InputError, or is appended to ``errors`` when a list is given.
+    """
+    found: list[Path] = []
+    for path in map(Path, paths):
+        try:
+            found += _discover_one(path)
+        except InputError as error:
+            if errors is None:
+                raise
+            errors.append(error)
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
+
+
+def read_article(path: str | Path, *, src_lang: str = "es", tgt_lang: str = "en") -> FileContents:
+    """Read one file with the reader its name (or, for other names, its content) calls for.
+
+    ``.md``/``.markdown``: Markdown; ``.txt``: page dump; ``.tsv``: sentence pairs; ``.jsonl``:
+    sentence pairs when its first record has ``src`` and ``tgt``, else article records. Another
+    name is read as JSON Lines if its first line is a JSON object, as Markdown if it opens with
+    ``---``, else as a page dump. Raises InputError when the file cannot be read at all; bad
+    records land in ``errors``.
+    """
+    pair = (src_lang, tgt_lang)
+    text = read_text_file(path)
+    name = str(path)
+    kind = _kind(Path(path).suffix.lower(), text)
+    if kind == "markdown":
+        return FileContents(articles=[parse_markdown(text, name, pair=pair)])
+    if kind == "page":
+        return FileContents(articles=[parse_page(text, name, lang=lang_from_path(path, pair), pair=pair)])
+    if kind == "articles":
+        records = parse_article_records(text, name, pair=pair)
+        return FileContents(records.articles, records.pairs, records.errors)
+    sentence_pairs, errors = parse_sentence_pairs(text, name, jsonl=kind == "jsonl-pairs")
+    contents = FileContents(errors=errors)
+    if sentence_pairs:
+        src, tgt = _declared_langs(text, kind) or pair
+        contents.pairs.append(
+            sentence_pairs_to_article_pair(sentence_pairs, name, src_lang=src, tgt_lang=tgt)
+        )
+    return contents
+
+
+def read_paths(paths: Iterable[str | Path], *, src_lang: str = "es", tgt_lang: str = "en") -> Corpus:
+    """Discover, read and pair the articles under ``paths``; see :mod:`qa.corpus.pairing`."""
+    corpus = Corpus()
+    items: list[Article | ArticlePair] = []
+    for path in discover(paths, errors=corpus.errors):
+        try:
+            contents = read_article(path, src_lang=src_lang, tgt_lang=tgt_lang)
+        except InputError as error:
+            corpus.errors.append(error)
+            continue
+        items += contents.articles + contents.pairs
+        corpus.errors += contents.errors
+    corpus.pairs = pair_articles(items, src_lang=src_lang, tgt_lang=tgt_lang)
+    return corpus
+
+
+def _discover_one(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise InputError("no such file or folder", str(path))
+    files = list(_walk(path, set()))
+    if not files:
+        raise InputError(NO_ARTICLES, str(path))
+    return files
+
+
+def _walk(folder: Path, seen: set[Path]) -> Iterator[Path]:
+    real = folder.resolve()
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
+    except OSError as error:
+        raise InputError(f"cannot list folder ({error.strerror or error})", str(folder)) from None
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
+            continue
+        if entry.is_dir():
+            yield from _walk(entry, seen)
+        elif entry.is_file() and _is_article_name(entry.name):
+            yield entry
+
+
+def _is_article_name(name: str) -> bool:
+    return name.lower().endswith(ARTICLE_SUFFIXES) and not name.upper().startswith("README")
+
+
+def _kind(suffix: str, text: str) -> str:
+    if suffix in (".md", ".markdown"):
+        return "markdown"
+    if suffix == ".tsv":
+        return "tsv-pairs"
+    if suffix == ".txt":
+        return "page"
+    first = _first_record(text)
+    if suffix == ".jsonl" or first is not None:
+        return "jsonl-pairs" if first is not None and "src" in first and "tgt" in first else "articles"
+    if text.startswith("---"):
+        return "markdown"
+    return "page"
+
+
+def _first_record(text: str) -> dict | None:
+    line = next((line for line in text.split("\n") if line.strip()), "")
+    try:
+        return parse_json_object(line)
+    except RecordError:
+        return None
+
+
+def _declared_langs(text: str, kind: str) -> tuple[str, str] | None:
+    """The ``src_lang``/``tgt_lang`` a sentence-pair JSONL file declares in its first record."""
+    first = _first_record(text) if kind == "jsonl-pairs" else None
+    if first and isinstance(first.get("src_lang"), str) and isinstance(first.get("tgt_lang"), str):
+        return first["src_lang"].lower(), first["tgt_lang"].lower()
+    return None

@@ -1,0 +1,108 @@
+"""Reading input files safely (every way a file can be unusable becomes one clear InputError),
+and what a file's name and folders say about its language."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Collection
+from pathlib import Path
+
+from qa.errors import InputError
+from qa.langid import is_language_code
+
+MB = 1024 * 1024
+DEFAULT_MAX_BYTES = 10 * MB
+BINARY_SNIFF_BYTES = 8192
+
+
+def read_text_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The UTF-8 text of ``path``, without a byte-order mark and otherwise exactly as stored.
+
+    Line endings are kept, so offsets into the returned text are offsets into the decoded file.
+    Raises :class:`InputError` naming the file for a folder, a missing or unreadable file, an
+    empty or whitespace-only file, a binary file, invalid UTF-8, or a file over ``max_bytes``.
+    """
+    path = Path(path)
+    data = _read_bytes(path, max_bytes)
+    if b"\0" in data[:BINARY_SNIFF_BYTES]:
+        raise InputError("binary file, not text", str(path))
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        text = data[bom:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = bom + error.start
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset})", str(path)
+        ) from None
+    if not text.strip():
+        raise InputError("file is empty", str(path))
+    return text
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    if path.is_dir():
+        raise InputError("is a folder, not a file", str(path))
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                f"file is too large ({_size(size, exact=True)}; the limit is {_size(max_bytes)})", str(path)
+            )
+        with path.open("rb") as stream:
+            # read one byte past the limit so a file that grew since stat() is still caught
+            data = stream.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError("no such file", str(path)) from None
+    except PermissionError:
+        raise InputError("cannot read file (permission denied)", str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot read file ({error.strerror or error})", str(path)) from None
+    if len(data) > max_bytes:
+        raise InputError(f"file is too large (over {_size(max_bytes)})", str(path))
+    return data
+
+
+def _size(size: int, *, exact: bool = False) -> str:
+    """ "20.0 MB" for a file's size (``exact``), "10 MB" for a round limit."""
+    for unit, scale in (("MB", MB), ("KB", 1024)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:g} {unit}" if value.is_integer() and not exact else f"{value:.1f} {unit}"
+    return f"{size} bytes"
+
+
+def split_lang_suffix(path: str | Path) -> tuple[str, str | None]:
+    """A file's stem and the language code its name ends with: ``slug.es.md`` -> ("slug", "es").
+
+    The code must be one lingua knows, so "v1.2.md" or "notes.md" carry no language.
+    """
+    stem = Path(path).stem
+    base, dot, suffix = stem.rpartition(".")
+    if dot and base and is_language_code(suffix):
+        return base, suffix.lower()
+    return stem, None
+
+
+def folder_lang(path: str | Path, langs: Collection[str] | None = None) -> tuple[int, str] | None:
+    """The nearest parent folder named like a language code (``es/``, ``en/``), as its index in
+    ``Path(path).parts`` and the code; None when there is none.
+
+    With ``langs``, only those codes count, so that a folder far up such as ``/home/it/`` is not
+    taken for Italian when the pair is Spanish and English.
+    """
+    parts = Path(path).parts
+    for index in range(len(parts) - 2, -1, -1):
+        name = parts[index].lower()
+        if len(name) == 2 and is_language_code(name) and (langs is None or name in langs):
+            return index, name
+    return None
+
+
+def lang_from_path(path: str | Path, langs: Collection[str] | None = None) -> str | None:
+    """The language a file's name (``slug.es.md``) or a parent folder (``es/``) declares; a
+    folder counts only if its code is among ``langs`` (when given)."""
+    _, lang = split_lang_suffix(path)
+    if lang:
+        return lang
+    found = folder_lang(path, langs)
+    return found[1] if found else None

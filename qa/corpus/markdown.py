@@ -1,0 +1,351 @@
+"""Reader for Markdown articles with YAML front matter, the usual content-repository format.
+
+markdown-it-py gives the block structure (which source lines make each heading, paragraph, list
+item or code block); the text of each block is then stripped of inline markup by a small stripper
+that remembers where every plain character came from, so sentences point back into the file.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from qa.corpus.files import lang_from_path, read_text_file, split_lang_suffix
+from qa.corpus.model import Article, Block, Role, Sentence
+from qa.corpus.page import is_byline
+from qa.errors import InputError
+from qa.langid import DEFAULT_CANDIDATES, candidates_with, identify, identify_block, is_language_code
+from qa.segment import TextMap, TextMapBuilder, identity_map, split_mapped
+
+FRONT_MATTER_MAX_BYTES = 64 * 1024
+
+_OPENING = re.compile(r"---[ \t]*\r?\n")
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_CAPTION_LABEL = re.compile(r"(?i:foto|photo|imagen|image|fotograf[íi]a)\s*:")
+_EMPHASIS_ONLY = re.compile(r"(\*{1,3}|_{1,3})(?!\s).*(?<!\s)\1", re.DOTALL)
+_TARGET = r"\((?:[^()\n]|\([^()\n]*\))*\)"  # a link target, allowing one level of parentheses
+_INLINE = re.compile(
+    rf"""
+      (?P<comment><!--.*?-->)
+    | (?P<image>!\[[^\]]*\]{_TARGET})
+    | (?P<link>\[(?P<label>[^\]]*)\](?:{_TARGET}|\[[^\]]*\]))
+    | (?P<autolink><(?P<url>(?:https?|mailto):[^>\s]+)>)
+    | (?P<tag></?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>)
+    | (?P<code>(?P<ticks>`+)(?P<code_text>.+?)(?P=ticks))
+    | (?P<escape>\\(?P<escaped>[!-/:-@\[-`{{-~]))
+    | (?P<entity>&(?:\#[0-9]{{1,7}}|\#[xX][0-9a-fA-F]{{1,6}}|[A-Za-z][A-Za-z0-9]{{1,31}});)
+    | (?P<delimiter>\*+|_+|~~)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_MARKDOWN = MarkdownIt("commonmark")
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The YAML front matter of a file: its values, the text map of each string value that
+    stands for article text (offsets into the file), and where the body starts."""
+
+    data: Mapping[str, object]
+    fields: Mapping[str, TextMap]
+    body_start: int
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A block before the article's language is known: its text map, or raw text if it is not
+    prose (code, HTML, an image)."""
+
+    role: Role
+    text_map: TextMap | None
+    start: int
+    end: int
+    text: str
+
+
+def read_markdown(path: str | Path, *, pair: Sequence[str] = DEFAULT_CANDIDATES) -> Article:
+    """Read a Markdown article. See :func:`parse_markdown`."""
+    return parse_markdown(read_text_file(path), str(path), pair=pair)
+
+
+def parse_markdown(text: str, path: str, *, pair: Sequence[str] = DEFAULT_CANDIDATES) -> Article:
+    """The article in Markdown ``text`` read from ``path``; offsets are into ``text``.
+
+    Language: front matter ``lang``/``language``, else the file name (``slug.es.md``) or a
+    parent folder (``es/``), else identified among ``pair``. Key: ``translationKey``, else
+    ``slug``, else the file name without its language suffix.
+    """
+    front = split_front_matter(text, path)
+    front_drafts = _front_matter_drafts(front)
+    has_title = any(draft.role is Role.HEADLINE for draft in front_drafts)
+    body_drafts = _body_drafts(text, front.body_start, has_title=has_title)
+    drafts = front_drafts + _mark_repeats(body_drafts, {draft.text for draft in front_drafts})
+    lang, lang_from = _article_lang(front.data, path, drafts, pair)
+    candidates = candidates_with(lang, pair)
+    key, key_from = _article_key(front.data, path)
+    return Article(
+        path=path,
+        lang=lang,
+        blocks=tuple(_finish(draft, lang, candidates) for draft in drafts),
+        text=text,
+        format="markdown",
+        key=key,
+        meta=MappingProxyType(
+            {"front_matter": MappingProxyType(dict(front.data)), "lang_from": lang_from, "key_from": key_from}
+        ),
+    )
+
+
+def split_front_matter(text: str, path: str) -> FrontMatter:
+    """The front matter between ``---`` lines at the top of ``text`` (empty if there is none).
+
+    Only ``yaml.safe_load`` semantics; raises InputError naming the file and line for invalid
+    YAML, front matter that is not a mapping, is never closed, or is over 64 KB.
+    """
+    opening = _OPENING.match(text)
+    if not opening:
+        return FrontMatter(MappingProxyType({}), MappingProxyType({}), 0)
+    closing = _CLOSING.search(text, opening.end())
+    if not closing:
+        raise InputError("front matter opened with '---' is never closed", f"{path}:1")
+    source = text[opening.end() : closing.start()]
+    if len(source.encode("utf-8")) > FRONT_MATTER_MAX_BYTES:
+        raise InputError(f"front matter is too large (over {FRONT_MATTER_MAX_BYTES // 1024} KB)", f"{path}:1")
+    node, data = _load_yaml(source, path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(f"front matter must be keys and values, not a {type(data).__name__}", f"{path}:2")
+    body_start = closing.end() + 1 if text.startswith("\n", closing.end()) else closing.end()
+    fields = _string_fields(node, data, source, opening.end()) if node is not None else {}
+    return FrontMatter(MappingProxyType(data), MappingProxyType(fields), body_start)
+
+
+def _load_yaml(source: str, path: str) -> tuple[yaml.Node | None, object]:
+    loader = yaml.SafeLoader(source)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the '---' line
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"front matter is not valid YAML: {problem}", f"{path}:{line}") from None
+    finally:
+        loader.dispose()
+
+
+def _string_fields(node: yaml.Node, data: dict, source: str, offset: int) -> dict[str, TextMap]:
+    """Text maps of the headline-like string values, pointing at their text in the file."""
+    fields: dict[str, TextMap] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return fields
+    for key_node, value_node in node.value:
+        name = key_node.value
+        if name not in ("title", "subtitle", "description") or not isinstance(data.get(name), str):
+            continue
+        value = data[name]
+        start, end = value_node.start_mark.index, value_node.end_mark.index
+        if value_node.style in ('"', "'"):
+            start, end = start + 1, end - 1
+        if source[start:end] == value:
+            fields[name] = identity_map(value, offset + start)
+        else:
+            # escapes or folded lines: the plain value stands for the whole raw value
+            builder = TextMapBuilder()
+            builder.replace(value, offset + start, offset + end)
+            fields[name] = builder.build()
+    return fields
+
+
+def _front_matter_drafts(front: FrontMatter) -> list[_Draft]:
+    drafts = []
+    if "title" in front.fields:
+        drafts.append(_prose_draft(Role.HEADLINE, front.fields["title"]))
+    subtitle = front.fields.get("subtitle") or front.fields.get("description")
+    if subtitle is not None:
+        drafts.append(_prose_draft(Role.SUBTITLE, subtitle))
+    return [draft for draft in drafts if draft is not None]
+
+
+def _mark_repeats(drafts: list[_Draft], front_texts: set[str]) -> list[_Draft]:
+    """Body blocks that repeat the front matter's title or subtitle (a "# Title" under
+    ``title: Title``) become furniture, so the same text is not checked twice."""
+    return [replace(draft, role=Role.FURNITURE) if draft.text in front_texts else draft for draft in drafts]
+
+
+def _body_drafts(text: str, body_start: int, *, has_title: bool) -> list[_Draft]:
+    body = text[body_start:]
+    line_starts = [0] + [i + 1 for i, char in enumerate(body) if char == "\n"]
+    tokens = _MARKDOWN.parse(body)
+    drafts: list[_Draft] = []
+    has_headline = has_title
+    after_image = False
+    for index, token in enumerate(tokens):
+        draft = None
+        if token.type in ("fence", "code_block", "html_block") and token.map:
+            draft = _raw_draft(Role.FURNITURE, body, line_starts, token.map, body_start)
+        elif token.type in ("heading_open", "paragraph_open"):
+            inline = tokens[index + 1]
+            raw = _inline_map(inline, body, line_starts, body_start)
+            if token.type == "heading_open":
+                role = Role.HEADLINE if token.tag == "h1" and not has_headline else Role.SUBTITLE
+                has_headline = has_headline or role is Role.HEADLINE
+                draft = _prose_draft(role, strip_inline(raw))
+            else:
+                draft = _paragraph_draft(raw, after_image)
+        if draft is not None:
+            drafts.append(draft)
+            after_image = (
+                draft.role is Role.FURNITURE and draft.text_map is None and draft.text.startswith("![")
+            )
+    return drafts
+
+
+def _paragraph_draft(raw: TextMap, after_image: bool) -> _Draft | None:
+    content = raw.text.strip()
+    plain = strip_inline(raw)
+    if not plain.text.strip():
+        start, end = raw.strip()
+        if start == end:
+            return None
+        source_start, source_end = raw.source_span(start, end)
+        return _Draft(Role.FURNITURE, None, source_start, source_end, content)
+    if content.startswith("![") or (after_image and _EMPHASIS_ONLY.fullmatch(content)):
+        role = Role.CAPTION
+    elif _CAPTION_LABEL.match(plain.text.strip()):
+        role = Role.CAPTION
+    elif is_byline(plain.text.strip(), allow_role=False):
+        role = Role.BYLINE
+    else:
+        role = Role.BODY
+    return _prose_draft(role, plain)
+
+
+def _prose_draft(role: Role, text_map: TextMap) -> _Draft | None:
+    start, end = text_map.strip()
+    if start == end:
+        return None
+    source_start, source_end = text_map.source_span(start, end)
+    return _Draft(role, text_map, source_start, source_end, text_map.text[start:end])
+
+
+def _raw_draft(role: Role, body: str, line_starts: list[int], lines: list[int], offset: int) -> _Draft | None:
+    start = line_starts[lines[0]]
+    end = line_starts[lines[1]] if lines[1] < len(line_starts) else len(body)
+    raw = body[start:end]
+    stripped = raw.strip()
+    if not stripped:
+        return None
+    start += len(raw) - len(raw.lstrip())
+    return _Draft(role, None, offset + start, offset + start + len(stripped), stripped)
+
+
+def _inline_map(inline: Token, body: str, line_starts: list[int], offset: int) -> TextMap:
+    """The inline token's content (container markers and indentation already removed by
+    markdown-it) mapped back to file offsets, line by line."""
+    builder = TextMapBuilder()
+    first_line = inline.map[0] if inline.map else 0
+    for number, content_line in enumerate(inline.content.split("\n")):
+        line_index = min(first_line + number, len(line_starts) - 1)
+        line_start = line_starts[line_index]
+        line_end = line_starts[line_index + 1] if line_index + 1 < len(line_starts) else len(body)
+        source_line = body[line_start:line_end]
+        column = source_line.find(content_line)
+        if column < 0:  # markdown-it rewrote the line (tabs); point at its first non-blank
+            column = len(source_line) - len(source_line.lstrip())
+        if number:
+            builder.replace(" ", offset + line_start - 1, offset + line_start)
+        builder.copy(content_line, offset + line_start + column)
+    return builder.build()
+
+
+def strip_inline(raw: TextMap) -> TextMap:
+    """Plain text of inline Markdown: emphasis, code backticks, link targets, images, HTML tags
+    and comments removed, escapes and entities decoded; offsets follow the plain characters."""
+    builder = TextMapBuilder()
+    _strip_into(builder, raw, 0, len(raw.text))
+    return builder.build()
+
+
+def _strip_into(builder: TextMapBuilder, raw: TextMap, start: int, end: int) -> None:
+    text = raw.text
+    position = start
+    for match in _INLINE.finditer(text, start, end):
+        _copy(builder, raw, position, match.start())
+        position = match.end()
+        if match.group("link") is not None:
+            _strip_into(builder, raw, match.start("label"), match.end("label"))
+        elif match.group("autolink") is not None:
+            _copy(builder, raw, match.start("url"), match.end("url"))
+        elif match.group("code") is not None:
+            _copy(builder, raw, match.start("code_text"), match.end("code_text"))
+        elif match.group("escape") is not None:
+            _replace(builder, raw, match.group("escaped"), match.start(), match.end())
+        elif match.group("entity") is not None:
+            _replace(builder, raw, html.unescape(match.group()), match.start(), match.end())
+        elif match.group("delimiter") is not None and not _is_delimiter(text, match.start(), match.end()):
+            _copy(builder, raw, match.start(), match.end())
+        # comments, images, tags and emphasis delimiters leave nothing
+    _copy(builder, raw, position, end)
+
+
+def _is_delimiter(text: str, start: int, end: int) -> bool:
+    """Whether a run of ``*``/``_``/``~`` opens or closes emphasis rather than being literal."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if before.isspace() and after.isspace():
+        return False  # "5 * 3"
+    if text[start] == "_" and before.isalnum() and after.isalnum():
+        return False  # snake_case
+    return True
+
+
+def _copy(builder: TextMapBuilder, raw: TextMap, start: int, end: int) -> None:
+    for index in range(start, end):
+        builder.replace(raw.text[index], raw.starts[index], raw.ends[index])
+
+
+def _replace(builder: TextMapBuilder, raw: TextMap, plain: str, start: int, end: int) -> None:
+    builder.replace(plain, raw.starts[start], raw.ends[end - 1])
+
+
+def _article_lang(
+    data: Mapping[str, object], path: str, drafts: list[_Draft], pair: Sequence[str]
+) -> tuple[str, str]:
+    declared = data.get("lang") or data.get("language")
+    if isinstance(declared, str):
+        code = re.split(r"[-_]", declared.strip().lower())[0]  # "es-ES" -> "es"
+        if is_language_code(code):
+            return code, "front-matter"
+    from_path = lang_from_path(path, pair)
+    if from_path:
+        return from_path, "path"
+    prose = "\n".join(draft.text for draft in drafts if draft.text_map is not None)
+    identified = identify(prose, pair)
+    return (identified, "identified") if identified else (pair[0], "default")
+
+
+def _article_key(data: Mapping[str, object], path: str) -> tuple[str, str]:
+    for name in ("translationKey", "slug"):
+        value = data.get(name)
+        if value is not None and str(value).strip():
+            return str(value).strip(), "front-matter"
+    return split_lang_suffix(path)[0], "file-name"
+
+
+def _finish(draft: _Draft, lang: str, candidates: Sequence[str]) -> Block:
+    spans = split_mapped(draft.text_map, lang) if draft.text_map is not None else []
+    sentences = tuple(Sentence(span.text, span.start, span.end) for span in spans)
+    block = Block(draft.role, draft.text, draft.start, draft.end, sentences, lang)
+    if draft.text_map is None:
+        return block
+    return identify_block(block, lang, candidates)

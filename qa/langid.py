@@ -1,0 +1,131 @@
+"""Language identification of short texts with lingua, restricted to the languages in play.
+
+Restricting lingua to the candidate languages (usually the two of the pair) makes it both faster
+and far more accurate on headlines and single sentences than an open-set detector. A detector is
+built once per candidate set; lingua loads each language model lazily on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
+
+if TYPE_CHECKING:  # the corpus readers import this module; no import back at run time
+    from qa.corpus.model import Block
+
+DEFAULT_CANDIDATES = ("es", "en")
+MIN_LETTERS = 4
+MIN_CONFIDENCE = 0.75
+# Up to this many words, a text whose every word is capitalised is taken for a name ("José
+# Antonio Sierra"): names say little about the language a text is written in.
+NAME_MAX_WORDS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageSpan:
+    """A stretch of text in one language: half-open offsets into the identified text."""
+
+    start: int
+    end: int
+    lang: str
+
+
+def is_language_code(code: str) -> bool:
+    """Whether ``code`` is an ISO 639-1 code lingua knows (case-insensitive)."""
+    return _iso_code(code) is not None
+
+
+def identify(
+    text: str,
+    candidates: Iterable[str] = DEFAULT_CANDIDATES,
+    *,
+    min_confidence: float = MIN_CONFIDENCE,
+) -> str | None:
+    """The language of ``text`` among ``candidates`` (ISO 639-1 codes), lowercase.
+
+    None when the text is too short, looks like a bare name, or the best language's confidence
+    is below ``min_confidence``; also None with fewer than two known candidates, as there is then
+    nothing to tell apart.
+    """
+    detector = _detector_for(candidates)
+    if detector is None or _letter_count(text) < MIN_LETTERS or looks_like_name(text):
+        return None
+    confidences = detector.compute_language_confidence_values(text)
+    if not confidences or confidences[0].value < min_confidence:
+        return None
+    return confidences[0].language.iso_code_639_1.name.lower()
+
+
+def language_spans(text: str, candidates: Iterable[str] = DEFAULT_CANDIDATES) -> list[LanguageSpan]:
+    """Stretches of ``text`` in each candidate language, in order, trimmed of whitespace.
+
+    Uses lingua's mixed-language detection; meant for finding source-language passages left
+    untranslated inside a translation. Empty when there are fewer than two known candidates.
+    """
+    detector = _detector_for(candidates)
+    if detector is None or not text.strip():
+        return []
+    spans = []
+    for result in detector.detect_multiple_languages_of(text):
+        start, end = result.start_index, result.end_index
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            spans.append(LanguageSpan(start, end, result.language.iso_code_639_1.name.lower()))
+    return spans
+
+
+def candidates_with(lang: str, pair: Iterable[str]) -> tuple[str, ...]:
+    """The candidate set for an article in ``lang``: its language and the pair's, no repeats."""
+    return tuple(dict.fromkeys((lang, *pair)))
+
+
+def identify_block(block: Block, default: str, candidates: Iterable[str]) -> Block:
+    """``block`` with its language and each sentence's language identified.
+
+    The block falls back to ``default`` (the article's language) when its text is undecided; a
+    sentence keeps None then, so callers can tell a guess from an identification. Bylines and
+    page furniture are names and credits, which tell nothing of a language: they keep ``default``.
+    """
+    if block.role in ("byline", "furniture"):  # Role is a StrEnum
+        return replace(block, lang=default)
+    sentences = tuple(replace(s, lang=identify(s.text, candidates)) for s in block.sentences)
+    return replace(block, lang=identify(block.text, candidates) or default, sentences=sentences)
+
+
+def looks_like_name(text: str) -> bool:
+    """Whether ``text`` is a few capitalised words and nothing else ("María Luisa Ortega")."""
+    words = [word for word in text.replace("-", " ").split() if any(c.isalpha() for c in word)]
+    if not words or len(words) > NAME_MAX_WORDS:
+        return False
+    return all(next(c for c in word if c.isalpha()).isupper() for word in words)
+
+
+def _letter_count(text: str) -> int:
+    return sum(1 for char in text if char.isalpha())
+
+
+def _iso_code(code: str) -> IsoCode639_1 | None:
+    try:
+        return IsoCode639_1.from_str(code.strip().lower())
+    except ValueError:
+        return None
+
+
+def _detector_for(candidates: Iterable[str]) -> LanguageDetector | None:
+    codes = frozenset(code.strip().lower() for code in candidates)
+    return _build_detector(codes)
+
+
+@lru_cache(maxsize=16)
+def _build_detector(codes: frozenset[str]) -> LanguageDetector | None:
+    isos = {iso for iso in map(_iso_code, codes) if iso is not None}
+    if len(isos) < 2:
+        return None
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*sorted(isos, key=lambda iso: iso.name)).build()

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks: real, tiny translation models that need no download."""

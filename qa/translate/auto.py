@@ -1,0 +1,56 @@
+"""``--engine auto``: MarianMT when its models can be had, else Apertium, else a clear error."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from qa.errors import EngineUnavailable
+from qa.translate import EngineOptions
+from qa.translate.apertium import ApertiumEngine
+from qa.translate.base import Engine
+from qa.translate.marian import MarianEngine, ModelLocation, locate_model
+
+
+def describe_location(location: ModelLocation) -> str:
+    """A few words on where a usable Marian model comes from."""
+    if location.kind == "folder":
+        return f"{location.path} (local folder)"
+    if location.kind == "cached":
+        return f"{location.spec} (local cache)"
+    return f"{location.spec} (to download from the model hub)"
+
+
+def marian_problems(options: EngineOptions, directions: Sequence[tuple[str, str]]) -> list[str]:
+    """Why Marian cannot serve some of ``directions`` (empty when it can serve them all)."""
+    problems = (locate_model(options, src, tgt).problem for src, tgt in directions)
+    return list(dict.fromkeys(problem for problem in problems if problem))
+
+
+def select_engine(
+    options: EngineOptions, directions: Sequence[tuple[str, str]]
+) -> tuple[Engine, str]:
+    """Choose an engine for ``directions`` and say why, in one line.
+
+    Marian when every model is a local folder, in the Hugging Face cache, or downloadable (hub
+    reachable and not offline); otherwise Apertium when it has every needed mode; otherwise
+    EngineUnavailable naming both reasons and the way out.
+    """
+    marian_missing = marian_problems(options, directions)
+    if not marian_missing:
+        models = ", ".join(
+            dict.fromkeys(
+                describe_location(locate_model(options, src, tgt)) for src, tgt in directions
+            )
+        )
+        return MarianEngine(options), f"auto chose marian: {models or 'no directions needed'}"
+
+    apertium = ApertiumEngine(options)
+    apertium_problems = (apertium.problem(src, tgt) for src, tgt in directions)
+    apertium_missing = list(dict.fromkeys(problem for problem in apertium_problems if problem))
+    if not apertium_missing:
+        return apertium, f"auto chose apertium: {'; '.join(marian_missing)}"
+    raise EngineUnavailable(
+        f"no translation engine is available. marian: {'; '.join(marian_missing)}. "
+        f"apertium: {'; '.join(apertium_missing)}. "
+        "Otherwise pass --model PATH to a local Marian folder"
+    )

@@ -1,0 +1,446 @@
+"""A persistent translation and score cache in one SQLite file, shared safely between processes.
+
+The cache never stops a check: a corrupt file is moved aside (never deleted) and rebuilt, a
+database locked for longer than the busy timeout is skipped for that call, and a cache that cannot
+be opened at all is switched off. Each of these warns (``CacheWarning``) once per cache object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import time
+import warnings
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from qa.errors import EngineError
+from qa.translate.base import Engine, EngineInfo, TokenScores
+
+FILE_NAME = "translations.sqlite3"
+KINDS = ("translate", "score")
+# SQLite accepts at least 999 bound parameters per statement.
+_QUERY_CHUNK = 500
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    model TEXT NOT NULL,
+    revision TEXT NOT NULL,
+    src TEXT NOT NULL,
+    tgt TEXT NOT NULL,
+    text TEXT NOT NULL,
+    value TEXT NOT NULL,
+    created REAL NOT NULL
+) WITHOUT ROWID
+"""
+
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class CacheWarning(UserWarning):
+    """The translation cache could not be used as asked; the check goes on without it."""
+
+
+def default_cache_path() -> Path:
+    """``$QA_CACHE_DIR/translations.sqlite3``, else the user cache folder's (platformdirs)."""
+    folder = os.environ.get("QA_CACHE_DIR")
+    if folder:
+        return Path(folder).expanduser() / FILE_NAME
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("qa")) / FILE_NAME
+
+
+@dataclass(frozen=True, slots=True)
+class CacheScope:
+    """Everything a cached value depends on besides its text."""
+
+    kind: str
+    engine: str
+    model: str
+    revision: str
+    src: str
+    tgt: str
+
+    @classmethod
+    def of(cls, kind: str, info: EngineInfo, src: str, tgt: str) -> CacheScope:
+        """The scope of ``kind`` ("translate" or "score") values from ``info`` for a direction."""
+        if kind not in KINDS:
+            raise ValueError(f"cache kind must be one of {KINDS}, not {kind!r}")
+        return cls(kind, info.engine, info.model, info.revision, src, tgt)
+
+
+def entry_key(scope: CacheScope, text: str) -> str:
+    """The sha256 key of one entry; fields are length-prefixed so no two field lists collide."""
+    digest = hashlib.sha256()
+    for field in (
+        scope.kind,
+        scope.engine,
+        scope.model,
+        scope.revision,
+        scope.src,
+        scope.tgt,
+        text,
+    ):
+        encoded = field.encode("utf-8", "surrogatepass")
+        digest.update(len(encoded).to_bytes(8, "big"))
+        digest.update(encoded)
+    return digest.hexdigest()
+
+
+def _corrupt(error: sqlite3.Error) -> bool:
+    """Whether an error means the file is not a usable database (rather than busy or read-only)."""
+    name = getattr(error, "sqlite_errorname", "")
+    return (
+        name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or type(error) is sqlite3.DatabaseError
+    )
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    """Whether an error means another connection holds the lock for longer than the busy timeout."""
+    name = getattr(error, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(error)
+
+
+def _storable(text: str) -> bool:
+    """Whether SQLite can store ``text`` (lone surrogates from undecodable input cannot be)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _healthy(path: Path) -> bool:
+    """Whether the file at ``path`` now opens as a sound SQLite database (read-only look)."""
+    try:
+        connection = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=1.0)
+        try:
+            return connection.execute("PRAGMA quick_check(1)").fetchone()[0] == "ok"
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False
+
+
+def aside_path(path: Path) -> Path:
+    """A free name beside ``path`` for a bad cache file: ``<name>.corrupt-<timestamp>``."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while candidate.exists():
+        counter += 1
+        candidate = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    return candidate
+
+
+class TranslationCache:
+    """Cached translations and scores in one SQLite file (WAL journal, busy timeout).
+
+    :meth:`get_many` and :meth:`put_many` each run in one transaction. Use one object per process;
+    any number of processes may share the file.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, busy_timeout: float = 10.0) -> None:
+        self.path = Path(path) if path is not None else default_cache_path()
+        self.busy_timeout = busy_timeout
+        self._connection: sqlite3.Connection | None = None
+        self._disabled = False
+        self._warned: set[str] = set()
+
+    @property
+    def enabled(self) -> bool:
+        """False once the cache has been switched off because it cannot be used."""
+        return not self._disabled
+
+    def get_many(self, scope: CacheScope, texts: Sequence[str]) -> dict[str, str]:
+        """Cached values for those of ``texts`` that have one, keyed by text."""
+        keys = {entry_key(scope, text): text for text in texts}
+        if not keys:
+            return {}
+
+        def read(connection: sqlite3.Connection) -> dict[str, str]:
+            found: dict[str, str] = {}
+            wanted = list(keys)
+            connection.execute("BEGIN")
+            try:
+                for start in range(0, len(wanted), _QUERY_CHUNK):
+                    chunk = wanted[start : start + _QUERY_CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    rows = connection.execute(
+                        f"SELECT key, value FROM entries WHERE key IN ({marks})", chunk
+                    )
+                    found.update((keys[key], value) for key, value in rows)
+            except BaseException:
+                self._rollback()
+                raise
+            connection.execute("COMMIT")
+            return found
+
+        return self._run(read, default={})
+
+    def put_many(self, scope: CacheScope, values: Mapping[str, str]) -> None:
+        """Store ``values`` (text -> value) for ``scope``, replacing older entries."""
+        if not values:
+            return
+        now = time.time()
+        fields = (scope.kind, scope.engine, scope.model, scope.revision, scope.src, scope.tgt)
+        rows = [
+            (entry_key(scope, text), *fields, text, value, now)
+            for text, value in values.items()
+            if _storable(text) and _storable(value)
+        ]
+
+        def write(connection: sqlite3.Connection) -> None:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)", rows
+                )
+            except BaseException:
+                self._rollback()
+                raise
+            connection.execute("COMMIT")
+
+        self._run(write, default=None)
+
+    def close(self) -> None:
+        """Close the database connection (it reopens on the next use)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> TranslationCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _run(self, action: Callable[[sqlite3.Connection], T], default: T) -> T:
+        """Run ``action`` on the database, recovering from a corrupt file once; on any other
+        failure warn and return ``default``."""
+        for attempt in range(2):
+            if self._disabled:
+                return default
+            try:
+                return action(self._connect())
+            except sqlite3.Error as error:
+                if _busy(error):
+                    self._rollback()
+                    self._warn(
+                        "busy",
+                        f"translation cache {self.path} is locked by another process; "
+                        "not using it for this batch",
+                    )
+                    return default
+                if _corrupt(error) and attempt == 0:
+                    self._move_aside(error)
+                    continue
+                self._disable(
+                    f"translation cache {self.path} cannot be used ({error}); running without it"
+                )
+            except OSError as error:
+                self._disable(
+                    f"translation cache {self.path} cannot be created ({error}); running without it"
+                )
+        return default
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            try:
+                connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+                connection.execute(_SCHEMA)
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+        return self._connection
+
+    def _rollback(self) -> None:
+        if self._connection is not None and self._connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._connection.execute("ROLLBACK")
+
+    def _move_aside(self, error: sqlite3.Error) -> None:
+        """Move a corrupt cache file (and its WAL files) aside so a fresh one can be made."""
+        self.close()
+        if _healthy(self.path):
+            return  # another process has already replaced the bad file with a fresh one
+        aside = aside_path(self.path)
+        try:
+            os.replace(self.path, aside)
+            for suffix in ("-wal", "-shm"):
+                extra = self.path.with_name(self.path.name + suffix)
+                if extra.exists():
+                    os.replace(extra, aside.with_name(aside.name + suffix))
+        except FileNotFoundError:
+            pass  # another process has already moved it
+        except OSError as move_error:
+            self._disable(
+                f"translation cache {self.path} is damaged ({error}) and cannot be moved aside "
+                f"({move_error}); running without it"
+            )
+            return
+        self._warn(
+            "corrupt",
+            f"translation cache {self.path} was damaged ({error}); "
+            f"moved it to {aside} and started a new one",
+        )
+
+    def _disable(self, message: str) -> None:
+        self.close()
+        self._disabled = True
+        self._warn("disabled", message)
+
+    def _warn(self, topic: str, message: str) -> None:
+        if topic not in self._warned:
+            self._warned.add(topic)
+            warnings.warn(message, CacheWarning, stacklevel=2)
+
+
+@dataclass(slots=True)
+class CacheStats:
+    """What a :class:`CachedEngine` did: ``hits`` counts inputs answered from the cache,
+    ``misses`` the distinct inputs the inner engine had to compute, ``engine_calls`` the calls
+    made to the inner engine's translate or score."""
+
+    hits: int = 0
+    misses: int = 0
+    engine_calls: int = 0
+
+
+def scores_to_json(scores: TokenScores) -> str:
+    """TokenScores as compact JSON."""
+    return json.dumps({"tokens": scores.tokens, "logprobs": scores.logprobs}, ensure_ascii=False)
+
+
+def scores_from_json(text: str) -> TokenScores:
+    """TokenScores from :func:`scores_to_json`; ValueError if malformed."""
+    data = json.loads(text)
+    tokens, logprobs = tuple(data["tokens"]), tuple(float(value) for value in data["logprobs"])
+    if len(tokens) != len(logprobs) or not all(isinstance(token, str) for token in tokens):
+        raise ValueError("tokens and logprobs do not match")
+    return TokenScores(tokens, logprobs)
+
+
+class CachedEngine(Engine):
+    """An engine that answers from a :class:`TranslationCache` when it can and asks the engine it
+    wraps only for the distinct inputs it has not seen. ``cache=None`` (--no-cache) sends every
+    call through. Closing it closes the inner engine, not the cache."""
+
+    def __init__(self, engine: Engine, cache: TranslationCache | None) -> None:
+        self.inner = engine
+        self.cache = cache
+        self.stats = CacheStats()
+        self.name = engine.name
+
+    @property
+    def hits(self) -> int:
+        """Inputs answered from the cache."""
+        return self.stats.hits
+
+    @property
+    def misses(self) -> int:
+        """Distinct inputs the inner engine computed."""
+        return self.stats.misses
+
+    @property
+    def engine_calls(self) -> int:
+        """Calls made to the inner engine's translate or score."""
+        return self.stats.engine_calls
+
+    @property
+    def notes(self) -> list[str]:
+        """The inner engine's notes."""
+        return self.inner.notes
+
+    @property
+    def can_score(self) -> bool:
+        """Whether the inner engine can score."""
+        return self.inner.can_score
+
+    def info(self, src: str, tgt: str) -> EngineInfo:
+        """The inner engine's info."""
+        return self.inner.info(src, tgt)
+
+    def check(self, src: str, tgt: str) -> None:
+        """The inner engine's check."""
+        self.inner.check(src, tgt)
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
+        """Translations from the cache, the rest from the inner engine (then stored)."""
+        scope = CacheScope.of("translate", self.inner.info(src, tgt), src, tgt)
+        texts = list(texts)
+        keys = {text: text for text in texts}
+
+        def compute(missing: list[str]) -> list[str]:
+            return self.inner.translate(missing, src, tgt)
+
+        return self._answer(scope, texts, keys, compute, str, str)
+
+    def score(
+        self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str
+    ) -> list[TokenScores]:
+        """Scores from the cache, the rest from the inner engine (then stored)."""
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
+        scope = CacheScope.of("score", self.inner.info(src, tgt), src, tgt)
+        pairs = list(zip(sources, targets))
+        keys = {pair: f"{pair[0]}\x00{pair[1]}" for pair in pairs}
+
+        def compute(missing: list[tuple[str, str]]) -> list[TokenScores]:
+            return self.inner.score([s for s, _ in missing], [t for _, t in missing], src, tgt)
+
+        return self._answer(scope, pairs, keys, compute, scores_to_json, scores_from_json)
+
+    def close(self) -> None:
+        """Close the inner engine."""
+        self.inner.close()
+
+    def _answer(
+        self,
+        scope: CacheScope,
+        inputs: list[K],
+        keys: Mapping[K, str],
+        compute: Callable[[list[K]], list[V]],
+        encode: Callable[[V], str],
+        decode: Callable[[str], V],
+    ) -> list[V]:
+        distinct = list(dict.fromkeys(inputs))
+        stored = self.cache.get_many(scope, [keys[item] for item in distinct]) if self.cache else {}
+        known: dict[K, V] = {}
+        for item in distinct:
+            if keys[item] in stored:
+                # An unreadable entry is recomputed and overwritten.
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    known[item] = decode(stored[keys[item]])
+        missing = [item for item in distinct if item not in known]
+        self.stats.hits += sum(1 for item in inputs if item in known)
+        self.stats.misses += len(missing)
+        if missing:
+            self.stats.engine_calls += 1
+            computed = compute(missing)
+            if len(computed) != len(missing):
+                raise EngineError(
+                    f"the {self.name} engine returned {len(computed)} results "
+                    f"for {len(missing)} inputs"
+                )
+            known.update(zip(missing, computed))
+            if self.cache is not None:
+                encoded = {keys[item]: encode(value) for item, value in zip(missing, computed)}
+                self.cache.put_many(scope, encoded)
+        return [known[item] for item in inputs]

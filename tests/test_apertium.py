@@ -1,0 +1,131 @@
+"""ApertiumEngine on the real apertium binary, plus the language-code mapping it relies on."""
+
+from __future__ import annotations
+
+import stat
+import textwrap
+import time
+
+import pytest
+
+import qa.translate.apertium as apertium_module
+from qa.errors import EngineError, EngineUnavailable, InputError
+from qa.translate import EngineOptions, create_engine
+from qa.translate.apertium import CHUNK_LINES, ApertiumEngine, one_line
+from qa.translate.languages import apertium_mode, normalize_code, to_iso639_1, to_iso639_3
+
+HEADLINE = "Marruecos-Estados Unidos: nuevos acuerdos para garantizar la estabilidad del Sahel"
+
+
+def test_language_codes():
+    assert (to_iso639_3("es"), to_iso639_3("EN")) == ("spa", "eng")
+    assert (to_iso639_1("spa"), to_iso639_1("eng")) == ("es", "en")
+    assert apertium_mode("es", "en") == "spa-eng" and apertium_mode("en", "es") == "eng-spa"
+    assert normalize_code(" Es ") == "es"
+    for bad in ("xx", "", "spa", "español"):
+        with pytest.raises(InputError, match="ISO 639-1"):
+            to_iso639_3(bad)
+    with pytest.raises(InputError, match="ISO 639-3"):
+        to_iso639_1("zzz")
+
+
+def test_one_line():
+    assert one_line("a\nb\r\nc\u2028d\x00e") == "a b c d e"
+
+
+@pytest.mark.apertium
+def test_headline(apertium_available):
+    [english] = ApertiumEngine().translate([HEADLINE], "es", "en")
+    assert "Morocco" in english and "Sahel" in english
+
+
+@pytest.mark.apertium
+def test_many_lines_keep_count_and_order(apertium_available):
+    texts = [f"El perro come {number} manzanas." for number in range(CHUNK_LINES * 2 + 7)]
+    texts[3] = ""
+    result = ApertiumEngine().translate(texts, "es", "en")
+    assert len(result) == len(texts)
+    assert result[3] == ""
+    for number, english in enumerate(result):
+        if number != 3:
+            assert english == f"The dog eats {number} apples."
+
+
+@pytest.mark.apertium
+def test_text_with_newlines_stays_one_segment(apertium_available):
+    texts = ["Hola mundo.", "Buenos días.\nAdiós, amigos.\n", "La casa es grande."]
+    result = ApertiumEngine().translate(texts, "es", "en")
+    assert len(result) == 3
+    assert "\n" not in result[1]
+    assert "Goodbye" in result[1] and "house" in result[2]
+
+
+@pytest.mark.apertium
+def test_final_full_stops_survive(apertium_available):
+    result = ApertiumEngine().translate(["Uno. Dos.", "Hola.", "Tres."], "es", "en")
+    assert all(line.endswith(".") for line in result), result
+
+
+@pytest.mark.apertium
+def test_other_direction_and_info(apertium_available):
+    engine = ApertiumEngine()
+    assert "casa" in engine.translate(["The house is big."], "en", "es")[0]
+    info = engine.info("es", "en")
+    assert (info.engine, info.model) == ("apertium", "apertium-spa-eng")
+    assert info.revision and info.revision != "unknown"
+    assert engine.info("es", "en") == info
+    assert not engine.can_score
+    with pytest.raises(NotImplementedError):
+        engine.score(["Hola"], ["Hello"], "es", "en")
+
+
+@pytest.mark.apertium
+def test_missing_mode(apertium_available):
+    engine = ApertiumEngine()
+    with pytest.raises(
+        EngineUnavailable, match="no spa-fra pair installed; apt-get install apertium-fra-spa"
+    ):
+        engine.translate(["Hola"], "es", "fr")
+    with pytest.raises(EngineUnavailable):
+        create_engine("apertium", EngineOptions(), [("es", "en"), ("es", "fr")])
+
+
+def test_missing_binary(tmp_path):
+    engine = ApertiumEngine(binary=str(tmp_path / "apertium"))
+    with pytest.raises(EngineUnavailable) as error:
+        engine.check("es", "en")
+    assert str(error.value) == "apertium is not installed; apt-get install apertium-eng-spa"
+
+
+def _fake_apertium(tmp_path, body: str) -> str:
+    """A stand-in apertium that lists spa-eng and then runs ``body`` (to provoke failures)."""
+    script = tmp_path / "apertium"
+    script.write_text(
+        '#!/bin/sh\nif [ "$1" = "-l" ]; then echo "  spa-eng"; exit 0; fi\n' + textwrap.dedent(body)
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return str(script)
+
+
+def test_failure_reports_the_first_stderr_line(tmp_path):
+    binary = _fake_apertium(
+        tmp_path, 'echo "Error: something broke" >&2\necho "more" >&2\nexit 3\n'
+    )
+    with pytest.raises(EngineError, match=r"exit status 3.*Error: something broke$"):
+        ApertiumEngine(binary=binary).translate(["Hola"], "es", "en")
+
+
+def test_wrong_line_count_is_an_error(tmp_path):
+    binary = _fake_apertium(tmp_path, "cat >/dev/null\necho one\n")
+    with pytest.raises(EngineError, match="returned 0 lines for 2 input lines"):
+        ApertiumEngine(binary=binary).translate(["Hola", "Adiós"], "es", "en")
+
+
+def test_timeout_kills_the_whole_pipeline(tmp_path, monkeypatch):
+    monkeypatch.setattr(apertium_module, "chunk_timeout", lambda lines: 0.5)
+    # The sleeping child holds stdout open: only killing the process group ends the wait.
+    binary = _fake_apertium(tmp_path, "sleep 30 | cat\n")
+    started = time.monotonic()
+    with pytest.raises(EngineError, match="took longer than"):
+        ApertiumEngine(binary=binary).translate(["Hola"], "es", "en")
+    assert time.monotonic() - started < 10

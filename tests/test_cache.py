@@ -1,0 +1,245 @@
+"""TranslationCache and CachedEngine: hits, keys, concurrent writers, recovery from bad files."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sqlite3
+import warnings
+
+import pytest
+
+from qa.translate import EngineOptions
+from qa.translate.base import EngineInfo, TokenScores
+from qa.translate.cache import (
+    CachedEngine,
+    CacheScope,
+    CacheWarning,
+    TranslationCache,
+    default_cache_path,
+    scores_from_json,
+    scores_to_json,
+)
+from qa.translate.marian import MarianEngine
+
+pytestmark = pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")
+
+INFO = EngineInfo("marian", "some/model", "abc123")
+SCOPE = CacheScope.of("translate", INFO, "es", "en")
+
+
+@pytest.fixture(scope="module")
+def marian(tiny_marian):
+    engine = MarianEngine(
+        EngineOptions(models={"es-en": str(tiny_marian[("es", "en")])}, threads=1)
+    )
+    yield engine
+    engine.close()
+
+
+def test_default_path_follows_qa_cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "c"))
+    assert default_cache_path() == tmp_path / "c" / "translations.sqlite3"
+    monkeypatch.delenv("QA_CACHE_DIR")
+    assert default_cache_path().name == "translations.sqlite3"
+    assert "qa" in default_cache_path().parts
+
+
+def test_round_trip_and_persistence(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    with TranslationCache(path) as cache:
+        cache.put_many(SCOPE, {"Hola": "Hello", "": "", "Adiós\x00": "Bye"})
+        assert cache.get_many(SCOPE, ["Hola", "nada", "", "Adiós\x00"]) == {
+            "Hola": "Hello",
+            "": "",
+            "Adiós\x00": "Bye",
+        }
+    with TranslationCache(path) as reopened:
+        assert reopened.get_many(SCOPE, ["Hola"]) == {"Hola": "Hello"}
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        CacheScope.of("translate", EngineInfo("marian", "other/model", "abc123"), "es", "en"),
+        CacheScope.of("translate", EngineInfo("marian", "some/model", "def456"), "es", "en"),
+        CacheScope.of("translate", EngineInfo("apertium", "some/model", "abc123"), "es", "en"),
+        CacheScope.of("translate", INFO, "en", "es"),
+        CacheScope.of("score", INFO, "es", "en"),
+    ],
+)
+def test_any_change_of_scope_misses(tmp_path, other):
+    with TranslationCache(tmp_path / "cache.sqlite3") as cache:
+        cache.put_many(SCOPE, {"Hola": "Hello"})
+        assert cache.get_many(other, ["Hola"]) == {}
+        assert cache.get_many(SCOPE, ["Hola"]) == {"Hola": "Hello"}
+
+
+def test_scores_json_round_trip():
+    scores = TokenScores(("▁Hel", "lo", "</s>"), (-0.25, -1e-9, -12.5))
+    assert scores_from_json(scores_to_json(scores)) == scores
+    with pytest.raises(ValueError):
+        scores_from_json('{"tokens": ["a"], "logprobs": []}')
+
+
+def test_cached_engine_counts_hits_and_calls(tmp_path, marian):
+    texts = ["Hola", "El perro come.", "Hola", ""]
+    with TranslationCache(tmp_path / "cache.sqlite3") as cache:
+        cached = CachedEngine(marian, cache)
+        first = cached.translate(texts, "es", "en")
+        assert first == marian.translate(texts, "es", "en")
+        assert (cached.hits, cached.misses, cached.engine_calls) == (0, 3, 1)
+
+        assert cached.translate(texts, "es", "en") == first
+        assert (cached.hits, cached.misses, cached.engine_calls) == (4, 3, 1)
+
+        cached.translate(["Hola", "Bien"], "es", "en")
+        assert (cached.hits, cached.misses, cached.engine_calls) == (5, 4, 2)
+
+    with TranslationCache(tmp_path / "cache.sqlite3") as reopened:
+        again = CachedEngine(marian, reopened)
+        assert again.translate(texts, "es", "en") == first
+        assert again.engine_calls == 0
+
+
+def test_cached_scores(tmp_path, marian):
+    sources, targets = ["Hola", "El perro come.", "Hola"], ["Hello", "The dog eats.", "Hi"]
+    with TranslationCache(tmp_path / "cache.sqlite3") as cache:
+        cached = CachedEngine(marian, cache)
+        first = cached.score(sources, targets, "es", "en")
+        assert cached.can_score and cached.engine_calls == 1 and cached.misses == 3
+        second = cached.score(sources, targets, "es", "en")
+        assert second == first and cached.engine_calls == 1 and cached.hits == 3
+        # Translations and scores of the same text are kept apart.
+        cached.translate(["Hola"], "es", "en")
+        assert cached.engine_calls == 2
+
+
+def test_new_model_revision_misses(tmp_path, tiny_marian):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_marian[("es", "en")], folder)
+    engine = MarianEngine(EngineOptions(models={"es-en": str(folder)}, threads=1))
+    with TranslationCache(tmp_path / "cache.sqlite3") as cache:
+        cached = CachedEngine(engine, cache)
+        cached.translate(["Hola"], "es", "en")
+        cached.translate(["Hola"], "es", "en")
+        assert cached.engine_calls == 1
+        with (folder / "generation_config.json").open("a") as handle:
+            handle.write("\n")
+        cached.translate(["Hola"], "es", "en")
+        assert cached.engine_calls == 2
+    engine.close()
+
+
+def test_no_cache_sends_every_call_through(marian):
+    cached = CachedEngine(marian, None)
+    cached.translate(["Hola"], "es", "en")
+    cached.translate(["Hola"], "es", "en")
+    assert (cached.hits, cached.engine_calls) == (0, 2)
+
+
+def _write_entries(path: str, worker: int, count: int, start_together) -> None:
+    """Write ``count`` entries, half of them shared with the other workers, in small batches."""
+    cache = TranslationCache(path, busy_timeout=30)
+    start_together.wait()
+    for start in range(0, count, 25):
+        batch = {f"text {number}": f"value {number}" for number in range(start, start + 25)}
+        batch.update(
+            {f"worker {worker} text {number}": "mine" for number in range(start, start + 25)}
+        )
+        cache.put_many(SCOPE, batch)
+        assert len(cache.get_many(SCOPE, list(batch))) == len(batch)
+    cache.close()
+
+
+def test_concurrent_writers_keep_the_database_whole(tmp_path):
+    path = str(tmp_path / "cache.sqlite3")
+    context = multiprocessing.get_context("spawn")
+    start_together = context.Barrier(3)
+    workers = [
+        context.Process(target=_write_entries, args=(path, worker, 400, start_together))
+        for worker in range(3)
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        for process in workers:
+            process.start()
+        for process in workers:
+            process.join(60)
+    assert [process.exitcode for process in workers] == [0, 0, 0]
+
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert connection.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 400 + 3 * 400
+    connection.close()
+
+
+def test_corrupt_file_is_moved_aside_and_rebuilt(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    garbage = b"this is not a database, but someone's file " * 100
+    path.write_bytes(garbage)
+    cache = TranslationCache(path)
+    with pytest.warns(CacheWarning, match="cache.sqlite3 was damaged.*moved it to"):
+        assert cache.get_many(SCOPE, ["Hola"]) == {}
+    aside = [item for item in tmp_path.iterdir() if item.name.startswith("cache.sqlite3.corrupt-")]
+    assert len(aside) == 1 and aside[0].read_bytes() == garbage
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        cache.put_many(SCOPE, {"Hola": "Hello"})
+        assert cache.get_many(SCOPE, ["Hola"]) == {"Hola": "Hello"}
+    cache.close()
+
+
+def _assert_falls_back(path) -> None:
+    cache = TranslationCache(path)
+    with pytest.warns(CacheWarning, match="running without it"):
+        cache.put_many(SCOPE, {"Hola": "Hello"})
+    assert not cache.enabled
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)  # warned once is enough
+        assert cache.get_many(SCOPE, ["Hola"]) == {}
+        cache.put_many(SCOPE, {"Hola": "Hello"})
+
+
+def test_unusable_folder_falls_back_to_no_cache(tmp_path, marian):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    _assert_falls_back(blocker / "cache.sqlite3")
+
+    cached = CachedEngine(marian, TranslationCache(blocker / "cache.sqlite3"))
+    with pytest.warns(CacheWarning):
+        assert cached.translate(["Hola"], "es", "en") == marian.translate(["Hola"], "es", "en")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a non-root POSIX user")
+def test_read_only_folder_falls_back_to_no_cache(tmp_path):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        _assert_falls_back(folder / "cache.sqlite3")
+    finally:
+        folder.chmod(0o700)
+
+
+def test_locked_database_skips_caching_for_that_call(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    TranslationCache(path).put_many(SCOPE, {"Hola": "Hello"})
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    cache = TranslationCache(path, busy_timeout=0.2)
+    try:
+        with pytest.warns(CacheWarning, match="locked"):
+            cache.put_many(SCOPE, {"Adiós": "Bye"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert cache.enabled
+    cache.put_many(SCOPE, {"Adiós": "Bye"})
+    assert cache.get_many(SCOPE, ["Hola", "Adiós"]) == {"Hola": "Hello", "Adiós": "Bye"}
+    cache.close()
