@@ -229,7 +229,10 @@ class TranslationCache:
     def _run(self, action: Callable[[sqlite3.Connection], T], default: T) -> T:
         """Run ``action`` on the database, recovering from a corrupt file once; on any other
         failure warn and return ``default``."""
-        for attempt in range(2):
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.01
+        attempt = 0
+        while attempt < 2:
             if self._disabled:
                 return default
             try:
@@ -237,6 +240,12 @@ class TranslationCache:
             except sqlite3.Error as error:
                 if _busy(error):
                     self._rollback()
+                    # SQLite skips its busy handler in some cases (switching to WAL, creating the
+                    # table, a lock held while a snapshot is upgraded), so wait here too.
+                    if time.monotonic() + delay < deadline:
+                        time.sleep(delay)
+                        delay = min(delay * 2, 0.5)
+                        continue
                     self._warn(
                         "busy",
                         f"translation cache {self.path} is locked by another process; "
@@ -245,6 +254,7 @@ class TranslationCache:
                     return default
                 if _corrupt(error) and attempt == 0:
                     self._move_aside(error)
+                    attempt += 1
                     continue
                 self._disable(
                     f"translation cache {self.path} cannot be used ({error}); running without it"
