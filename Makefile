@@ -18,9 +18,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/qa inspect corpora/ | head -n 40
-	$(BIN)/qa translate --engine auto --from es --to en \
-		"Marruecos-Estados Unidos: nuevos acuerdos para garantizar la estabilidad del Sahel"
+	# Exit code 1 means passages were flagged, which is what the sample corpus is for.
+	$(BIN)/qa check corpora/ || [ $$? -eq 1 ]
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

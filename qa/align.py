@@ -241,3 +241,21 @@ def _spread(count: int, size: int) -> list[int]:
         return [0] if count else []
     step = max(1, count // size)
     return list(range(0, count, step))[:size]
+
+
+def pair_adjacent_gaps(links: Sequence[Link]) -> list[Link]:
+    """Join an unaligned source sentence and an unaligned target sentence that stand side by side
+    into one (weak) 1-1 link.
+
+    The aligner leaves both unaligned when the translation is too poor to resemble its source,
+    which is exactly the passage a checker must score against that source (an omission inside
+    the sentence, a mistranslation), rather than report as a dropped and an added sentence.
+    """
+    paired: list[Link] = []
+    for link in links:
+        previous = paired[-1] if paired else None
+        if previous is not None and {previous.kind, link.kind} == {"1-0", "0-1"}:
+            paired[-1] = Link(previous.src + link.src, previous.tgt + link.tgt, max(previous.similarity, link.similarity))
+        else:
+            paired.append(link)
+    return paired

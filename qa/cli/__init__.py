@@ -8,7 +8,10 @@ from __future__ import annotations
 import click
 
 from qa import __version__
+from qa.cli.check import check_command
+from qa.cli.evaluation import calibrate_command, eval_command
 from qa.cli.inspect import inspect_command
+from qa.cli.score import score_command
 from qa.cli.translate import translate_command
 
 
@@ -25,7 +28,11 @@ def cli() -> None:
     """
 
 
+cli.add_command(check_command)
+cli.add_command(score_command)
 cli.add_command(translate_command)
+cli.add_command(eval_command)
+cli.add_command(calibrate_command)
 cli.add_command(inspect_command)
 
 

@@ -61,23 +61,45 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options that choose and tune a translation engine, shared by every command."""
+def parse_model_options(values: tuple[str, ...], directions: list[tuple[str, str]]) -> dict[str, str]:
+    """``--model`` values as a direction -> model mapping.
+
+    ``NAME|PATH`` applies to every direction; ``SRC-TGT=NAME|PATH`` to one direction.
+    """
+    models: dict[str, str] = {}
+    for value in values:
+        direction, equals, model = value.partition("=")
+        if equals and len(direction.split("-")) == 2 and "/" not in direction:
+            models[direction] = model
+        else:
+            models.update({f"{src}-{tgt}": value for src, tgt in directions})
+    return models
+
+
+def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options that choose and tune a translation engine, shared by every command.
+
+    ``with_none`` adds the engine ``none`` (only the checks that need no model)."""
     from qa.translate import ENGINE_CHOICES
 
+    choices = (*ENGINE_CHOICES, "none") if with_none else ENGINE_CHOICES
+    none_help = " none: only the checks that need no model." if with_none else ""
     options = [
         click.option(
             "--engine",
-            type=click.Choice(ENGINE_CHOICES),
+            type=click.Choice(choices),
             default="auto",
             show_default=True,
-            help="Translation engine. auto: MarianMT when its model is available, else Apertium.",
+            help="Translation engine. auto: MarianMT when its model is available, else Apertium."
+            + none_help,
         ),
         click.option(
             "--model",
-            metavar="NAME|PATH",
-            help="MarianMT model for this direction: a Hugging Face name or a local folder "
-            "(default Helsinki-NLP/opus-mt-SRC-TGT).",
+            "models",
+            metavar="[SRC-TGT=]NAME|PATH",
+            multiple=True,
+            help="MarianMT model: a Hugging Face name or a local folder (default "
+            "Helsinki-NLP/opus-mt-SRC-TGT); prefix SRC-TGT= to set one direction. Repeatable.",
         ),
         click.option("--beam", "beam_size", type=click.IntRange(1, 16), default=1, show_default=True,
                      help="Beam size for MarianMT (1 = greedy)."),
@@ -85,15 +107,19 @@ def engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Translation cache file (default: the user cache folder, or $QA_CACHE_DIR)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the translation cache."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 def open_engine(
     *,
     engine: str,
-    model: str | None,
+    models: tuple[str, ...],
     beam_size: int,
     cache_path: Path | None,
     no_cache: bool,
@@ -102,17 +128,26 @@ def open_engine(
     """Create the engine the options ask for, wrapped in the translation cache.
 
     Prints the engine choice on stderr (for ``auto`` with the reason) and returns the cached
-    engine; raises EngineUnavailable when no engine can serve ``directions``.
+    engine and a description of it for output signatures (None for engine ``none``); raises
+    EngineUnavailable when no engine can serve ``directions``.
     """
+    if engine == "none":
+        note_line("engine none: only the checks that need no model")
+        return None, None
     from qa.translate import EngineOptions, create_engine
     from qa.translate.cache import CachedEngine, TranslationCache, default_cache_path
 
-    models = {f"{src}-{tgt}": model for src, tgt in directions} if model else {}
-    options = EngineOptions(models=models, beam_size=beam_size)
+    options = EngineOptions(models=parse_model_options(models, directions), beam_size=beam_size)
     inner, choice_note = create_engine(engine, options, directions)
-    src, tgt = directions[0]
-    info = inner.info(src, tgt)
-    note_line(f"{choice_note}" if engine == "auto" else f"engine {info.engine}")
-    note_line(f"model {info.model} (revision {info.revision})")
+    if engine == "auto":
+        note_line(choice_note)
+    described = {}
+    for src, tgt in directions:
+        info = inner.info(src, tgt)
+        described[f"{src}-{tgt}"] = {"model": info.model, "revision": info.revision}
+    first = next(iter(described.values()))
+    note_line(f"engine {inner.name}, model {first['model']} (revision {first['revision']})")
+    signature = {"engine": inner.name, "model": first["model"], "revision": first["revision"],
+                 "models": described, "beam": beam_size}
     cache = None if no_cache else TranslationCache(cache_path or default_cache_path())
-    return CachedEngine(inner, cache)
+    return CachedEngine(inner, cache), signature

@@ -31,11 +31,11 @@ def _read_texts(texts: tuple[str, ...], file: str | None) -> list[str]:
 @click.option("-f", "--file", metavar="PATH", help="Translate each line of this file ('-' for stdin).")
 @click.option("--from", "-s", "src", default="es", show_default=True, help="Source language (ISO 639-1).")
 @click.option("--to", "-t", "tgt", default="en", show_default=True, help="Target language (ISO 639-1).")
-@engine_options
+@engine_options()
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text: one translation per line; json: one object per line.")
 @handle_errors
-def translate_command(texts, file, src, tgt, engine, model, beam_size, cache_path, no_cache, output_format):
+def translate_command(texts, file, src, tgt, engine, models, beam_size, cache_path, no_cache, output_format):
     """Translate TEXT (or each line of --file) from --from to --to.
 
     \b
@@ -44,8 +44,8 @@ def translate_command(texts, file, src, tgt, engine, model, beam_size, cache_pat
       qa translate --engine marian --model ./opus-mt-es-en --file sentences.txt
     """
     inputs = _read_texts(texts, file)
-    cached = open_engine(engine=engine, model=model, beam_size=beam_size, cache_path=cache_path,
-                         no_cache=no_cache, directions=[(src, tgt)])
+    cached, _ = open_engine(engine=engine, models=models, beam_size=beam_size, cache_path=cache_path,
+                            no_cache=no_cache, directions=[(src, tgt)])
     try:
         outputs = cached.translate(inputs, src, tgt)
     finally:

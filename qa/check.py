@@ -1,0 +1,357 @@
+"""Checking whole articles: pair, translate, align, score and flag every passage.
+
+``check_corpus`` is the main job behind ``qa check``; ``check`` is the library entry point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from qa import __version__
+from qa.align import Link, align_sentences, pair_adjacent_gaps, profile, similarity
+from qa.corpus.model import Article, ArticlePair, Role, Sentence
+from qa.errors import InputError
+from qa.flag import SEVERITIES, Flagger, load_flagger
+from qa.progress import NullProgress, Progress
+from qa.score import SegmentResult, add_translations, judge_segment, translate_all
+from qa.signals import Segment, Signal
+from qa.translate.base import Engine
+
+# A target sentence "carries" a source headline it resembles at least this much, and this many
+# standard deviations more than the article's sentences do on average.
+HEADLINE_CARRIER_SIMILARITY = 0.25
+HEADLINE_CARRIER_SPREAD = 2.5
+
+
+@dataclass(frozen=True)
+class CheckedSegment:
+    """One aligned passage of an article with its verdict.
+
+    ``kind`` is the link (``1-1``, ``2-1``, ``1-0`` omission, ``0-1`` addition...),
+    ``untranslated`` for a target sentence written in the source language, or ``no-source``
+    when the article has no source text for it. ``related_source`` holds source sentences that
+    carry the same content without being its translation (a source headline found in the body).
+    """
+
+    kind: str
+    role: Role
+    target: tuple[Sentence, ...]
+    source: tuple[Sentence, ...]
+    result: SegmentResult
+    line: int
+    column: int
+    file_span: tuple[int, int] | None
+    related_source: tuple[Sentence, ...] = ()
+
+
+@dataclass(frozen=True)
+class ArticleReport:
+    """The checked segments of one article pair."""
+
+    pair: ArticlePair
+    segments: tuple[CheckedSegment, ...]
+
+    @property
+    def path(self) -> str:
+        """The translation's path (or the source's, when it has no translation)."""
+        article = self.pair.target or self.pair.source
+        return article.path if article else ""
+
+    @property
+    def flagged(self) -> list[CheckedSegment]:
+        """The flagged segments, in file order."""
+        return [segment for segment in self.segments if segment.result.flagged]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one check found, and what produced it."""
+
+    articles: tuple[ArticleReport, ...]
+    errors: tuple[InputError, ...] = ()
+    signature: dict = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> list[tuple[ArticleReport, CheckedSegment]]:
+        """Every flagged segment with its article."""
+        return [(article, segment) for article in self.articles for segment in article.flagged]
+
+    def counts(self) -> dict[str, int]:
+        """Flags by severity."""
+        counts = {severity: 0 for severity in SEVERITIES}
+        for _, segment in self.flagged:
+            counts[segment.result.severity] += 1
+        return counts
+
+    def return_code(self, fail_on: str) -> int:
+        """0 when nothing is flagged at or above ``fail_on`` (error, warning, info or never), else 1."""
+        if fail_on == "never":
+            return 0
+        floor = SEVERITIES.index(fail_on)
+        counts = self.counts()
+        return 1 if any(counts[s] for s in SEVERITIES[floor:]) else 0
+
+
+def make_signature(engine_info: dict | None, flagger: Flagger, src_lang: str, tgt_lang: str) -> dict:
+    """What produced a report: tool version, engine, model, revision, thresholds, metrics."""
+    from qa.signals.translation import metric_signatures
+
+    return {
+        "qa": __version__,
+        "direction": f"{src_lang}-{tgt_lang}",
+        "engine": engine_info or {"engine": "none", "model": None, "revision": None},
+        **flagger.signature(),
+        "metrics": metric_signatures(),
+    }
+
+
+@dataclass
+class _Plan:
+    """The segments planned for one pair before scoring."""
+
+    pair: ArticlePair
+    kinds: list[str] = field(default_factory=list)
+    targets: list[tuple[Sentence, ...]] = field(default_factory=list)
+    sources: list[tuple[Sentence, ...]] = field(default_factory=list)
+    related: list[tuple[Sentence, ...]] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+
+
+def _text_sentences(article: Article | None) -> list[tuple[Role, Sentence]]:
+    if article is None:
+        return []
+    return [(block.role, sentence) for block, sentence in article.sentences()]
+
+
+def _join(sentences: Sequence[Sentence]) -> str | None:
+    return " ".join(s.text for s in sentences) or None
+
+
+def _alignment_signal(kind: str, src_lang: str, tgt_lang: str) -> list[Signal]:
+    if kind == "1-0":
+        return [Signal("omission", 1.0, 1.0, f"this {src_lang} sentence has no counterpart in the {tgt_lang} text")]
+    if kind == "0-1":
+        return [Signal("addition", 1.0, 1.0, f"this sentence has no counterpart in the {src_lang} source")]
+    return []
+
+
+def _carriers(headline: str, headline_translation: str | None, targets: Sequence[str]) -> list[int]:
+    """Indices of the target sentences that carry the content of a source headline: the (at
+    most two) that resemble it clearly more than the rest of the article does."""
+    if not targets:
+        return []
+    source = profile(headline)
+    forward = profile(headline_translation) if headline_translation else None
+    values = [similarity(source, profile(t), None, forward) for t in targets]
+    mean = sum(values) / len(values)
+    spread = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+    floor = max(HEADLINE_CARRIER_SIMILARITY, mean + HEADLINE_CARRIER_SPREAD * spread)
+    ranked = sorted(range(len(values)), key=values.__getitem__, reverse=True)
+    return sorted(k for k in ranked[:2] if values[k] >= floor)
+
+
+class _Checker:
+    """Runs the phases over all pairs at once, so the engine sees large batches."""
+
+    def __init__(self, engine: Engine | None, flagger: Flagger, src_lang: str, tgt_lang: str, progress: Progress):
+        self.engine, self.flagger, self.progress = engine, flagger, progress
+        self.src, self.tgt = src_lang, tgt_lang
+
+    def translate(self, texts: list[str], from_lang: str, to_lang: str, what: str) -> dict[str, str]:
+        if self.engine is None or not texts:
+            return {}
+        unique = list(dict.fromkeys(texts))
+        return dict(zip(unique, translate_all(self.engine, unique, from_lang, to_lang, self.progress, what), strict=True))
+
+    def run(self, pairs: Sequence[ArticlePair]) -> list[ArticleReport]:
+        pairs = [pair for pair in pairs if pair.target is not None]
+        target_texts = [s.text for pair in pairs for _, s in _text_sentences(pair.target)]
+        source_texts = [s.text for pair in pairs for _, s in _text_sentences(pair.source)]
+        back = self.translate(target_texts, self.tgt, self.src, "back-translating")
+        forward = self.translate(source_texts, self.src, self.tgt, "translating")
+        plans = [self.plan(pair, back, forward) for pair in pairs]
+        segments = add_translations([s for plan in plans for s in plan.segments], self.engine, self.progress)
+        reports, cursor = [], 0
+        with self.progress.task("scoring", len(segments)) as task:
+            for plan in plans:
+                count = len(plan.segments)
+                reports.append(self.finish(plan, segments[cursor : cursor + count]))
+                cursor += count
+                task.advance(count)
+        return reports
+
+    def plan(self, pair: ArticlePair, back: dict[str, str], forward: dict[str, str]) -> _Plan:
+        plan = _Plan(pair)
+        targets = _text_sentences(pair.target)
+        sources = _text_sentences(pair.source)
+        if pair.method == "embedded-headline" or not sources:
+            self.plan_without_source(plan, sources, targets, back, forward)
+        elif pair.prealigned:
+            for (_, s), (_, t) in zip(sources, targets, strict=False):
+                self.add(plan, "1-1", (t,), (s,), back, forward)
+        else:
+            # Headline to headline, subtitle to subtitle, body to body. Sentences left in the
+            # source language are aligned too: they stand where their translation should be, and
+            # the untranslated signal flags them.
+            for role in (Role.HEADLINE, Role.SUBTITLE, Role.BODY):
+                role_sources = [(r, s) for r, s in sources if r is role]
+                role_targets = [(r, t) for r, t in targets if r is role]
+                links = align_sentences(
+                    [s.text for _, s in role_sources],
+                    [t.text for _, t in role_targets],
+                    [back[t.text] for _, t in role_targets] if back else None,
+                    [forward[s.text] for _, s in role_sources] if forward else None,
+                )
+                for link in pair_adjacent_gaps(links):
+                    self.add_link(plan, link, role_sources, role_targets, back, forward)
+        return plan
+
+    def plan_without_source(self, plan, sources, targets, back, forward) -> None:
+        """Targets with no source text to align to. Source headlines (a page that kept its
+        source headline) are matched to the target sentences that carry their content, shown
+        as related source, not scored against."""
+        untranslated = {k for k, (_, t) in enumerate(targets) if t.lang == self.src and self.src != self.tgt}
+        captions = [s for b, s in plan.pair.target.sentences(text_only=False) if b.role is Role.CAPTION]
+        translated = [k for k in range(len(targets)) if k not in untranslated]
+        related: dict[int, tuple[Sentence, ...]] = {}
+        candidates = [targets[k][1].text for k in translated] + [c.text for c in captions]
+        for _, headline in sources:
+            for position in _carriers(headline.text, forward.get(headline.text), candidates):
+                if position < len(translated):  # captions carry headlines too, but are not scored
+                    k = translated[position]
+                    related[k] = related.get(k, ()) + (headline,)
+        for k, (_, sentence) in enumerate(targets):
+            kind = "untranslated" if k in untranslated else "no-source"
+            self.add(plan, kind, (sentence,), (), back, related=related.get(k, ()))
+
+    def add_link(self, plan, link: Link, sources, translated, back, forward) -> None:
+        self.add(
+            plan, link.kind,
+            tuple(translated[j][1] for j in link.tgt),
+            tuple(sources[i][1] for i in link.src),
+            back, forward,
+        )
+
+    def add(self, plan: _Plan, kind, targets, sources, back, forward=None, related=()) -> None:
+        forward = forward or {}
+        target_text, source_text = _join(targets), _join(sources)
+        back_text = " ".join(back[t.text] for t in targets) if back and targets else None
+        forward_text = " ".join(forward[s.text] for s in sources) if forward and sources else None
+        plan.kinds.append(kind)
+        plan.targets.append(targets)
+        plan.sources.append(sources)
+        plan.related.append(related)
+        plan.segments.append(Segment(
+            source_text, target_text, self.src, self.tgt,
+            back_translation=back_text, forward_translation=forward_text,
+            preceding_targets=tuple(s.text for earlier in plan.targets[:-1] for s in earlier),
+        ))
+
+    def finish(self, plan: _Plan, segments: Sequence[Segment]) -> ArticleReport:
+        article = plan.pair.target
+        checked = []
+        for n, (kind, targets, sources, related, segment) in enumerate(
+            zip(plan.kinds, plan.targets, plan.sources, plan.related, segments, strict=True)
+        ):
+            result = judge_segment(
+                f"{article.path}#{n + 1}", segment, self.flagger, _alignment_signal(kind, self.src, self.tgt)
+            )
+            anchor = targets[0].start if targets else _insertion_point(plan, n)
+            line, column = article.line_col(anchor)
+            role = _role_of(article, targets[0]) if targets else Role.BODY
+            checked.append(CheckedSegment(
+                kind, role, targets, sources, result, line, column,
+                _file_span(article, targets, result.span), related,
+            ))
+        checked.sort(key=lambda c: (c.line, c.column))
+        return ArticleReport(plan.pair, tuple(checked))
+
+
+def _insertion_point(plan: _Plan, index: int) -> int:
+    """Where an omitted source sentence would have gone: the start of the next target sentence."""
+    for targets in plan.targets[index + 1 :]:
+        if targets:
+            return targets[0].start
+    for targets in reversed(plan.targets[:index]):
+        if targets:
+            return targets[-1].end
+    return 0
+
+
+def _role_of(article: Article, sentence: Sentence) -> Role:
+    for block in article.blocks:
+        if block.start <= sentence.start < block.end or sentence in block.sentences:
+            return block.role
+    return Role.BODY
+
+
+def _file_span(article: Article, targets: Sequence[Sentence], span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Map a span in the joined target text back to file offsets; the whole segment when the
+    sentence text differs from the file (markup) or no span was given."""
+    if not targets:
+        return None
+    whole = (targets[0].start, targets[-1].end)
+    if span is None:
+        return whole
+    offset = 0
+    for sentence in targets:
+        length = len(sentence.text)
+        if offset <= span[0] < offset + length:
+            if article.text[sentence.start : sentence.end] != sentence.text:
+                return whole
+            end = min(span[1] - offset, length)
+            return sentence.start + span[0] - offset, sentence.start + end
+        offset += length + 1
+    return whole
+
+
+def check_corpus(
+    pairs: Sequence[ArticlePair],
+    *,
+    engine: Engine | None,
+    engine_info: dict | None = None,
+    flagger: Flagger | None = None,
+    src_lang: str = "es",
+    tgt_lang: str = "en",
+    errors: Sequence[InputError] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """Check every pair that has a translation; ``engine`` None runs only the model-free checks."""
+    flagger = flagger or load_flagger()
+    checker = _Checker(engine, flagger, src_lang, tgt_lang, progress or NullProgress())
+    articles = checker.run(pairs)
+    return Report(tuple(articles), tuple(errors), make_signature(engine_info, flagger, src_lang, tgt_lang))
+
+
+def check(
+    source,
+    translation=None,
+    *,
+    src_lang: str = "es",
+    tgt_lang: str = "en",
+    engine: Engine | str | None = "auto",
+    flagger: Flagger | None = None,
+) -> Report:
+    """Check articles from the library: ``check("corpora/")``, ``check("a.es.md", "a.en.md")``.
+
+    ``source`` and ``translation`` are paths (files or folders), read and paired as ``qa check``
+    does. ``engine`` is an Engine, an engine name (``auto``, ``marian``, ``apertium``) or None
+    for the model-free checks only.
+    """
+    from qa.corpus import read_paths
+
+    paths = [p for p in (source, translation) if p is not None]
+    corpus = read_paths(paths, src_lang=src_lang, tgt_lang=tgt_lang)
+    engine_info = None
+    if isinstance(engine, str):
+        from qa.translate import EngineOptions, create_engine
+
+        engine, _ = create_engine(engine, EngineOptions(), [(tgt_lang, src_lang), (src_lang, tgt_lang)])
+    if engine is not None:
+        info = engine.info(src_lang, tgt_lang)
+        engine_info = {"engine": info.engine, "model": info.model, "revision": info.revision}
+    return check_corpus(
+        corpus.pairs, engine=engine, engine_info=engine_info, flagger=flagger,
+        src_lang=src_lang, tgt_lang=tgt_lang, errors=corpus.errors,
+    )

@@ -1,0 +1,56 @@
+"""The terminal report: each flagged passage quoted with its place, severity, reasons and the
+source sentence it aligns to, then a summary line."""
+
+from __future__ import annotations
+
+import textwrap
+
+from qa.check import ArticleReport, CheckedSegment, Report
+
+_WIDTH = 100
+
+
+def _quote(text: str, prefix: str) -> str:
+    return textwrap.fill(text, width=_WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix))
+
+
+def render_segment(article: ArticleReport, segment: CheckedSegment) -> str:
+    """One flagged passage as a few indented lines."""
+    result = segment.result
+    reasons = "; ".join(reason.explanation for reason in result.reasons) or "low overall score"
+    lines = [
+        f"{article.path}:{segment.line}:{segment.column}: {result.severity} "
+        f"(score {result.score:.2f}, {segment.kind}) {reasons}",
+    ]
+    target = " ".join(s.text for s in segment.target)
+    if target:
+        lines.append(_quote(target, "    > "))
+    if segment.source:
+        source_article = article.pair.source
+        where = f"{source_article.path}:{source_article.line_col(segment.source[0].start)[0]}" if source_article else "source"
+        lines.append(_quote(" ".join(s.text for s in segment.source), f"    {where}: "))
+    elif segment.related_source:
+        lines.append(_quote(" ".join(s.text for s in segment.related_source), "    related source: "))
+    return "\n".join(lines)
+
+
+def summary_line(report: Report) -> str:
+    """Counts and the signature in one line."""
+    counts = report.counts()
+    signature = report.signature
+    engine = signature.get("engine", {})
+    thresholds = signature.get("thresholds", {})
+    checked = sum(len(a.segments) for a in report.articles)
+    by_severity = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info"))
+    model = f" {engine.get('model')} ({engine.get('revision')})" if engine.get("model") else ""
+    limits = " ".join(f"{name} {value:.2f}" for name, value in thresholds.items())
+    return (
+        f"{len(report.flagged)} flagged ({by_severity}) in {len(report.articles)} article(s), "
+        f"{checked} segments checked; engine {engine.get('engine')}{model}; thresholds {limits}"
+    )
+
+
+def render_text(report: Report) -> str:
+    """Every flagged passage, grouped by file, then the summary line."""
+    blocks = [render_segment(article, segment) for article, segment in report.flagged]
+    return "\n\n".join([*blocks, summary_line(report)]) + "\n"

@@ -1,0 +1,159 @@
+"""Scoring segments: ask the engine for the translations the signals need, compute the signals,
+and let the flagger judge. ``score_pairs`` is how pipelines and evaluations call qa."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from qa.corpus.model import SentencePair
+from qa.flag import Flagger, Reason, judge, load_flagger
+from qa.progress import NullProgress, Progress
+from qa.signals import Segment, Signal, compute_signals
+from qa.translate.base import Engine, TokenScores
+
+# Translations are requested in chunks of this many texts so progress can be shown.
+CHUNK = 64
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """The judgement of one segment, with the evidence behind it."""
+
+    id: str
+    source: str | None
+    target: str | None
+    score: float
+    flagged: bool
+    severity: str | None
+    reasons: tuple[Reason, ...]
+    signals: dict[str, Signal]
+    span: tuple[int, int] | None
+    back_translation: str | None = None
+
+    def to_dict(self) -> dict:
+        """A JSON-ready view: score, flag, severity, reasons and every signal's value."""
+        return {
+            "id": self.id,
+            "score": round(self.score, 4),
+            "flagged": self.flagged,
+            "severity": self.severity,
+            "reasons": [
+                {"signal": r.signal, "evidence": round(r.evidence, 4), "explanation": r.explanation,
+                 "span": list(r.span) if r.span else None}
+                for r in self.reasons
+            ],
+            "signals": {name: round(signal.value, 4) for name, signal in sorted(self.signals.items())},
+            "span": list(self.span) if self.span else None,
+            "back_translation": self.back_translation,
+        }
+
+
+def translate_all(
+    engine: Engine, texts: Sequence[str], src: str, tgt: str, progress: Progress, what: str
+) -> list[str]:
+    """Translate ``texts`` (each distinct text once) in chunks, advancing a progress task."""
+    unique = list(dict.fromkeys(texts))
+    done: dict[str, str] = {}
+    with progress.task(f"{what} {src}→{tgt}", len(unique)) as task:
+        for start in range(0, len(unique), CHUNK):
+            chunk = unique[start : start + CHUNK]
+            done.update(zip(chunk, engine.translate(chunk, src, tgt), strict=True))
+            task.advance(len(chunk))
+    return [done[text] for text in texts]
+
+
+def _score_all(
+    engine: Engine, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str,
+    progress: Progress,
+) -> list[TokenScores]:
+    results: list[TokenScores] = []
+    with progress.task(f"scoring {src}→{tgt}", len(sources)) as task:
+        for start in range(0, len(sources), CHUNK):
+            results += engine.score(sources[start : start + CHUNK], targets[start : start + CHUNK], src, tgt)
+            task.advance(min(CHUNK, len(sources) - start))
+    return results
+
+
+def add_translations(
+    segments: Sequence[Segment], engine: Engine | None, progress: Progress | None = None
+) -> list[Segment]:
+    """Segments with what the engine can add: back-translations and forward translations (where
+    not already given), round trips for segments with no source, and forced-decoding scores.
+    With no engine, unchanged."""
+    if engine is None or not segments:
+        return list(segments)
+    progress = progress or NullProgress()
+    src, tgt = segments[0].src_lang, segments[0].tgt_lang
+    updates: list[dict] = [{} for _ in segments]
+
+    def fill(field_name: str, indices: list[int], texts: list[str], from_lang: str, to_lang: str, what: str) -> None:
+        for k, text in zip(indices, translate_all(engine, texts, from_lang, to_lang, progress, what), strict=True):
+            updates[k][field_name] = text
+
+    need_back = [k for k, s in enumerate(segments) if s.target and s.back_translation is None]
+    fill("back_translation", need_back, [segments[k].target for k in need_back], tgt, src, "back-translating")
+    need_forward = [k for k, s in enumerate(segments) if s.source and s.forward_translation is None]
+    fill("forward_translation", need_forward, [segments[k].source for k in need_forward], src, tgt, "translating")
+
+    def back_translation(k: int) -> str:
+        return updates[k].get("back_translation", segments[k].back_translation)
+
+    lonely = [k for k, s in enumerate(segments) if s.target and not s.source and s.round_trip is None]
+    fill("round_trip", lonely, [back_translation(k) for k in lonely], src, tgt, "round trip")
+
+    if engine.can_score:
+        both = [k for k, s in enumerate(segments) if s.target and s.source]
+        sources = [segments[k].source for k in both]
+        targets = [segments[k].target for k in both]
+        for k, scores in zip(both, _score_all(engine, sources, targets, src, tgt, progress), strict=True):
+            updates[k]["target_scores"] = scores
+        for k, scores in zip(both, _score_all(engine, targets, sources, tgt, src, progress), strict=True):
+            updates[k]["source_scores"] = scores
+    return [dataclasses.replace(segment, **update) for segment, update in zip(segments, updates, strict=True)]
+
+
+def judge_segment(
+    segment_id: str, segment: Segment, flagger: Flagger, extra_signals: Iterable[Signal] = ()
+) -> SegmentResult:
+    """Signals and verdict of one segment that already carries its translations;
+    ``extra_signals`` adds evidence found outside the segment (such as alignment)."""
+    signals = compute_signals(segment)
+    signals.update((signal.name, signal) for signal in extra_signals)
+    verdict = judge(signals, flagger)
+    return SegmentResult(
+        id=segment_id,
+        source=segment.source,
+        target=segment.target,
+        score=verdict.score,
+        flagged=verdict.flagged,
+        severity=verdict.severity,
+        reasons=verdict.reasons,
+        signals=signals,
+        span=verdict.span,
+        back_translation=segment.back_translation,
+    )
+
+
+def score_pairs(
+    pairs: Iterable[SentencePair | tuple[str, str]],
+    *,
+    src_lang: str,
+    tgt_lang: str,
+    engine: Engine | None = None,
+    flagger: Flagger | None = None,
+    progress: Progress | None = None,
+) -> list[SegmentResult]:
+    """Score sentence pairs (``SentencePair`` or ``(src, tgt)`` tuples), in input order.
+
+    ``engine`` None runs only the checks that need no model.
+    """
+    flagger = flagger or load_flagger()
+    items = [
+        pair if isinstance(pair, SentencePair) else SentencePair(str(n), pair[0], pair[1], n)
+        for n, pair in enumerate(pairs, start=1)
+    ]
+    segments = [Segment(p.src or None, p.tgt or None, src_lang, tgt_lang) for p in items]
+    segments = add_translations(segments, engine, progress)
+    return [judge_segment(item.id, segment, flagger) for item, segment in zip(items, segments, strict=True)]

@@ -1,0 +1,50 @@
+"""What a signal is: a named number about one aligned segment, with a human explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qa.translate.base import TokenScores
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One aligned unit to score: target sentence(s) with the source sentence(s) they translate
+    and whatever translations of them the engine produced.
+
+    ``source`` is None when the target has no source (an addition, or a page with no source
+    text); ``target`` is None for an omission. Translations are None when the engine could not
+    give them (engine ``none``, or no scoring support).
+    """
+
+    source: str | None
+    target: str | None
+    src_lang: str
+    tgt_lang: str
+    back_translation: str | None = None  # target translated into the source language
+    forward_translation: str | None = None  # source translated into the target language
+    round_trip: str | None = None  # target -> source language -> target language
+    target_scores: TokenScores | None = None  # forced decoding of target given source
+    source_scores: TokenScores | None = None  # forced decoding of source given target
+    preceding_targets: tuple[str, ...] = ()  # the article's target sentences before this one
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """The value of one signal on one segment.
+
+    ``value`` is on the signal's own scale (documented with the signal); ``garble`` is the same
+    evidence mapped to [0, 1], 0 meaning nothing wrong seen and 1 the strongest evidence of a
+    garbled passage, which is what the flagger combines. ``span`` is a half-open character
+    range in the target text to highlight, when the signal can point at one.
+    """
+
+    name: str
+    value: float
+    garble: float
+    explanation: str
+    span: tuple[int, int] | None = None
+
+
+SignalFunction = Callable[[Segment], "Signal | None"]

@@ -1,0 +1,415 @@
+"""Proper names on one side only: a person, place or acronym of the source that the translation
+lost, or one the translation brought in from nowhere.
+
+Only names that a translation copies verbatim are in scope: people ("João Marques Pinto"),
+places that keep their spelling, and acronyms ("FBI"). Institutions and countries whose names
+are translated ("Ministerio del Interior" / "Ministry of the Interior", "Alemania" / "Germany")
+are out of scope, so to stay precise a name counts as present when any of its words has a
+look-alike on the other side ("Guardia" ~ "Guard", "Nacional" ~ "National"), and only names of
+two or more capitalised words, or acronyms, can give strong evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from qa.signals.base import Segment, Signal
+from qa.signals.intrinsic import (
+    Token,
+    combine,
+    fold_accents,
+    is_function_word,
+    is_title_case,
+    only_spaces_between,
+    tokenize,
+)
+
+# Acronyms that differ between the languages although they name the same thing, with words that
+# stand for them ("US" / "EE. UU." / "estadounidense"); each set is one entity, compared without
+# accents or dots in capitals. Any other acronym is expected on both sides.
+ACRONYM_EQUIVALENTS: tuple[frozenset[str], ...] = tuple(
+    frozenset(fold_accents(group).upper().split())
+    for group in [
+        "ONU UN",
+        "OTAN NATO",
+        "UE EU EUROPEA EUROPEO EUROPE EUROPEAN",
+        "PIB GDP",
+        "FMI IMF",
+        "OMS WHO",
+        "EEUU USA US EUA ESTADOUNIDENSE ESTADOUNIDENSES AMERICANO AMERICANA AMERICANOS AMERICANAS "
+        "NORTEAMERICANO NORTEAMERICANA AMERICAN AMERICA",
+        "URSS USSR SOVIETICA SOVIETICO SOVIET",
+        "RU UK BRITANICO BRITANICA BRITISH BRITAIN",
+        "OCDE OECD",
+        "BCE ECB",
+        "ADN DNA",
+        "VIH HIV",
+        "SIDA AIDS",
+        "UCI ICU",
+        "OIT ILO",
+        "OMC WTO",
+        "EI ISIS IS",
+        "OLP PLO",
+        "CIJ ICJ",
+        "CPI ICC",
+        "ACNUR UNHCR",
+        "OEA OAS",
+        "OPEP OPEC",
+        "ONG NGO",
+        "IVA VAT",
+        "IPC CPI",
+        "RDC DRC",
+        "EAU UAE",
+        "USD DOLAR DOLARES DOLLAR DOLLARS",
+        "EUR EURO EUROS",
+        "GBP LIBRA LIBRAS POUND POUNDS",
+    ]
+)
+# Multi-word place names whose translations share no look-alike word.
+TRANSLATED_NAMES: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split("|"))
+    for group in [
+        "Casa Blanca|White House",
+        "Oriente Medio|Oriente Próximo|Middle East|Near East",
+        "Países Bajos|Netherlands",
+        "Tierra Santa|Holy Land",
+        "Santa Sede|Holy See",
+        "Nueva Zelanda|New Zealand",
+        "Reino Unido|United Kingdom|Britain|UK",
+        "Estados Unidos|United States|USA|US|U.S.|America",
+        "Unión Soviética|Soviet Union|USSR",
+        "Unión Europea|European Union|EU",
+        "Naciones Unidas|United Nations|UN|ONU",
+    ]
+)
+
+# Acronyms that are common nouns ("an ID card", "300 BC"), not names.
+GENERIC_ACRONYMS = frozenset(
+    "ID TV PC CEO OK AD BC AM PM DJ CD DVD GPS SMS IT PR HR VIP UFO IQ SUV ATM PIN CV DC CC".split()
+)
+# Words that make a name an institution, a title or a landmark, which translations translate
+# ("Banco Mundial" / "World Bank", "Ciudad Vieja" / "Old Town"): such names are out of scope.
+INSTITUTION_WORDS = frozenset(
+    fold_accents(word)
+    for word in """
+    ministerio ministro banco ciudad universidad museo consejo tribunal estado gobierno partido
+    unión mar tierra santa santo san iglesia hermanos asamblea comisión fundación instituto
+    hospital dirección junta ayuntamiento seguridad social nacional general federal central
+    internacional mundial europeo europea real muro monte río lago isla islas plaza calle
+    avenida palacio catedral casa cámara congreso senado corte policía guardia ejército fuerza
+    fuerzas agencia oficina servicio departamento sociedad asociación federación liga copa
+    campeonato organización centro escuela colegio academia comité secretaría presidencia
+    administración fiscal reino república imperio gran nueva nuevo viejo vieja alto
+    alta baja bajo norte sur este oeste oriental occidental dia
+    ministry minister bank city university museum council court state government party union sea
+    land holy saint church brothers brotherhood assembly commission foundation institute
+    hospital directorate department board security social national general federal central
+    international world european royal wall mount mountain river lake island islands square
+    street avenue palace cathedral house chamber congress senate police guard army force forces
+    agency office service society association federation league cup championship organisation
+    organization centre center school college academy committee secretariat presidency
+    administration attorney kingdom republic empire great new old town upper lower north south
+    east west eastern western language day war prize award development summit conference
+    declaration cumbre conferencia declaración
+    medio ambiente hacienda sanidad fomento educación cultura interior exteriores asuntos justicia
+    defensa economía trabajo empleo industria agricultura vivienda transportes turismo deportes
+    salud ciencia innovación igualdad comercio energía finanzas
+    environment health finance education culture foreign affairs justice defence defense economy
+    labour labor employment industry agriculture housing transport tourism sport sports science
+    innovation equality trade commerce energy treasury home
+    presidente director directora secretario secretaria vicepresidente alcalde alcaldesa
+    gobernador rey reina príncipe princesa papa jefe jefa portavoz
+    president chairman chairwoman director secretary deputy vice mayor governor king queen
+    prince princess pope chief head spokesman spokeswoman coordinator
+    """.split()
+)
+
+# Days and months are capitalised in English and translated: never names to copy.
+CALENDAR_WORDS = frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december lunes martes miercoles jueves viernes sabado
+    domingo enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre
+    noviembre diciembre
+    """.split()
+)
+
+SIMILARITY = 0.7  # SequenceMatcher ratio for two words to be look-alikes ("Estado" ~ "State")
+SHARED_PREFIX = 4  # or this many leading letters in common ("Londres" ~ "London")
+MISSING_NAME_WEIGHT = 0.6  # a name of two or more words with no look-alike on the other side
+# An acronym missing, with no other acronym opposite: human translators spell acronyms out
+# often enough ("ETS" / "sexually transmitted diseases") that this alone is not strong evidence.
+MISSING_ACRONYM_WEIGHT = 0.4
+UNSURE_WEIGHT = 0.25  # a single capitalised word, an institution, or a name with a candidate opposite
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A name-like stretch of a text: its words (accents folded) and where it is."""
+
+    text: str
+    start: int
+    end: int
+    words: tuple[str, ...]
+    acronym: bool = False
+    size: int = 1  # capitalised words ("Madrid-based" is one)
+
+
+def find_names(text: str, lang: str) -> list[Name]:
+    """Names in ``text``: runs of capitalised words (not a function word, not just opening the
+    sentence), joined by name particles ("Luis de Guindos", "Instituto Federal de Concursos
+    Mercantiles"), and acronyms of two or more capitals ("FBI", "EE. UU.")."""
+    tokens = name_tokens(text)
+    names: list[Name] = []
+    run: list[Token] = []
+    for index, token in enumerate(tokens):
+        if is_acronym(token.text):
+            names.extend(_run_to_name(text, run))
+            names.append(Name(token.text, token.start, token.end, (acronym_key(token.text),), acronym=True))
+            run = []
+        elif _is_name_word(text, tokens, index, lang):
+            if run and not only_spaces_between(text, run[-1], token):  # punctuation ends a name
+                names.extend(_run_to_name(text, run))
+                run = []
+            run.append(token)
+        elif run and _joins_name(text, tokens, index, lang):
+            run.append(token)
+        else:
+            names.extend(_run_to_name(text, run))
+            run = []
+    names.extend(_run_to_name(text, run))
+    return names
+
+
+NAME_PARTICLES = frozenset("de del la las los of the for da do dos van von der al".split())
+
+
+def _joins_name(text: str, tokens: Sequence[Token], index: int, lang: str) -> bool:
+    """Whether a lowercase particle sits inside a name: spaces around, and the next word that
+    is not a particle is a name word."""
+    if tokens[index].text not in NAME_PARTICLES or not only_spaces_between(
+        text, tokens[index - 1], tokens[index]
+    ):
+        return False
+    following = index + 1
+    while following < len(tokens) and tokens[following].text in NAME_PARTICLES:
+        following += 1
+    return (
+        following < len(tokens)
+        and only_spaces_between(text, tokens[following - 1], tokens[following])
+        and _is_name_word(text, tokens, following, lang)
+    )
+
+
+def name_tokens(text: str) -> list[Token]:
+    """The words of ``text``, with a dotted acronym ("EE. UU.", "U.S.") as one token."""
+    dotted = [(m.start(), m.end()) for m in _DOTTED_ACRONYM.finditer(text)]
+    tokens = [t for t in tokenize(text) if not any(s <= t.start < e for s, e in dotted)]
+    tokens += [Token(text[s:e].rstrip(), s, s + len(text[s:e].rstrip())) for s, e in dotted]
+    return sorted(tokens, key=lambda t: t.start)
+
+
+_DOTTED_ACRONYM = re.compile(r"(?<!\w)(?:[A-ZÁÉÍÓÚÑ]{1,3}\.\s?){2,}")
+_ROMAN = re.compile(r"[IVXLCDM]+")
+
+
+@lru_cache(maxsize=65536)
+def acronym_key(word: str) -> str:
+    """An acronym or word for comparison: capitals, no dots, spaces or accents ("EE. UU." -> "EEUU")."""
+    return fold_accents(re.sub(r"[.\s]", "", word)).upper()
+
+
+def is_acronym(word: str) -> bool:
+    """Two or more letters, all capitals, no digits, and not a Roman numeral ("XIX")."""
+    letters = [c for c in word if c.isalpha()]
+    if len(letters) < 2 or not all(c.isupper() for c in letters) or any(c.isdigit() for c in word):
+        return False
+    return not _ROMAN.fullmatch(word)
+
+
+def _is_name_word(text: str, tokens: Sequence[Token], index: int, lang: str) -> bool:
+    token = tokens[index]
+    if not token.is_capitalised or not token.has_letters or is_function_word(token.key, lang):
+        return False
+    if _ROMAN.fullmatch(token.text):  # "siglo XIX", "World War II": numbers, not names
+        return False
+    return not _opens_sentence(text, token)
+
+
+def _opens_sentence(text: str, token: Token) -> bool:
+    before = text[: token.start].rstrip(" \t\n\"“‘'«¿¡([—–-*_")
+    return not before or before[-1] in ".!?:"
+
+
+def _run_to_name(text: str, run: Sequence[Token]) -> list[Name]:
+    words_of_run = [token for token in run if token.text not in NAME_PARTICLES]
+    if not words_of_run:
+        return []
+    words = tuple(fold_accents(part) for token in words_of_run for part in token.key.split("-") if part)
+    return [Name(text[run[0].start : run[-1].end], run[0].start, run[-1].end, words, size=len(words_of_run))]
+
+
+@lru_cache(maxsize=65536)
+def look_alike(a: str, b: str) -> bool:
+    """Whether two folded words are the same name in two languages' spellings."""
+    if a == b:
+        return True
+    if len(a) >= SHARED_PREFIX and len(b) >= SHARED_PREFIX and a[:SHARED_PREFIX] == b[:SHARED_PREFIX]:
+        return True
+    matcher = SequenceMatcher(None, a, b)  # the cheap upper bounds first
+    return (
+        matcher.real_quick_ratio() >= SIMILARITY
+        and matcher.quick_ratio() >= SIMILARITY
+        and matcher.ratio() >= SIMILARITY
+    )
+
+
+def acronym_present(acronym: str, other_words: Sequence[str]) -> bool:
+    """Whether an acronym shows up among ``other_words``: itself in any case ("FED" / "Fed"), a
+    known equivalent, the same letters reordered ("OTAN" / "NATO"), or spelled out by the
+    initials of consecutive words ("Nueva York" for "NY", "non-governmental organisation" for
+    "ONG")."""
+    group = next((g for g in ACRONYM_EQUIVALENTS if acronym in g), frozenset({acronym}))
+    keys = [acronym_key(part) for word in other_words for part in word.split("-")]
+    if any(key in group or (len(key) == len(acronym) and sorted(key) == sorted(acronym)) for key in keys):
+        return True
+    parts = [part for word in other_words for part in word.split("-") if part]
+    initials = [(part[0].upper(), part[0].isupper()) for part in parts if len(part) > 2 or part[0].isupper()]
+    size = len(acronym)
+    # Two letters match by chance too easily unless the words are capitalised.
+    return any(
+        (size > 2 or initials[i][1])
+        and sorted(letter for letter, _ in initials[i : i + size]) == sorted(acronym)
+        for i in range(len(initials) - size + 1)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TextView:
+    """A text prepared for looking names up in it."""
+
+    folded: str  # lowercase, accents folded
+    words: tuple[str, ...]  # its words as written, a dotted acronym as one
+    parts: tuple[str, ...]  # folded words split at hyphens
+    keys: frozenset[str]  # acronym keys of those parts ("U.S.A." -> "USA")
+
+
+@lru_cache(maxsize=4096)
+def text_view(text: str) -> TextView:
+    """``text`` prepared for :func:`name_present`."""
+    words = tuple(token.text for token in name_tokens(text))
+    split = [part for word in words for part in word.split("-") if part]
+    return TextView(
+        fold_accents(text), words, tuple(fold_accents(p) for p in split), frozenset(map(acronym_key, split))
+    )
+
+
+def name_present(name: Name, other: TextView) -> bool:
+    """Whether ``name`` shows up in the other side's text: a known translation of it, the
+    acronym or an equivalent, or any of its words with a look-alike there."""
+    own = text_view(name.text)
+    if any(_mentions(own, group) and _mentions(other, group) for group in _TRANSLATED_PATTERNS):
+        return True
+    if name.acronym:
+        return acronym_present(name.words[0], other.words)
+    return any(look_alike(word, candidate) for word in name.words for candidate in other.parts)
+
+
+# Each known translated name as a whole-phrase pattern on folded text or, for an acronym, as its
+# key, so that "US" is found in "the U.S." but not in "told us".
+_TRANSLATED_PATTERNS = tuple(
+    tuple(
+        (None, acronym_key(member))
+        if is_acronym(member)
+        else (re.compile(rf"(?<!\w){re.escape(fold_accents(member))}(?!\w)"), "")
+        for member in group
+    )
+    for group in TRANSLATED_NAMES
+)
+
+
+def _mentions(view: TextView, group: Sequence[tuple[re.Pattern[str] | None, str]]) -> bool:
+    return any(key in view.keys if pattern is None else pattern.search(view.folded) for pattern, key in group)
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A name found on one side only, with how strongly it suggests a garble."""
+
+    name: Name
+    side: str  # "source" or "target"
+    weight: float
+
+
+def unmatched_names(segment: Segment) -> list[Unmatched]:
+    """Names of the source missing from the target and names of the target absent from the
+    source, each weighted by how surely it should have been copied (none without both)."""
+    if not segment.source or not segment.target:
+        return []
+    sides = {
+        "source": (segment.source, segment.src_lang, segment.target),
+        "target": (segment.target, segment.tgt_lang, segment.source),
+    }
+    missing: dict[str, list[Name]] = {}
+    for side, (text, lang, other_text) in sides.items():
+        other = text_view(other_text)
+        missing[side] = [
+            name
+            for name in find_names(text, lang)
+            if not (name.acronym and name.words[0] in GENERIC_ACRONYMS)
+            and not all(word in CALENDAR_WORDS for word in name.words)
+            and not name_present(name, other)
+        ]
+    # A headline in title case capitalises every word: its "names" prove nothing.
+    title_case = any(is_title_case(tokenize(text), lang) for text, lang, _ in sides.values())
+    found = []
+    for side, opposite in (("source", "target"), ("target", "source")):
+        for name in missing[side]:
+            weight = UNSURE_WEIGHT if title_case else _weight(name, missing[opposite])
+            found.append(Unmatched(name, side, weight))
+    return found
+
+
+def _weight(name: Name, opposite: Sequence[Name]) -> float:
+    """Strong only for a name that should have been copied and has no candidate opposite: the
+    other side's unmatched names of the same kind may well be its translation."""
+    if name.acronym:
+        return UNSURE_WEIGHT if any(n.acronym for n in opposite) else MISSING_ACRONYM_WEIGHT
+    if name.size < 2 or any(word in INSTITUTION_WORDS or word in CALENDAR_WORDS for word in name.words):
+        return UNSURE_WEIGHT
+    return UNSURE_WEIGHT if any(not n.acronym for n in opposite) else MISSING_NAME_WEIGHT
+
+
+def names(segment: Segment) -> Signal | None:
+    """Proper names present on one side only.
+
+    ``value`` is the number of names without a counterpart. ``garble`` is 0.6 for a name of two
+    or more words, none of them an institution word, with no look-alike word and no unmatched
+    name on the other side; 0.4 for an acronym with no counterpart and no unmatched acronym
+    opposite; 0.25 for anything less sure (a single capitalised word, an institution, a name
+    facing an unmatched one that may be its translation); plus 0.1 for each further miss of
+    0.3 or more. The span is the first name of the translation without a counterpart. None
+    without a source.
+    """
+    if not segment.source or not segment.target:
+        return None
+    found = unmatched_names(segment)
+    if not found:
+        return Signal("names", 0.0, 0.0, "the names match the source")
+    top = max(found, key=lambda u: u.weight)
+    in_target = [u.name for u in found if u.side == "target"]
+    span = (in_target[0].start, in_target[0].end) if in_target else None
+    return Signal("names", float(len(found)), combine([u.weight for u in found]), _explain(top), span)
+
+
+def _explain(unmatched: Unmatched) -> str:
+    if unmatched.side == "source":
+        return f"the source's '{unmatched.name.text}' is not in the translation"
+    return f"the translation's '{unmatched.name.text}' is not in the source"
+
+
+SIGNALS = {"names": names}

@@ -1,0 +1,66 @@
+"""qa score and the library's score_pairs: sentence pairs in, one verdict per pair, in order."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from qa.score import score_pairs
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_qa(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True,
+                          timeout=300, cwd=REPO, env=dict(os.environ))
+
+
+PAIRS = [
+    {"id": "a", "src": "El embalse está al 8,5 % de su capacidad.", "tgt": "The reservoir is at 85% of its capacity."},
+    {"id": "b", "src": "El plan se aprobó el martes.", "tgt": "The plan was approved on Tuesday."},
+    {"id": "c", "src": "Ambas partes estudiarán la cooperación.", "tgt": "Both sides will consider cooperation on both sides."},
+]
+
+
+def test_score_jsonl_keeps_input_order_and_ids(tmp_path, apertium_available):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in PAIRS), encoding="utf-8")
+    result = run_qa("score", str(path), "--engine", "apertium", "--quiet")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["a", "b", "c"]
+    for row in rows:
+        assert set(row) >= {"id", "score", "flagged", "severity", "reasons", "signals"}
+        assert 0 <= row["score"] <= 1
+        assert "bt_chrf" in row["signals"]
+    assert rows[0]["flagged"] and any(r["signal"] == "numbers" for r in rows[0]["reasons"])
+    assert not rows[1]["flagged"]
+    assert rows[2]["flagged"] and any(r["signal"] == "repetition" for r in rows[2]["reasons"])
+
+
+def test_score_tsv_with_engine_none(tmp_path):
+    path = tmp_path / "pairs.tsv"
+    path.write_text("".join(f"{p['src']}\t{p['tgt']}\n" for p in PAIRS), encoding="utf-8")
+    result = run_qa("score", str(path), "--engine", "none")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["1", "2", "3"]
+    assert [row["flagged"] for row in rows] == [True, False, True]
+    assert all("bt_chrf" not in row["signals"] for row in rows)
+
+
+def test_score_bad_file_is_exit_code_2(tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"src": "hola"}\n', encoding="utf-8")
+    result = run_qa("score", str(path), "--engine", "none")
+    assert result.returncode == 2
+    assert str(path) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_score_pairs_library_accepts_tuples():
+    results = score_pairs([(p["src"], p["tgt"]) for p in PAIRS], src_lang="es", tgt_lang="en")
+    assert [r.id for r in results] == ["1", "2", "3"]
+    assert results[0].flagged and not results[1].flagged
