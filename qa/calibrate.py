@@ -17,7 +17,7 @@ from qa.translate.base import Engine
 
 # The translation signals the logistic part of the flagger is fitted on. The model-free checks
 # are combined by noisy-OR with hand-set confidences: they fire too rarely in labelled data to fit.
-MODEL_FEATURES = ("bt_chrf", "bt_bleu", "bt_ter", "fwd_chrf", "tgt_logprob", "src_logprob")
+MODEL_FEATURES = ("bt_chrf", "fwd_chrf", "length_ratio", "source_length", "tgt_logprob", "src_logprob")
 
 
 def length_ratio_score(src: str, tgt: str) -> float:
@@ -91,23 +91,29 @@ def feature_row(result: SegmentResult) -> dict[str, float]:
 def fit_flagger(
     paths: Sequence[str], *, engine: Engine | None, base: Flagger, l2: float = 1.0,
     progress: Progress | None = None,
-) -> tuple[Flagger, int]:
-    """Fit the flagger's logistic part on labelled files, keeping the base's checks and
-    thresholds. Returns the new flagger and the number of training pairs."""
-    rows: list[dict[str, float]] = []
-    labels: list[int] = []
+) -> tuple[Flagger, dict[str, int]]:
+    """Fit one logistic part per direction on labelled files, keeping the base's checks and
+    thresholds; each file weighs the same within its direction, however many pairs it has.
+    Returns the new flagger and the number of training pairs per direction."""
+    by_direction: dict[str, tuple[list[dict[str, float]], list[int], list[float]]] = {}
     for path in paths:
         data = evaluate.load_labelled(path)
         results = _score([(i.src, i.tgt) for i in data.items], data.src_lang, data.tgt_lang, engine, base, progress)
+        rows, labels, weights = by_direction.setdefault(f"{data.src_lang}-{data.tgt_lang}", ([], [], []))
         rows += [feature_row(r) for r in results]
         labels += data.labels
-    # Unweighted classes: the model's output is then a probability at the data's base rate,
-    # which is what the noisy-OR with the checks expects.
-    fitted = evaluate.fit_logistic(rows, labels, l2=l2, class_weight=None)
-    model = LogisticPart(
-        bias=fitted.bias,
-        weights=MappingProxyType(dict(fitted.weights)),
-        means=MappingProxyType(dict(fitted.feature_means)),
-        scales=MappingProxyType(dict(fitted.feature_scales)),
-    )
-    return dataclasses.replace(base, model=model, source="calibrated"), len(labels)
+        weights += [1000 / len(results)] * len(results)
+    models = dict(base.models)
+    for direction, (rows, labels, weights) in by_direction.items():
+        # Unweighted classes: the model's output is then a probability at the data's base
+        # rate, which is what the noisy-OR with the checks expects.
+        fitted = evaluate.fit_logistic(rows, labels, l2=l2, class_weight=None, sample_weight=weights)
+        models[direction] = LogisticPart(
+            bias=fitted.bias,
+            weights=MappingProxyType(dict(fitted.weights)),
+            means=MappingProxyType(dict(fitted.feature_means)),
+            scales=MappingProxyType(dict(fitted.feature_scales)),
+            base_rate=sum(w for w, label in zip(weights, labels, strict=True) if label) / sum(weights),
+        )
+    counts = {direction: len(labels) for direction, (_, labels, _) in by_direction.items()}
+    return dataclasses.replace(base, models=MappingProxyType(models), source="calibrated"), counts

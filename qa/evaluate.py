@@ -773,13 +773,15 @@ def fit_logistic(
     *,
     l2: float = 1.0,
     class_weight: Literal["balanced"] | None = "balanced",
+    sample_weight: Sequence[float] | None = None,
 ) -> FittedWeights:
     """Fit a logistic regression (scikit-learn) of ``labels`` on standardised features.
 
     The features are every name in any row; a missing value (absent, None or nan) is filled with
     the feature's mean over the rows that have it. ``l2`` is the strength of the L2 penalty (the
     inverse of scikit-learn's ``C``; 0 means none). ``class_weight="balanced"`` weighs each class
-    by the inverse of its frequency. ValueError for empty or mismatched input, labels other than
+    by the inverse of its frequency; ``sample_weight`` weighs rows (e.g. so that each training
+    file counts equally). ValueError for empty or mismatched input, labels other than
     0/1, one class only, or a feature with no value in any row.
     """
     y = _labels_array(labels).astype(int)
@@ -796,7 +798,7 @@ def fit_logistic(
     means, scales = _standardisation(raw, names)
     filled = np.where(np.isnan(raw), means, raw)
     model = LogisticRegression(C=np.inf if l2 == 0 else 1.0 / l2, class_weight=class_weight, max_iter=1000)
-    model.fit((filled - means) / scales, y)
+    model.fit((filled - means) / scales, y, sample_weight=None if sample_weight is None else np.asarray(sample_weight, float))
     return FittedWeights(
         bias=float(model.intercept_[0]),
         weights={name: float(w) for name, w in zip(names, model.coef_[0], strict=True)},

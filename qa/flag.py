@@ -12,6 +12,7 @@ The weights, confidences and thresholds are data (``qa/data/flagger.json`` by de
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ class LogisticPart:
     weights: Mapping[str, float] = field(default_factory=dict)
     means: Mapping[str, float] = field(default_factory=dict)
     scales: Mapping[str, float] = field(default_factory=dict)
+    base_rate: float | None = None  # share of positives in the (weighted) training data
 
     def contributions(self, values: Mapping[str, float]) -> dict[str, float]:
         """Each present feature's contribution to the logit."""
@@ -45,26 +47,42 @@ class LogisticPart:
             if name in values
         }
 
-    def probability(self, values: Mapping[str, float]) -> float | None:
+    def probability(self, values: Mapping[str, float], prior: float | None = None) -> float | None:
         """The model's probability that the segment is garbled, or None when none of its
-        features is present (nothing to judge by)."""
+        features is present (nothing to judge by).
+
+        With ``prior`` the probability is moved from the training data's base rate to that
+        prior (a shift of the log-odds): labelled sets are far richer in bad translations than
+        an edited newsroom text is.
+        """
         contributions = self.contributions(values)
         if not contributions:
             return None
         # Missing features count as their training mean, i.e. contribute nothing.
-        return _sigmoid(self.bias + sum(contributions.values()))
+        shift = _logit(prior) - _logit(self.base_rate) if prior and self.base_rate else 0.0
+        return _sigmoid(self.bias + sum(contributions.values()) + shift)
+
+
+ANY_DIRECTION = "*"
 
 
 @dataclass(frozen=True)
 class Flagger:
-    """Weights, check confidences and severity thresholds; see the module docstring."""
+    """Weights, check confidences and severity thresholds; see the module docstring.
 
-    model: LogisticPart = field(default_factory=LogisticPart)
+    ``models`` maps a direction ("es-en") to its logistic part; ``"*"`` serves the others.
+    """
+
+    models: Mapping[str, LogisticPart] = field(default_factory=dict)
     checks: Mapping[str, float] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(
         default_factory=lambda: MappingProxyType({"info": 0.4, "warning": 0.55, "error": 0.8})
     )
     source: str = "defaults"
+    prior: float | None = None  # expected share of garbled segments in the texts checked
+    # A check counts only from this strength: weak hints (a word said twice, a lone name) are
+    # common in clean text and would drown the model's ranking.
+    check_floor: float = 0.5
 
     @property
     def threshold(self) -> float:
@@ -78,7 +96,11 @@ class Flagger:
             raise InputError(f"threshold must be between 0 and 1, not {threshold}")
         thresholds = {name: max(value, threshold) for name, value in self.thresholds.items()}
         thresholds["info"] = threshold
-        return Flagger(self.model, self.checks, MappingProxyType(thresholds), self.source)
+        return dataclasses.replace(self, thresholds=MappingProxyType(thresholds))
+
+    def model_for(self, direction: str | None) -> LogisticPart:
+        """The logistic part fitted for a direction, else the one for any direction."""
+        return self.models.get(direction or "", self.models.get(ANY_DIRECTION, LogisticPart()))
 
     def signature(self) -> dict[str, object]:
         """What produced the flags, recorded in every output."""
@@ -106,22 +128,23 @@ class Verdict:
     span: tuple[int, int] | None
 
 
-def judge(signals: Mapping[str, Signal], flagger: Flagger) -> Verdict:
-    """Score one segment from its signals: noisy-OR of the model and of each check."""
+def judge(signals: Mapping[str, Signal], flagger: Flagger, direction: str | None = None) -> Verdict:
+    """Score one segment from its signals: noisy-OR of the direction's model and of each check."""
     values = {name: signal.value for name, signal in signals.items()}
-    model_probability = flagger.model.probability(values)
+    model = flagger.model_for(direction)
+    model_probability = model.probability(values, flagger.prior)
     clean = 1.0 - (model_probability or 0.0)
     reasons: list[Reason] = []
     for name, confidence in flagger.checks.items():
         signal = signals.get(name)
-        if signal is None or signal.garble <= 0:
+        if signal is None or signal.garble < flagger.check_floor or signal.garble <= 0:
             continue
         evidence = confidence * signal.garble
         clean *= 1.0 - evidence
         if evidence >= REASON_MIN_EVIDENCE:
             reasons.append(Reason(name, evidence, signal.explanation, signal.span))
     if model_probability is not None and model_probability >= REASON_MIN_EVIDENCE:
-        reasons += _model_reasons(signals, flagger.model, model_probability)
+        reasons += _model_reasons(signals, model, model_probability)
     score = 1.0 - clean
     severity = _severity(score, flagger.thresholds)
     reasons.sort(key=lambda reason: -reason.evidence)
@@ -146,6 +169,10 @@ def _severity(score: float, thresholds: Mapping[str, float]) -> str | None:
     return None
 
 
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
 def _sigmoid(x: float) -> float:
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -153,15 +180,41 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
+def _part_to_dict(part: LogisticPart) -> dict:
+    return {
+        "bias": part.bias,
+        "weights": dict(sorted(part.weights.items())),
+        "means": dict(sorted(part.means.items())),
+        "scales": dict(sorted(part.scales.items())),
+        "base_rate": part.base_rate,
+    }
+
+
+def _part_from_dict(model: dict) -> LogisticPart:
+    return LogisticPart(
+        bias=float(model.get("bias", 0.0)),
+        weights=MappingProxyType({k: float(v) for k, v in model.get("weights", {}).items()}),
+        means=MappingProxyType({k: float(v) for k, v in model.get("means", {}).items()}),
+        scales=MappingProxyType({k: float(v) for k, v in model.get("scales", {}).items()}),
+        base_rate=_rate(model.get("base_rate")),
+    )
+
+
+def _rate(value: object) -> float | None:
+    if value is None:
+        return None
+    rate = float(value)
+    if not 0 < rate < 1:
+        raise ValueError(f"rates must lie strictly between 0 and 1, not {rate}")
+    return rate
+
+
 def flagger_to_dict(flagger: Flagger) -> dict:
     """The data-file form of a flagger (see :func:`load_flagger`)."""
     return {
-        "model": {
-            "bias": flagger.model.bias,
-            "weights": dict(sorted(flagger.model.weights.items())),
-            "means": dict(sorted(flagger.model.means.items())),
-            "scales": dict(sorted(flagger.model.scales.items())),
-        },
+        "models": {direction: _part_to_dict(part) for direction, part in sorted(flagger.models.items())},
+        "prior": flagger.prior,
+        "check_floor": flagger.check_floor,
         "checks": dict(sorted(flagger.checks.items())),
         "thresholds": dict(flagger.thresholds),
     }
@@ -171,26 +224,24 @@ def parse_flagger(document: object, source: str) -> Flagger:
     """Build a Flagger from the parsed data file, with clear errors naming ``source``."""
     if not isinstance(document, dict):
         raise InputError("flagger file must hold a JSON object", source)
-    unknown = set(document) - {"model", "checks", "thresholds", "comment", "fitted_on"}
+    unknown = set(document) - {"models", "prior", "check_floor", "checks", "thresholds", "comment", "fitted_on"}
     if unknown:
         raise InputError(f"unknown key {sorted(unknown)[0]!r} in flagger file", source)
     try:
-        model = document.get("model", {})
-        part = LogisticPart(
-            bias=float(model.get("bias", 0.0)),
-            weights=MappingProxyType({k: float(v) for k, v in model.get("weights", {}).items()}),
-            means=MappingProxyType({k: float(v) for k, v in model.get("means", {}).items()}),
-            scales=MappingProxyType({k: float(v) for k, v in model.get("scales", {}).items()}),
+        models = MappingProxyType(
+            {str(direction): _part_from_dict(part) for direction, part in document.get("models", {}).items()}
         )
         checks = MappingProxyType({k: float(v) for k, v in document.get("checks", {}).items()})
         thresholds = {k: float(v) for k, v in document.get("thresholds", {}).items()}
+        prior = _rate(document.get("prior"))
+        check_floor = float(document.get("check_floor", 0.5))
     except (AttributeError, TypeError, ValueError) as error:
         raise InputError(f"malformed flagger file ({error})", source) from None
     if set(thresholds) != set(SEVERITIES):
         raise InputError(f"thresholds must name exactly {', '.join(SEVERITIES)}", source)
     if not thresholds["info"] <= thresholds["warning"] <= thresholds["error"]:
         raise InputError("thresholds must rise from info to warning to error", source)
-    return Flagger(part, checks, MappingProxyType(thresholds), source)
+    return Flagger(models, checks, MappingProxyType(thresholds), source, prior, check_floor)
 
 
 def load_flagger(path: str | Path | None = None) -> Flagger:

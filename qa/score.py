@@ -121,7 +121,7 @@ def judge_segment(
     ``extra_signals`` adds evidence found outside the segment (such as alignment)."""
     signals = compute_signals(segment)
     signals.update((signal.name, signal) for signal in extra_signals)
-    verdict = judge(signals, flagger)
+    verdict = judge(signals, flagger, f"{segment.src_lang}-{segment.tgt_lang}")
     return SegmentResult(
         id=segment_id,
         source=segment.source,

@@ -20,7 +20,7 @@ def _signal(name, value, garble, span=None):
 
 
 def test_checks_combine_as_noisy_or():
-    flagger = Flagger(checks={"repetition": 0.5, "numbers": 0.6}, thresholds=THRESHOLDS)
+    flagger = Flagger(checks={"repetition": 0.5, "numbers": 0.6}, thresholds=THRESHOLDS, check_floor=0.0)
     verdict = judge({"repetition": _signal("repetition", 1, 1.0), "numbers": _signal("numbers", 1, 0.5)}, flagger)
     assert verdict.score == pytest.approx(1 - (1 - 0.5) * (1 - 0.3))
     assert verdict.flagged and verdict.severity == "warning"
@@ -29,7 +29,7 @@ def test_checks_combine_as_noisy_or():
 
 def test_model_part_uses_standardised_weights_and_ignores_missing_features():
     model = LogisticPart(bias=-1.0, weights={"bt_chrf": -2.0}, means={"bt_chrf": 50.0}, scales={"bt_chrf": 10.0})
-    flagger = Flagger(model=model, thresholds=THRESHOLDS)
+    flagger = Flagger(models={"*": model}, thresholds=THRESHOLDS)
     low = judge({"bt_chrf": _signal("bt_chrf", 30.0, 0.7)}, flagger)
     assert low.score == pytest.approx(1 / (1 + math.exp(-(-1.0 + 4.0))))
     assert low.severity == "error"
@@ -39,7 +39,7 @@ def test_model_part_uses_standardised_weights_and_ignores_missing_features():
 
 
 def test_severity_bands_and_threshold_override():
-    flagger = Flagger(checks={"oscillation": 1.0}, thresholds=THRESHOLDS)
+    flagger = Flagger(checks={"oscillation": 1.0}, thresholds=THRESHOLDS, check_floor=0.0)
     assert judge({"oscillation": _signal("oscillation", 1, 0.3)}, flagger).flagged is False
     lowered = flagger.with_threshold(0.25)
     verdict = judge({"oscillation": _signal("oscillation", 1, 0.3)}, lowered)
@@ -84,3 +84,10 @@ def test_flagger_file_from_disk(tmp_path):
     path.write_text(json.dumps({"checks": {"repetition": 0.7},
                                 "thresholds": {"info": 0.3, "warning": 0.5, "error": 0.9}}), encoding="utf-8")
     assert load_flagger(path).checks == {"repetition": 0.7}
+
+
+def test_weak_check_evidence_below_the_floor_does_not_count():
+    flagger = Flagger(checks={"names": 1.0, "repetition": 1.0}, thresholds=THRESHOLDS, check_floor=0.5)
+    verdict = judge({"names": _signal("names", 1, 0.45), "repetition": _signal("repetition", 1, 0.6)}, flagger)
+    assert verdict.score == pytest.approx(0.6)
+    assert [r.signal for r in verdict.reasons] == ["repetition"]

@@ -100,4 +100,4 @@ def calibrate_command(paths, engine, models, beam_size, cache_path, no_cache, fl
     document["fitted_on"] = {"files": [Path(p).name for p in paths], "pairs": count,
                              "engine": signature["engine"], "l2": l2}
     output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    note_line(f"wrote {output} (fitted on {count} pairs)")
+    note_line(f"wrote {output} (fitted on {', '.join(f'{n} {d} pairs' for d, n in count.items())})")
