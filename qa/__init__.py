@@ -2,6 +2,27 @@
 
 It reads a source article and its translation, aligns them, back-translates with a MarianMT model
 (or Apertium), scores every passage and flags the garbled ones for an editor.
+
+    import qa
+    report = qa.check("corpora/")                 # -> qa.pipeline.Report
+    results = qa.score_pairs([("Hola", "Hello")], src_lang="es", tgt_lang="en")
 """
 
+from __future__ import annotations
+
 __version__ = "0.1.0"
+__all__ = ["__version__", "check", "score_pairs"]
+
+
+def __getattr__(name: str):
+    # The library entry points import torch-free but heavy modules; load them on first use so
+    # that `qa --version` and `import qa` stay instant.
+    if name == "check":
+        from qa.pipeline import check
+
+        return check
+    if name == "score_pairs":
+        from qa.score import score_pairs
+
+        return score_pairs
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")

@@ -57,7 +57,7 @@ def check_command(paths, src_lang, tgt_lang, engine, models, beam_size, cache_pa
     Exit codes: 0 nothing flagged at or above --fail-on; 1 flagged; 2 bad usage or input;
     3 engine failure.
     """
-    from qa.check import check_corpus
+    from qa.pipeline import check_corpus
     from qa.corpus import read_paths
     from qa.progress import terminal_progress
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from qa.check import ArticleReport, CheckedSegment, Report
+from qa.pipeline import ArticleReport, CheckedSegment, Report
 
 
 def segment_to_dict(article: ArticleReport, segment: CheckedSegment) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from qa.check import ArticleReport, CheckedSegment, Report
+from qa.pipeline import ArticleReport, CheckedSegment, Report
 
 _WIDTH = 100
 
