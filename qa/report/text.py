@@ -42,7 +42,11 @@ def summary_line(report: Report) -> str:
     thresholds = signature.get("thresholds", {})
     checked = sum(len(a.segments) for a in report.articles)
     by_severity = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info"))
-    model = f" {engine.get('model')} ({engine.get('revision')})" if engine.get("model") else ""
+    models = engine.get("models") or {}
+    model = (
+        " (" + ", ".join(f"{d} {m['model']} {m['revision']}" for d, m in sorted(models.items())) + ")"
+        if models else ""
+    )
     limits = " ".join(f"{name} {value:.2f}" for name, value in thresholds.items())
     return (
         f"{len(report.flagged)} flagged ({by_severity}) in {len(report.articles)} article(s), "
