@@ -155,7 +155,10 @@ def judge(signals: Mapping[str, Signal], flagger: Flagger, direction: str | None
 def _model_reasons(signals: Mapping[str, Signal], model: LogisticPart, probability: float) -> list[Reason]:
     """The translation signals that pushed the model's probability up, strongest first."""
     contributions = model.contributions({name: s.value for name, s in signals.items()})
-    pushing = sorted((value, name) for name, value in contributions.items() if value > 0)
+    # A size prior (garble 0) weighs in the score but explains nothing to an editor.
+    pushing = sorted(
+        (value, name) for name, value in contributions.items() if value > 0 and signals[name].garble > 0
+    )
     return [
         Reason(name, probability, signals[name].explanation, signals[name].span)
         for _, name in reversed(pushing[-2:])
