@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -44,6 +45,19 @@ class CheckedSegment:
     file_span: tuple[int, int] | None
     related_source: tuple[Sentence, ...] = ()
 
+    def __repr__(self) -> str:
+        text = " ".join(s.text for s in self.target) or "(omitted) " + " ".join(s.text for s in self.source)
+        verdict = self.result.severity or "ok"
+        return (
+            f"<CheckedSegment {self.line}:{self.column} {self.kind} {self.role.value} {verdict} "
+            f"score={self.result.score:.2f} {textwrap.shorten(text, 60, placeholder='…')!r}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from qa.report.notebook import segment_html
+
+        return segment_html(self)
+
 
 @dataclass(frozen=True)
 class ArticleReport:
@@ -51,6 +65,9 @@ class ArticleReport:
 
     pair: ArticlePair
     segments: tuple[CheckedSegment, ...]
+
+    def __repr__(self) -> str:
+        return f"<ArticleReport {self.path} {len(self.segments)} segments, {len(self.flagged)} flagged>"
 
     @property
     def path(self) -> str:
@@ -71,6 +88,26 @@ class Report:
     articles: tuple[ArticleReport, ...]
     errors: tuple[InputError, ...] = ()
     signature: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        counts = self.counts()
+        by_severity = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
+        flagged = f"{len(self.flagged)} flagged" + (f" ({by_severity})" if by_severity else "")
+        errors = f", {len(self.errors)} unreadable" if self.errors else ""
+        engine = self.signature.get("engine", {}).get("engine")
+        return f"<Report {len(self.articles)} articles, {flagged}{errors} engine={engine}>"
+
+    def _repr_html_(self) -> str:
+        from qa.report.notebook import report_html
+
+        return report_html(self)
+
+    def to_pandas(self):
+        """One row per segment: place, text, source, verdict and a ``sig_<name>`` column per
+        signal (see :func:`qa.report.frames.to_dataframe`). Needs pandas (``qa[notebook]``)."""
+        from qa.report.frames import to_dataframe
+
+        return to_dataframe(self)
 
     @property
     def flagged(self) -> list[tuple[ArticleReport, CheckedSegment]]:
