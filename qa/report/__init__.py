@@ -10,6 +10,7 @@ FORMATS: dict[str, str] = {
     "text": "qa.report.text:render_text",
     "json": "qa.report.json:render_json",
     "jsonl": "qa.report.json:render_jsonl",
+    "html": "qa.report.html:render_html",
 }
 
 

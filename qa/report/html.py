@@ -1,0 +1,416 @@
+"""The HTML report: one self-contained page an editor opens in a browser.
+
+Each article's English text is shown as in its file, with every flagged passage highlighted by
+severity; selecting one (click, or ``j``/``k``) opens the evidence: reasons, the Spanish source
+sentence, the back-translation and the signal values. The page loads nothing from anywhere:
+its CSS and JS are inlined and a Content-Security-Policy forbids every other resource.
+
+Article text is untrusted, so all of it goes through Jinja's autoescape and the script never
+builds markup from text: the details of every flag are rendered here, the script only shows them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from qa.corpus.model import Article, Block
+from qa.flag import SEVERITIES
+from qa.pipeline import ArticleReport, CheckedSegment, Report
+from qa.report.json import segment_to_dict
+
+# The most severe first, as the page lists them.
+SEVERITY_ORDER = tuple(reversed(SEVERITIES))
+
+# The reason name given to a flag the flagger raised on its overall score alone.
+SCORE_REASON = "score"
+
+LANGUAGE_NAMES = {
+    "ca": "Catalan", "de": "German", "en": "English", "es": "Spanish", "eu": "Basque",
+    "fr": "French", "gl": "Galician", "it": "Italian", "pt": "Portuguese",
+}
+NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three"}
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    """One signal's value on a flagged segment, for the details table."""
+
+    name: str
+    value: float
+    garble: float
+    explanation: str
+    is_reason: bool
+
+
+@dataclass(frozen=True)
+class FlagView:
+    """Everything the page shows about one flagged segment.
+
+    ``start``/``end`` is the segment's file range and ``hot`` the narrower range to emphasise;
+    a segment with no English text (an omission) has neither and is shown as a marker at
+    ``anchor``, where the missing sentence would have been.
+    """
+
+    index: int
+    severity: str
+    score: float
+    kind: str
+    kind_label: str
+    role: str
+    line: int
+    column: int
+    text: str | None
+    reasons: tuple[dict, ...]
+    reason_names: tuple[str, ...]
+    source: str | None
+    source_where: str | None
+    related_source: str | None
+    back_translation: str | None
+    signals: tuple[SignalRow, ...]
+    start: int | None
+    end: int | None
+    hot: tuple[int, int] | None
+    anchor: int
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of article text: plain (``flag`` None), part of a flagged passage, or, with no
+    pieces, the marker of an omission. ``pieces`` are (text, emphasised) pairs; ``first`` is the
+    run that carries the flag's number, id and tab stop when a passage spans blocks."""
+
+    flag: FlagView | None
+    pieces: tuple[tuple[str, bool], ...]
+    first: bool = False
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """One block of an article (headline, paragraph, caption...) as runs of text."""
+
+    role: str
+    line: int
+    runs: tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """One article: where it is, its text with highlights, and its flags."""
+
+    index: int
+    path: str
+    source_path: str | None
+    source_note: str | None
+    pairing: str
+    segments: int
+    blocks: tuple[BlockView, ...]
+    flags: tuple[FlagView, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def language_name(code: str) -> str:
+    """The English name of a language code, or the code itself when it is not a known one."""
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def kind_label(kind: str, source: str, target: str) -> str:
+    """A phrase an editor understands for an alignment kind (``2-1``, ``untranslated``...),
+    with the source and target language names."""
+    if kind == "1-0":
+        return f"omission: a {source} sentence with no {target} counterpart"
+    if kind == "0-1":
+        return f"addition: a {target} sentence with no {source} counterpart"
+    if kind == "untranslated":
+        return f"left in {source}"
+    if kind == "no-source":
+        return f"no {source} source text to compare with"
+    counts = kind.split("-")
+    if len(counts) == 2 and all(count.isdigit() for count in counts):
+        n, m = (int(count) for count in counts)
+        return (
+            f"{NUMBER_WORDS.get(n, n)} {source} sentence{'s' if n > 1 else ''}, "
+            f"{NUMBER_WORDS.get(m, m)} {target} sentence{'s' if m > 1 else ''}"
+        )
+    return kind
+
+
+def language_codes(signature: dict) -> tuple[str, str]:
+    """The source and target language codes from a signature's ``direction`` (``es-en``)."""
+    source, _, target = str(signature.get("direction") or "es-en").partition("-")
+    return source, target or "en"
+
+
+def signature_rows(signature: dict) -> list[tuple[str, str]]:
+    """The signature as (label, value) rows: tool, engine, model and revision per direction,
+    flagger, thresholds and metrics."""
+    rows: list[tuple[str, str]] = []
+    for key, value in signature.items():
+        if key == "engine" and isinstance(value, dict):
+            rows += _engine_rows(value)
+        elif key == "thresholds" and isinstance(value, dict):
+            rows.append(("thresholds", " · ".join(f"{name} ≥ {limit:.2f}" for name, limit in value.items())))
+        elif key == "metrics" and isinstance(value, dict):
+            rows += [(f"metric {name}", str(spec)) for name, spec in value.items()]
+        else:
+            rows.append((key, "—" if value is None else str(value)))
+    return rows
+
+
+def _engine_rows(engine: dict) -> list[tuple[str, str]]:
+    name = str(engine.get("engine"))
+    if engine.get("beam") is not None:
+        name += f" (beam {engine['beam']})"
+    rows = [("engine", name)]
+    models = engine.get("models") or {}
+    if models:
+        for direction, model in sorted(models.items()):
+            rows.append((f"model {direction}", f"{model.get('model')} {model.get('revision') or ''}".strip()))
+    elif engine.get("model"):
+        rows.append(("model", f"{engine['model']} {engine.get('revision') or ''}".strip()))
+    return rows
+
+
+def flag_view(
+    article: ArticleReport, segment: CheckedSegment, index: int, anchor: int, names: tuple[str, str]
+) -> FlagView:
+    """The view of one flagged segment, from the same fields the JSON report writes; ``names``
+    are the source and target language names."""
+    data = segment_to_dict(article, segment)
+    reasons = tuple(data["reasons"])
+    reason_names = tuple(dict.fromkeys(r["signal"] for r in reasons)) or (SCORE_REASON,)
+    signals = sorted(
+        (
+            SignalRow(
+                name, data["signals"][name], _unit(signal.garble), signal.explanation, name in reason_names
+            )
+            for name, signal in segment.result.signals.items()
+        ),
+        key=lambda row: (not row.is_reason, -row.garble, row.name),
+    )
+    source_where = None
+    if data["source"] and data["source_path"]:
+        source_where = f"{data['source_path']}:{data['source_line']}"
+    return FlagView(
+        index=index,
+        severity=data["severity"],
+        score=data["score"],
+        kind=data["kind"],
+        kind_label=kind_label(data["kind"], *names),
+        role=data["role"],
+        line=data["line"],
+        column=data["column"],
+        text=data["text"],
+        reasons=reasons,
+        reason_names=reason_names,
+        source=data["source"],
+        source_where=source_where,
+        related_source=data["related_source"],
+        back_translation=data["back_translation"],
+        signals=tuple(signals),
+        start=data["start"],
+        end=data["end"],
+        hot=tuple(segment.file_span) if segment.file_span else None,
+        anchor=anchor if data["start"] is None else data["start"],
+    )
+
+
+def _unit(value: float) -> float:
+    return round(min(max(value, 0.0), 1.0), 4)
+
+
+def insertion_point(segments: Sequence[CheckedSegment], position: int) -> int:
+    """Where a segment with no English text belongs: the start of the next segment that has
+    text, else the end of the previous one, else the start of the file."""
+    for later in segments[position + 1 :]:
+        if later.target:
+            return later.target[0].start
+    for earlier in reversed(segments[:position]):
+        if earlier.target:
+            return earlier.target[-1].end
+    return 0
+
+
+def article_flags(article: ArticleReport, first_index: int, names: tuple[str, str]) -> list[FlagView]:
+    """The flagged segments of an article as views numbered from ``first_index``."""
+    views = []
+    for position, segment in enumerate(article.segments):
+        if segment.result.flagged:
+            anchor = insertion_point(article.segments, position)
+            views.append(flag_view(article, segment, first_index + len(views), anchor, names))
+    return views
+
+
+def _overlaps(flag: FlagView, block: Block) -> bool:
+    return flag.start is not None and flag.start < block.end and flag.end > block.start
+
+
+def place_markers(blocks: Sequence[Block], flags: Iterable[FlagView]) -> dict[int, int]:
+    """For each flag with no text in any block (an omission), the index of the block its marker
+    goes in: the block that holds its anchor, else the next block, else the last."""
+    placed = {}
+    for flag in flags:
+        if not blocks or any(_overlaps(flag, block) for block in blocks):
+            continue
+        following = [k for k, block in enumerate(blocks) if block.end > flag.anchor]
+        placed[flag.index] = following[0] if following else len(blocks) - 1
+    return placed
+
+
+def block_runs(
+    text: str, start: int, end: int, flags: Sequence[FlagView], markers: Sequence[FlagView] = ()
+) -> list[Run]:
+    """Split ``text[start:end]`` into runs: plain text, flagged passages (with their emphasised
+    pieces) and omission markers. Flagged ranges are assumed not to overlap, as every target
+    sentence belongs to one segment; where they would, the later-starting one wins."""
+    cuts = {start, end}
+    for flag in flags:
+        for edge in (flag.start, flag.end, *(flag.hot or ())):
+            if edge is not None and start < edge < end:
+                cuts.add(edge)
+    marker_at = {flag.index: min(max(flag.anchor, start), end) for flag in markers}
+    cuts.update(marker_at.values())
+    runs: list[Run] = []
+    points = sorted(cuts)
+    for left, right in zip(points, [*points[1:], end], strict=True):
+        runs += [Run(flag, ()) for flag in markers if marker_at[flag.index] == left]
+        if left == right:
+            continue
+        owner = _owner(flags, left)
+        hot = bool(owner and owner.hot and owner.hot[0] <= left < owner.hot[1])
+        piece = (text[left:right], hot)
+        if runs and runs[-1].pieces and runs[-1].flag is owner:
+            runs[-1] = Run(owner, (*runs[-1].pieces, piece))
+        else:
+            runs.append(Run(owner, (piece,)))
+    return runs
+
+
+def _owner(flags: Sequence[FlagView], offset: int) -> FlagView | None:
+    holders = [f for f in flags if f.start is not None and f.start <= offset < f.end]
+    return max(holders, key=lambda f: f.start) if holders else None
+
+
+def article_blocks(article: Article | None, flags: Sequence[FlagView]) -> list[BlockView]:
+    """The article's blocks in file order as runs, each flag's first run marked."""
+    if article is None:
+        return []
+    blocks = sorted(article.blocks, key=lambda b: b.start)
+    placed = place_markers(blocks, flags)
+    seen: set[int] = set()
+    views = []
+    for k, block in enumerate(blocks):
+        inside = [f for f in flags if _overlaps(f, block)]
+        markers = [f for f in flags if placed.get(f.index) == k]
+        runs = []
+        for run in block_runs(article.text, block.start, block.end, inside, markers):
+            if run.flag is not None and run.flag.index not in seen:
+                seen.add(run.flag.index)
+                run = Run(run.flag, run.pieces, first=True)
+            runs.append(run)
+        views.append(BlockView(block.role.value, article.line_col(block.start)[0], tuple(runs)))
+    return views
+
+
+def severity_counts(flags: Iterable[FlagView]) -> dict[str, int]:
+    """Flags by severity, most severe first."""
+    counts = {severity: 0 for severity in SEVERITY_ORDER}
+    for flag in flags:
+        counts[flag.severity] += 1
+    return counts
+
+
+def article_view(
+    article: ArticleReport, index: int, flags: Sequence[FlagView], source_name: str
+) -> ArticleView:
+    """One article ready for the template."""
+    source = article.pair.source
+    note = None
+    if source is not None and source.path == article.path:
+        note = f"the {source_name} headline kept in the page"
+    return ArticleView(
+        index=index,
+        path=article.path,
+        source_path=source.path if source else None,
+        source_note=note,
+        pairing=article.pair.method,
+        segments=len(article.segments),
+        blocks=tuple(article_blocks(article.pair.target, flags)),
+        flags=tuple(flags),
+        counts=severity_counts(flags),
+    )
+
+
+def report_view(report: Report) -> dict:
+    """Everything the template needs, numbered in reading order."""
+    codes = language_codes(report.signature)
+    names = (language_name(codes[0]), language_name(codes[1]))
+    articles, next_index = [], 1
+    for number, article in enumerate(report.articles, start=1):
+        flags = article_flags(article, next_index, names)
+        next_index += len(flags)
+        articles.append(article_view(article, number, flags, names[0]))
+    flags = [flag for article in articles for flag in article.flags]
+    reasons: dict[str, int] = {}
+    for flag in flags:
+        for name in flag.reason_names:
+            reasons[name] = reasons.get(name, 0) + 1
+    return {
+        "source_lang": codes[0],
+        "target_lang": codes[1],
+        "source_language": names[0],
+        "target_language": names[1],
+        "articles": articles,
+        "flag_count": len(flags),
+        "segment_count": sum(a.segments for a in articles),
+        "counts": severity_counts(flags),
+        "reasons": dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
+        "signature": signature_rows(report.signature),
+        "errors": [{"path": error.path, "message": str(error)} for error in report.errors],
+    }
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("qa.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _inline(name: str, closing_tag: str) -> Markup:
+    """A static CSS or JS template as markup to inline, checked not to close its element early."""
+    source = _environment().get_template(name).render()
+    if closing_tag in source.lower():
+        raise ValueError(f"{name} must not contain {closing_tag}")
+    return Markup(source)
+
+
+def _csp_hash(script: str) -> str:
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
+def render_html(report: Report) -> str:
+    """The report as one self-contained HTML page (CSS and JS inline, no external resources)."""
+    script = _inline("report.js", "</script")
+    style = _inline("report.css", "</style")
+    template = _environment().get_template("report.html.j2")
+    # Only the page's own script may run: a hash-based policy blocks any script or inline
+    # handler that untrusted text could smuggle in, even if escaping were ever to fail.
+    return template.render(
+        **report_view(report),
+        style=style,
+        script=script,
+        script_hash=_csp_hash(str(script)),
+        severities=SEVERITY_ORDER,
+    )
