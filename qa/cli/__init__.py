@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from qa import __version__
-from qa.cli.check import check_command
+from qa.cli.check import baseline_command, check_command, config_command
 from qa.cli.evaluation import calibrate_command, eval_command
 from qa.cli.inspect import inspect_command
 from qa.cli.score import score_command
@@ -33,6 +33,8 @@ cli.add_command(score_command)
 cli.add_command(translate_command)
 cli.add_command(eval_command)
 cli.add_command(calibrate_command)
+cli.add_command(baseline_command)
+cli.add_command(config_command)
 cli.add_command(inspect_command)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +88,8 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
         click.option(
             "--engine",
             type=click.Choice(choices),
-            default="auto",
-            show_default=True,
-            help="Translation engine. auto: MarianMT when its model is available, else Apertium."
-            + none_help,
+            help="Translation engine (default auto: MarianMT when its model is available, else "
+            "Apertium)." + none_help,
         ),
         click.option(
             "--model",
@@ -101,8 +99,8 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
             help="MarianMT model: a Hugging Face name or a local folder (default "
             "Helsinki-NLP/opus-mt-SRC-TGT); prefix SRC-TGT= to set one direction. Repeatable.",
         ),
-        click.option("--beam", "beam_size", type=click.IntRange(1, 16), default=1, show_default=True,
-                     help="Beam size for MarianMT (1 = greedy)."),
+        click.option("--beam", "beam_size", type=click.IntRange(1, 16),
+                     help="Beam size for MarianMT (default 1: greedy)."),
         click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Translation cache file (default: the user cache folder, or $QA_CACHE_DIR)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the translation cache."),
@@ -118,9 +116,9 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
 
 def open_engine(
     *,
-    engine: str,
-    models: tuple[str, ...],
-    beam_size: int,
+    engine: str | None,
+    models: Mapping[str, str],
+    beam_size: int | None,
     cache_path: Path | None,
     no_cache: bool,
     directions: list[tuple[str, str]],
@@ -129,15 +127,18 @@ def open_engine(
 
     Prints the engine choice on stderr (for ``auto`` with the reason) and returns the cached
     engine and a description of it for output signatures (None for engine ``none``); raises
-    EngineUnavailable when no engine can serve ``directions``.
+    EngineUnavailable when no engine can serve ``directions``. ``models`` maps directions to
+    model names or folders (see :func:`parse_model_options`).
     """
+    engine = engine or "auto"
+    beam_size = beam_size or 1
     if engine == "none":
         note_line("engine none: only the checks that need no model")
         return None, None
     from qa.translate import EngineOptions, create_engine
     from qa.translate.cache import CachedEngine, TranslationCache, default_cache_path
 
-    options = EngineOptions(models=parse_model_options(models, directions), beam_size=beam_size)
+    options = EngineOptions(models=dict(models), beam_size=beam_size)
     inner, choice_note = create_engine(engine, options, directions)
     if engine == "auto":
         note_line(choice_note)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from qa.cli.check import flagger_options, load_configured_flagger
-from qa.cli.common import engine_options, handle_errors, note_line, open_engine
+from qa.cli.common import engine_options, handle_errors, note_line, open_engine, parse_model_options
 
 
 def _directions_of(paths) -> list[tuple[str, str]]:
@@ -46,8 +46,9 @@ def eval_command(paths, engine, models, beam_size, cache_path, no_cache, thresho
     from qa.progress import terminal_progress
 
     flagger = load_configured_flagger(flagger_path, threshold)
-    cached, _ = open_engine(engine=engine, models=models, beam_size=beam_size, cache_path=cache_path,
-                            no_cache=no_cache, directions=_directions_of(paths))
+    directions = _directions_of(paths)
+    cached, _ = open_engine(engine=engine, models=parse_model_options(models, directions), beam_size=beam_size,
+                            cache_path=cache_path, no_cache=no_cache, directions=directions)
     rows = []
     try:
         with terminal_progress(not quiet) as progress:
@@ -89,8 +90,9 @@ def calibrate_command(paths, engine, models, beam_size, cache_path, no_cache, fl
     from qa.progress import terminal_progress
 
     base = load_flagger(flagger_path)
-    cached, signature = open_engine(engine=engine, models=models, beam_size=beam_size, cache_path=cache_path,
-                                    no_cache=no_cache, directions=_directions_of(paths))
+    directions = _directions_of(paths)
+    cached, signature = open_engine(engine=engine, models=parse_model_options(models, directions), beam_size=beam_size,
+                                    cache_path=cache_path, no_cache=no_cache, directions=directions)
     try:
         with terminal_progress(not quiet) as progress:
             fitted, count = fit_flagger(paths, engine=cached, base=base, l2=l2, progress=progress)

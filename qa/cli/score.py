@@ -7,7 +7,7 @@ import json
 import click
 
 from qa.cli.check import flagger_options, load_configured_flagger
-from qa.cli.common import engine_options, handle_errors, note_line, open_engine
+from qa.cli.common import engine_options, handle_errors, note_line, open_engine, parse_model_options
 
 
 @click.command("score")
@@ -31,9 +31,10 @@ def score_command(pairs_path, src_lang, tgt_lang, engine, models, beam_size, cac
 
     flagger = load_configured_flagger(flagger_path, threshold)
     pairs = read_sentence_pairs(pairs_path)
+    directions = [(tgt_lang, src_lang), (src_lang, tgt_lang)]
     cached, _ = open_engine(
-        engine=engine, models=models, beam_size=beam_size, cache_path=cache_path, no_cache=no_cache,
-        directions=[(tgt_lang, src_lang), (src_lang, tgt_lang)],
+        engine=engine, models=parse_model_options(models, directions), beam_size=beam_size,
+        cache_path=cache_path, no_cache=no_cache, directions=directions,
     )
     try:
         with terminal_progress(not quiet) as progress:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from qa.cli.common import engine_options, handle_errors, note_line, open_engine
+from qa.cli.common import engine_options, handle_errors, note_line, open_engine, parse_model_options
 from qa.errors import InputError
 
 
@@ -44,8 +44,8 @@ def translate_command(texts, file, src, tgt, engine, models, beam_size, cache_pa
       qa translate --engine marian --model ./opus-mt-es-en --file sentences.txt
     """
     inputs = _read_texts(texts, file)
-    cached, _ = open_engine(engine=engine, models=models, beam_size=beam_size, cache_path=cache_path,
-                            no_cache=no_cache, directions=[(src, tgt)])
+    cached, _ = open_engine(engine=engine, models=parse_model_options(models, [(src, tgt)]), beam_size=beam_size,
+                            cache_path=cache_path, no_cache=no_cache, directions=[(src, tgt)])
     try:
         outputs = cached.translate(inputs, src, tgt)
     finally:

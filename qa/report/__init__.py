@@ -11,6 +11,9 @@ FORMATS: dict[str, str] = {
     "json": "qa.report.json:render_json",
     "jsonl": "qa.report.json:render_jsonl",
     "html": "qa.report.html:render_html",
+    "github": "qa.report.github:render_github",
+    "sarif": "qa.report.sarif:render_sarif",
+    "junit": "qa.report.junit:render_junit",
 }
 
 

@@ -1,0 +1,278 @@
+"""Accepted flags: a baseline file of flags an editor has reviewed and let stand, and inline
+``<!-- qa: ignore -->`` markers in Markdown.
+
+A baseline entry is keyed by a fingerprint of the passage, not its place: the normalised text,
+the primary reason's signal and the article's path relative to the repository root. Inserting a
+paragraph above a passage or editing another one keeps its fingerprint; rewording it does not,
+so a reworded passage is checked afresh.
+
+Applying acceptances never touches the pipeline: :func:`clear_flags` returns a copy of a Report
+whose accepted segments are no longer flagged, so every renderer and the exit code ignore them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import textwrap
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from qa.errors import InputError
+from qa.files import write_atomically
+from qa.pipeline import ArticleReport, CheckedSegment, Report
+
+BASELINE_VERSION = 1
+EXCERPT_WIDTH = 80
+# The rule id of a flagged segment no single reason explains (several weak ones add up).
+NO_REASON = "score"
+IGNORE_MARKER = re.compile(r"<!--\s*qa:\s*ignore\s*-->", re.IGNORECASE)
+ENTRY_FIELDS = ("path", "fingerprint", "signal", "severity", "excerpt")
+
+Acceptance = Callable[[ArticleReport, CheckedSegment], bool]
+
+
+@dataclass(frozen=True, order=True)
+class BaselineEntry:
+    """One accepted flag. Field order is the sort order: path, then fingerprint."""
+
+    path: str
+    fingerprint: str
+    signal: str
+    severity: str
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The accepted flags of a repository, sorted by path then fingerprint."""
+
+    entries: tuple[BaselineEntry, ...] = ()
+
+    @property
+    def fingerprints(self) -> frozenset[str]:
+        """Every accepted fingerprint."""
+        return frozenset(entry.fingerprint for entry in self.entries)
+
+
+@dataclass(frozen=True)
+class BaselineOutcome:
+    """What applying a baseline did: the report without the accepted flags, the flags it
+    accepted (as they were in the original report), and the entries that matched nothing."""
+
+    report: Report
+    accepted: tuple[tuple[ArticleReport, CheckedSegment], ...]
+    stale: tuple[BaselineEntry, ...]
+
+
+def relative_path(path: str | Path, root: Path) -> str:
+    """``path`` relative to ``root`` with forward slashes when it lies below ``root``; otherwise
+    the path as given (still with forward slashes)."""
+    absolute = Path(path).resolve()
+    root = root.resolve()
+    if absolute.is_relative_to(root):
+        return absolute.relative_to(root).as_posix()
+    return Path(path).as_posix()
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, runs of whitespace as one space: what counts as the same passage."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def passage_text(segment: CheckedSegment) -> str:
+    """The flagged text: the translation's sentences, or the source's for an omission."""
+    sentences = segment.target or segment.source
+    return " ".join(sentence.text for sentence in sentences)
+
+
+def primary_signal(segment: CheckedSegment) -> str:
+    """The signal of the strongest reason, or ``score`` when no reason stands out."""
+    reasons = segment.result.reasons
+    return reasons[0].signal if reasons else NO_REASON
+
+
+def fingerprint(path_relative_to_root: str, segment: CheckedSegment) -> str:
+    """A stable id of a flag: sha256 of the article's path, the primary signal and the
+    normalised passage text. Line numbers play no part, so edits elsewhere keep it."""
+    key = "\0".join((path_relative_to_root, primary_signal(segment), normalise(passage_text(segment))))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def build_baseline(report: Report, root: Path) -> Baseline:
+    """A baseline accepting every flag of ``report``; paths are taken relative to ``root``.
+
+    Pass a report whose inline-ignored flags are already cleared to keep those out of the file.
+    """
+    entries: dict[str, BaselineEntry] = {}
+    for article, segment in report.flagged:
+        path = relative_path(article.path, root)
+        key = fingerprint(path, segment)
+        entries.setdefault(key, BaselineEntry(
+            path, key, primary_signal(segment), segment.result.severity or "",
+            textwrap.shorten(passage_text(segment), EXCERPT_WIDTH, placeholder=" …"),
+        ))
+    return Baseline(tuple(sorted(entries.values())))
+
+
+def baseline_to_json(baseline: Baseline) -> str:
+    """The file's text: a version and the sorted entries, indented, no timestamps, so the same
+    flags always give the same bytes and a change shows as a small diff."""
+    document = {
+        "version": BASELINE_VERSION,
+        "tool": "qa",
+        "entries": [{name: getattr(entry, name) for name in ENTRY_FIELDS} for entry in sorted(baseline.entries)],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_baseline(baseline: Baseline, path: Path) -> None:
+    """Write the baseline file atomically: a reader sees the old file or the new one, whole.
+    InputError naming the file when it cannot be written."""
+    try:
+        write_atomically(path, baseline_to_json(baseline))
+    except OSError as error:
+        raise InputError(f"cannot write baseline ({error.strerror or error})", str(path)) from None
+
+
+def read_baseline(path: Path) -> Baseline:
+    """Read a baseline file; InputError naming the file when it is missing or malformed."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such baseline file (write one with `qa baseline`)", name) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read baseline ({getattr(error, 'strerror', None) or error})", name) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"not a qa baseline: invalid JSON at line {error.lineno} column {error.colno} ({error.msg})", name
+        ) from None
+    return parse_baseline(document, name)
+
+
+def parse_baseline(document: object, name: str = "baseline") -> Baseline:
+    """Validate a decoded baseline document into a Baseline."""
+    if not isinstance(document, dict) or "entries" not in document:
+        raise InputError("not a qa baseline: expected an object with 'version' and 'entries'", name)
+    version = document.get("version")
+    if version != BASELINE_VERSION:
+        raise InputError(f"baseline version {version!r} is not supported (this qa reads version {BASELINE_VERSION})", name)
+    if not isinstance(document["entries"], list):
+        raise InputError("not a qa baseline: 'entries' must be a list", name)
+    entries = []
+    for number, item in enumerate(document["entries"], start=1):
+        if not isinstance(item, dict):
+            raise InputError(f"baseline entry {number} is not an object", name)
+        missing = [field for field in ENTRY_FIELDS if not isinstance(item.get(field), str)]
+        if missing:
+            raise InputError(f"baseline entry {number} lacks {', '.join(map(repr, missing))} (or it is not text)", name)
+        entries.append(BaselineEntry(**{field: item[field] for field in ENTRY_FIELDS}))
+    return Baseline(tuple(sorted(entries)))
+
+
+def accepts(baseline: Baseline, root: Path) -> Acceptance:
+    """A predicate ``(article, segment) -> bool``: is this flag in the baseline?"""
+    known = baseline.fingerprints
+
+    def accepted(article: ArticleReport, segment: CheckedSegment) -> bool:
+        return fingerprint(relative_path(article.path, root), segment) in known
+
+    return accepted
+
+
+def clear_flags(report: Report, accepted: Acceptance) -> Report:
+    """A copy of ``report`` in which the flagged segments ``accepted`` approves are unflagged
+    (flagged False, severity None); scores and reasons stay for the JSON outputs."""
+    articles = []
+    for article in report.articles:
+        segments = tuple(
+            _unflag(segment) if segment.result.flagged and accepted(article, segment) else segment
+            for segment in article.segments
+        )
+        articles.append(replace(article, segments=segments))
+    return replace(report, articles=tuple(articles))
+
+
+def apply_baseline(report: Report, baseline: Baseline, root: Path) -> BaselineOutcome:
+    """Accept the flags of ``report`` that the baseline lists, and find its stale entries.
+
+    An entry is stale when its article was checked and no flag matches it any more (the
+    passage was fixed or reworded). Entries of articles the report did not check (a partial
+    run, such as ``--changed-since``) are neither matched nor stale.
+    """
+    accepted_here = accepts(baseline, root)
+    accepted = tuple((article, segment) for article, segment in report.flagged if accepted_here(article, segment))
+    flagged = {fingerprint(relative_path(article.path, root), segment) for article, segment in report.flagged}
+    checked = {relative_path(article.path, root) for article in report.articles}
+    stale = tuple(entry for entry in baseline.entries if entry.path in checked and entry.fingerprint not in flagged)
+    return BaselineOutcome(clear_flags(report, accepted_here), accepted, stale)
+
+
+def inline_ignored_spans(article_text: str) -> list[tuple[int, int]]:
+    """Character spans of the paragraphs a ``<!-- qa: ignore -->`` marker accepts.
+
+    A marker alone on its line(s) accepts the next paragraph (blank lines may stand between);
+    a marker inside a paragraph, such as at the end of its line, accepts that paragraph.
+    Paragraphs are runs of non-blank lines; a marker-only line also ends a paragraph.
+    """
+    return list(_ignored_spans(article_text))
+
+
+@lru_cache(maxsize=128)
+def _ignored_spans(text: str) -> tuple[tuple[int, int], ...]:
+    spans: list[tuple[int, int]] = []
+    pending = False
+    current: list | None = None  # [start, end, marked]
+
+    def close() -> None:
+        nonlocal current
+        if current is not None and current[2]:
+            spans.append((current[0], current[1]))
+        current = None
+
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        start, end = offset, offset + len(line.rstrip("\r\n"))
+        offset += len(line)
+        content = line.strip()
+        if not content:
+            close()
+        elif IGNORE_MARKER.search(content) and not IGNORE_MARKER.sub("", content).strip():
+            close()
+            pending = True
+        elif current is None:
+            current = [start, end, pending or bool(IGNORE_MARKER.search(content))]
+            pending = False
+        else:
+            current[1] = end
+            current[2] = current[2] or bool(IGNORE_MARKER.search(content))
+    close()
+    return tuple(spans)
+
+
+def is_inline_ignored(article: ArticleReport, segment: CheckedSegment) -> bool:
+    """Whether a marker accepts this segment: one of its translated sentences lies in an
+    ignored paragraph of the translation (for an omission, a source sentence in the source)."""
+    if segment.target and article.pair.target is not None:
+        document, sentences = article.pair.target, segment.target
+    elif segment.source and article.pair.source is not None:
+        document, sentences = article.pair.source, segment.source
+    else:
+        return False
+    return _any_within((s.start for s in sentences), _ignored_spans(document.text))
+
+
+def _any_within(offsets: Iterable[int], spans: Iterable[tuple[int, int]]) -> bool:
+    spans = tuple(spans)
+    return any(start <= offset < end for offset in offsets for start, end in spans)
+
+
+def _unflag(segment: CheckedSegment) -> CheckedSegment:
+    return replace(segment, result=replace(segment.result, flagged=False, severity=None))

@@ -1,0 +1,366 @@
+"""Settings of a content repository: ``qa.toml`` (top-level keys) or ``[tool.qa]`` in
+``pyproject.toml``, found by walking up from the checked paths.
+
+Command-line flags win over the file and the file over the defaults. Paths in the file are
+relative to the file's folder, which is the repository root for qa: a path that leads outside it
+is an error, as are unknown keys and values of the wrong type, each reported in one line naming
+the key and the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import json
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+from qa.errors import InputError
+
+QA_TOML = "qa.toml"
+PYPROJECT = "pyproject.toml"
+DEFAULT = "default"
+COMMAND_LINE = "command line"
+
+ENGINES = ("auto", "marian", "apertium", "none")
+FAIL_ON = ("error", "warning", "info", "never")
+PAIRINGS = ("auto", "front-matter", "file-name", "folders")
+PATH_KEYS = ("flagger", "cache", "baseline")
+DIRECTION = re.compile(r"[a-z]{2,3}-[a-z]{2,3}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ``qa check`` can be told by a configuration file or the command line.
+
+    ``models`` maps a direction ("es-en") to a model hub name or a local folder. ``ignore`` holds
+    glob patterns of paths (relative to ``root``) to skip. Paths (``flagger``, ``cache``,
+    ``baseline``, model folders) are absolute once loaded. ``root`` is the folder of the
+    configuration file (the current folder when there is none) and ``config_file`` the file read.
+    """
+
+    src_lang: str = "es"
+    tgt_lang: str = "en"
+    engine: str = "auto"
+    models: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    beam: int = 1
+    threshold: float | None = None
+    flagger: Path | None = None
+    fail_on: str = "error"
+    ignore: tuple[str, ...] = ()
+    cache: Path | None = None
+    pairing: str = "auto"
+    baseline: Path | None = None
+    format: str = "text"
+    root: Path = field(default_factory=Path.cwd, compare=False)
+    config_file: Path | None = None
+
+
+# Where the settings came from is not itself a setting.
+KEYS = tuple(f.name for f in fields(Settings) if f.name not in ("root", "config_file"))
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``qa.toml``, or ``pyproject.toml`` with a ``[tool.qa]`` table, in ``start``
+    (or its folder, for a file) and its parents.
+
+    ``qa.toml`` wins over ``pyproject.toml`` in the same folder. The walk stops at the top of the
+    git repository (the folder holding ``.git``) so that a stray file in a home folder is not
+    picked up for every repository below it.
+    """
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / QA_TOML).is_file():
+            return candidate / QA_TOML
+        pyproject = candidate / PYPROJECT
+        if pyproject.is_file() and _has_qa_table(_read_toml(pyproject)):
+            return pyproject
+        if (candidate / ".git").exists():
+            return None
+    return None
+
+
+def load_settings(
+    start: Path, cli_overrides: Mapping[str, Any], config_file: Path | None = None
+) -> tuple[Settings, dict[str, str]]:
+    """The settings for a check started at ``start`` (a checked path, or the current folder),
+    and where each came from: ``"default"``, the file's name, or ``"command line"``.
+
+    ``cli_overrides`` maps setting names (``fail-on`` or ``fail_on``) to command-line values;
+    None, and an empty list or mapping (a repeatable option not given), mean "not given".
+    Command-line paths stay relative to the current folder. ``config_file`` (``--config``)
+    skips the search. Raises InputError naming the key and the file for a bad setting.
+    """
+    path = config_file if config_file is not None else find_config(start)
+    values: dict[str, Any] = {}
+    sources = {key: DEFAULT for key in KEYS}
+    root = Path.cwd().resolve()
+    if path is not None:
+        if not path.is_file():
+            raise InputError("no such configuration file", str(path))
+        root = path.resolve().parent
+        table = _config_table(path)
+        values = parse_table(table, Where(path))
+        sources.update({key: display_path(path) for key in values})
+    overrides = _parse_overrides(cli_overrides)
+    values.update(overrides)
+    sources.update({key: COMMAND_LINE for key in overrides})
+    settings = Settings(**values, root=root, config_file=path.resolve() if path else None)
+    return settings, sources
+
+
+@dataclass(frozen=True)
+class Where:
+    """The file being read, for paths and error messages."""
+
+    path: Path
+
+    @property
+    def is_pyproject(self) -> bool:
+        return self.path.name == PYPROJECT
+
+    @property
+    def folder(self) -> Path:
+        return self.path.resolve().parent
+
+    def error(self, message: str) -> InputError:
+        prefix = "[tool.qa] " if self.is_pyproject else ""
+        return InputError(prefix + message, display_path(self.path))
+
+
+def parse_table(table: Mapping[str, Any], where: Where) -> dict[str, Any]:
+    """Validate a configuration table (keys as written) into Settings field values."""
+    values: dict[str, Any] = {}
+    for written, value in table.items():
+        key = written.replace("-", "_")
+        if key not in KEYS:
+            raise where.error(f"unknown key {written!r}{_suggestion(key)}")
+        if key in values:
+            raise where.error(f"{written!r} is set twice (as fail-on and fail_on?)")
+        values[key] = _CHECKS[key](written, value, where)
+    return values
+
+
+def describe(settings: Settings, sources: Mapping[str, str]) -> str:
+    """One line per setting, ``key = value  (from qa.toml)``, for ``qa config``."""
+    lines = [f"# configuration file: {display_path(settings.config_file) if settings.config_file else 'none'}"]
+    shown = as_dict(settings)
+    shown.update({key: display_path(getattr(settings, key)) for key in PATH_KEYS if getattr(settings, key)})
+    for key in KEYS:
+        source = sources.get(key, DEFAULT)
+        origin = "(default)" if source == DEFAULT else f"(from {source})"
+        lines.append(f"{key} = {_format_value(shown[key])}  {origin}")
+    return "\n".join(lines) + "\n"
+
+
+def as_dict(settings: Settings) -> dict[str, Any]:
+    """The settings as plain JSON-ready values (paths as strings, mappings as dicts)."""
+    result: dict[str, Any] = {}
+    for key in KEYS:
+        value = getattr(settings, key)
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, Mapping):
+            value = dict(sorted(value.items()))
+        elif isinstance(value, tuple):
+            value = list(value)
+        result[key] = value
+    return result
+
+
+def is_ignored(path: str | Path, settings: Settings) -> bool:
+    """Whether ``path`` matches one of the ``ignore`` patterns, taken relative to the root.
+
+    ``*`` matches across folders (``drafts/*`` skips everything under drafts/), a leading
+    ``**/`` also matches at the top, and a pattern matching a parent folder skips its files.
+    """
+    if not settings.ignore:
+        return False
+    absolute = Path(path).resolve()
+    if not absolute.is_relative_to(settings.root):
+        return False
+    relative = PurePosixPath(absolute.relative_to(settings.root).as_posix())
+    candidates = [str(relative), *(str(parent) for parent in relative.parents if str(parent) != ".")]
+    return any(
+        fnmatch.fnmatchcase(candidate, pattern) or fnmatch.fnmatchcase(candidate, pattern.removeprefix("**/"))
+        for pattern in settings.ignore
+        for candidate in candidates
+    )
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the current folder when it lies below it, else absolute."""
+    absolute = path.resolve()
+    cwd = Path.cwd().resolve()
+    return str(absolute.relative_to(cwd)) if absolute.is_relative_to(cwd) else str(absolute)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"invalid TOML ({error})", display_path(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot read ({error.strerror or error})", display_path(path)) from None
+
+
+def _has_qa_table(data: Mapping[str, Any]) -> bool:
+    tool = data.get("tool")
+    return isinstance(tool, Mapping) and "qa" in tool
+
+
+def _config_table(path: Path) -> Mapping[str, Any]:
+    data = _read_toml(path)
+    if path.name != PYPROJECT:
+        return data
+    table = data.get("tool", {}).get("qa", {})
+    if not isinstance(table, Mapping):
+        raise InputError("[tool.qa] must be a table", display_path(path))
+    return table
+
+
+def _suggestion(key: str) -> str:
+    close = difflib.get_close_matches(key, KEYS, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(KEYS)}"
+
+
+def _parse_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for written, value in overrides.items():
+        key = written.replace("-", "_")
+        if key not in KEYS:
+            raise InputError(f"unknown setting {written!r}{_suggestion(key)}")
+        if value is None or (isinstance(value, list | tuple | Mapping) and not value):
+            continue
+        if isinstance(value, Path | str) and key in PATH_KEYS:
+            values[key] = Path(value).expanduser().resolve()
+        elif key == "models":
+            values[key] = MappingProxyType(dict(value))
+        elif key == "ignore":
+            values[key] = tuple(value)
+        else:
+            values[key] = value
+    return values
+
+
+# Each check takes the key as written, its value and the file; returns the Settings value.
+Check = Callable[[str, Any, Where], Any]
+
+
+def _string(written: str, value: Any, where: Where) -> str:
+    if not isinstance(value, str) or not value:
+        raise where.error(f"{written!r} must be a non-empty string, not {_show(value)}")
+    return value
+
+
+def _choice(options: Iterable[str] | Callable[[], Iterable[str]]) -> Check:
+    def check(written: str, value: Any, where: Where) -> str:
+        allowed = list(options() if callable(options) else options)
+        if value not in allowed:
+            raise where.error(f"{written!r} must be one of {', '.join(allowed)}, not {_show(value)}")
+        return value
+
+    return check
+
+
+def _formats() -> list[str]:
+    from qa.report import FORMATS
+
+    return sorted(FORMATS)
+
+
+def _beam(written: str, value: Any, where: Where) -> int:
+    # TOML booleans are Python ints; ``beam = true`` is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 16:
+        raise where.error(f"{written!r} must be a whole number from 1 to 16, not {_show(value)}")
+    return value
+
+
+def _threshold(written: str, value: Any, where: Where) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise where.error(f"{written!r} must be a number from 0 to 1, not {_show(value)}")
+    return float(value)
+
+
+def _path(written: str, value: Any, where: Where) -> Path:
+    _string(written, value, where)
+    return _inside_root(written, Path(value), where)
+
+
+def _inside_root(written: str, value: Path, where: Where) -> Path:
+    resolved = (where.folder / value.expanduser()).resolve()
+    if not resolved.is_relative_to(where.folder):
+        raise where.error(
+            f"{written!r} = {str(value)!r} leads outside the repository ({where.folder}); "
+            f"paths are relative to the configuration file's folder"
+        )
+    return resolved
+
+
+def _models(written: str, value: Any, where: Where) -> Mapping[str, str]:
+    from qa.translate.marian import looks_like_path
+
+    if not isinstance(value, Mapping):
+        raise where.error(f"{written!r} must be a table of direction = model, e.g. es-en = \"Helsinki-NLP/opus-mt-es-en\"")
+    models: dict[str, str] = {}
+    for direction, model in value.items():
+        if not DIRECTION.fullmatch(direction):
+            raise where.error(f"{written!r}: {direction!r} is not a direction such as es-en")
+        _string(f"{written}.{direction}", model, where)
+        # As with --model: a hub name unless it looks like a path or names an existing folder.
+        if looks_like_path(model) or (where.folder / model).is_dir():
+            model = str(_inside_root(f"{written}.{direction}", Path(model), where))
+        models[direction] = model
+    return MappingProxyType(models)
+
+
+def _ignore(written: str, value: Any, where: Where) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise where.error(f"{written!r} must be a list of glob patterns, e.g. [\"drafts/*\"], not {_show(value)}")
+    return tuple(value)
+
+
+_CHECKS: dict[str, Check] = {
+    "src_lang": _string,
+    "tgt_lang": _string,
+    "engine": _choice(ENGINES),
+    "models": _models,
+    "beam": _beam,
+    "threshold": _threshold,
+    "flagger": _path,
+    "fail_on": _choice(FAIL_ON),
+    "ignore": _ignore,
+    "cache": _path,
+    "pairing": _choice(PAIRINGS),
+    "baseline": _path,
+    "format": _choice(_formats),
+}
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it, for messages."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Mapping):
+        return "a table"
+    return repr(value)
+
+
+def _format_value(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_format_value(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value, ensure_ascii=False)
+

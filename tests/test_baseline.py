@@ -1,0 +1,244 @@
+"""Accepted flags: fingerprints, the baseline file, applying it, and inline ignore markers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.baseline import (
+    Baseline,
+    BaselineEntry,
+    apply_baseline,
+    baseline_to_json,
+    build_baseline,
+    clear_flags,
+    fingerprint,
+    inline_ignored_spans,
+    is_inline_ignored,
+    read_baseline,
+    write_baseline,
+)
+from qa.errors import InputError
+
+REPEATED = "Both sides will consider cooperation on both sides."
+CIRCULAR = "The United States General Department for the United States met on Monday."
+
+
+def article(title: str, key: str, paragraphs: list[str]) -> str:
+    return f"---\ntitle: {title}\ntranslationKey: {key}\n---\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def write_pair(folder: Path, slug: str, es: list[str], en: list[str]) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / f"{slug}.es.md"
+    target = folder / f"{slug}.en.md"
+    source.write_text(article("Acuerdo de cooperación", slug, es), encoding="utf-8")
+    target.write_text(article("Cooperation agreement", slug, en), encoding="utf-8")
+    return source, target
+
+
+ES = ["Ambas partes estudiarán la cooperación.", "El ministro llegó el lunes a Rabat."]
+EN = [REPEATED, "The minister arrived in Rabat on Monday."]
+
+
+def check(*paths):
+    return qa.check(*map(str, paths), engine=None)
+
+
+def only_flag(report):
+    assert len(report.flagged) == 1, report.flagged
+    return report.flagged[0]
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def fingerprint_of(root: Path, es: list[str], en: list[str], slug: str = "acuerdo") -> tuple[str, int]:
+    """The fingerprint and line of the one flag of a pair written to ``root/content``."""
+    for old in (root / "content").glob("*.md"):
+        old.unlink()
+    write_pair(root / "content", slug, es, en)
+    _, segment = only_flag(check(root / "content"))
+    assert segment.result.reasons[0].signal == "repetition"
+    return fingerprint(f"content/{slug}.en.md", segment), segment.line
+
+
+def test_fingerprint_is_stable_when_a_paragraph_is_inserted_above(root):
+    before, line_before = fingerprint_of(root, ES, EN)
+    after, line_after = fingerprint_of(
+        root,
+        ["Las conversaciones empezaron el 12 de marzo en Madrid.", *ES],
+        ["The talks began on 12 March in Madrid.", *EN],
+    )
+    assert line_after == line_before + 2
+    assert after == before
+
+
+def test_fingerprint_is_stable_when_other_text_or_wrapping_changes(root):
+    before, _ = fingerprint_of(root, ES, EN)
+    reworded_elsewhere, _ = fingerprint_of(
+        root, [ES[0], "La ministra llegó el martes a Rabat."], [EN[0], "The minister arrived in Rabat on Tuesday."]
+    )
+    rewrapped, _ = fingerprint_of(root, ES, ["Both  sides will consider\ncooperation on BOTH sides.", EN[1]])
+    assert reworded_elsewhere == before
+    assert rewrapped == before
+
+
+def test_fingerprint_differs_for_another_passage_or_article(root):
+    first, _ = fingerprint_of(root, ES, EN)
+    other, _ = fingerprint_of(
+        root, ["Ambos países reforzarán su seguridad.", ES[1]],
+        ["Both countries will strengthen the security of both countries.", EN[1]],
+    )
+    elsewhere, _ = fingerprint_of(root, ES, EN, slug="otra")
+    assert len({first, other, elsewhere}) == 3
+    assert len(first) == 64 and int(first, 16) >= 0
+
+
+def corpus_with_two_flags(root: Path) -> Path:
+    write_pair(root / "content", "b-acuerdo", ES, EN)
+    write_pair(root / "content", "a-reunion", ["La Dirección General de Estados Unidos se reunió el lunes."], [CIRCULAR])
+    return root / "content"
+
+
+def test_baseline_is_sorted_and_byte_identical_when_rebuilt(root):
+    content = corpus_with_two_flags(root)
+    report = check(content)
+    assert len(report.flagged) == 2
+    path = root / ".qa-baseline.json"
+    write_baseline(build_baseline(report, root), path)
+    first = path.read_bytes()
+    write_baseline(build_baseline(check(content), root), path)
+    assert path.read_bytes() == first
+    document = json.loads(first)
+    assert document["version"] == 1
+    keys = [(e["path"], e["fingerprint"]) for e in document["entries"]]
+    assert keys == sorted(keys)
+    assert [e["path"] for e in document["entries"]] == ["content/a-reunion.en.md", "content/b-acuerdo.en.md"]
+    assert document["entries"][1]["signal"] == "repetition"
+    assert document["entries"][1]["excerpt"] == REPEATED
+    assert first.decode().count("\n") > 2 * len(keys)  # indented: a diff shows the entry that changed
+    assert [p.name for p in root.iterdir() if p.name.startswith(".qa-baseline")] == [".qa-baseline.json"]
+    assert read_baseline(path) == build_baseline(report, root)
+
+
+def test_unwritable_baseline_is_one_line(root):
+    with pytest.raises(InputError, match="cannot write baseline"):
+        write_baseline(Baseline(), root / "missing-folder" / "baseline.json")
+    assert not (root / "missing-folder").exists()
+
+
+def test_entries_are_written_sorted_whatever_their_order(root):
+    entries = (BaselineEntry("b.md", "01", "x", "error", "t"), BaselineEntry("a.md", "ff", "x", "error", "t"),
+               BaselineEntry("a.md", "0a", "x", "info", "t"))
+    paths = [(e["path"], e["fingerprint"]) for e in json.loads(baseline_to_json(Baseline(entries)))["entries"]]
+    assert paths == [("a.md", "0a"), ("a.md", "ff"), ("b.md", "01")]
+
+
+def test_applying_the_baseline_accepts_its_flags(root):
+    content = corpus_with_two_flags(root)
+    report = check(content)
+    baseline = build_baseline(report, root)
+    outcome = apply_baseline(report, baseline, root)
+    assert len(outcome.accepted) == 2 and outcome.stale == ()
+    assert outcome.report.flagged == [] and outcome.report.return_code("info") == 0
+    assert report.return_code("error") == 1  # the original report is untouched
+    segments = [s for a in outcome.report.articles for s in a.segments]
+    assert sum(s.result.score >= 0.8 for s in segments) == 2  # scores stay for the JSON outputs
+
+
+def test_a_new_flag_is_still_reported(root):
+    content = corpus_with_two_flags(root)
+    baseline = build_baseline(check(content), root)
+    write_pair(content, "c-nueva", ["Ambos países reforzarán su seguridad."],
+               ["Both countries will strengthen the security of both countries."])
+    outcome = apply_baseline(check(content), baseline, root)
+    assert [a.path for a, _ in outcome.report.flagged] == [str(content / "c-nueva.en.md")]
+
+
+def test_stale_entries_are_those_whose_passage_was_fixed(root):
+    content = corpus_with_two_flags(root)
+    baseline = build_baseline(check(content), root)
+    write_pair(content, "b-acuerdo", ES, ["Both sides will consider cooperation.", EN[1]])
+    outcome = apply_baseline(check(content), baseline, root)
+    assert [entry.path for entry in outcome.stale] == ["content/b-acuerdo.en.md"]
+    assert len(outcome.accepted) == 1
+
+
+def test_entries_of_articles_not_checked_are_not_stale(root):
+    content = corpus_with_two_flags(root)
+    baseline = build_baseline(check(content), root)
+    partial = check(content / "a-reunion.es.md", content / "a-reunion.en.md")
+    outcome = apply_baseline(partial, baseline, root)
+    assert outcome.stale == () and len(outcome.accepted) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "no such baseline file"),
+        ("{not json", "invalid JSON at line 1 column 2"),
+        ('{"version": 7, "entries": []}', "baseline version 7 is not supported"),
+        ('[1, 2]', "not a qa baseline"),
+        ('{"version": 1, "entries": [{"path": "a.md"}]}', "baseline entry 1 lacks 'fingerprint'"),
+    ],
+)
+def test_bad_baseline_files_are_named_in_one_line(root, text, message):
+    path = root / "baseline.json"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_baseline(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+INLINE = """---
+title: T
+---
+
+<!-- qa: ignore -->
+First paragraph,
+on two lines.
+
+Second paragraph. <!-- QA: Ignore -->
+
+Third paragraph.
+
+<!-- qa: ignore -->
+
+Fourth paragraph.
+Fifth line of it.
+<!-- qa: ignore -->
+Sixth, a paragraph of its own.
+"""
+
+
+def test_inline_ignored_spans_cover_the_marked_paragraphs():
+    spans = inline_ignored_spans(INLINE)
+    texts = [INLINE[start:end] for start, end in spans]
+    assert texts == [
+        "First paragraph,\non two lines.",
+        "Second paragraph. <!-- QA: Ignore -->",
+        "Fourth paragraph.\nFifth line of it.",
+        "Sixth, a paragraph of its own.",
+    ]
+    assert "Third" not in "".join(texts)
+    assert inline_ignored_spans("No markers here.\n\nNone at all.\n") == []
+
+
+def test_inline_marker_accepts_the_flags_of_its_paragraph(root):
+    write_pair(root / "content", "acuerdo", [*ES, "Ambos países reforzarán su seguridad."],
+               ["<!-- qa: ignore -->\n" + REPEATED, EN[1], "Both countries will strengthen the security of both countries."])
+    report = check(root / "content")
+    assert len(report.flagged) == 2
+    ignored = [is_inline_ignored(a, s) for a, s in report.flagged]
+    assert ignored == [True, False]
+    remaining = clear_flags(report, is_inline_ignored).flagged
+    assert [s.target[0].text for _, s in remaining] == ["Both countries will strengthen the security of both countries."]

@@ -1,0 +1,200 @@
+"""Repository settings: where they are found, what wins, and the one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.config import (
+    KEYS,
+    Settings,
+    as_dict,
+    describe,
+    find_config,
+    is_ignored,
+    load_settings,
+)
+from qa.errors import InputError
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch) -> Path:
+    """An empty repository folder (the .git bounds the search for a configuration file), the
+    current folder."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "content" / "es").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(start: Path, overrides=None) -> str:
+    with pytest.raises(InputError) as caught:
+        load_settings(start, overrides or {})
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def test_defaults_without_a_file(repo):
+    settings, sources = load_settings(repo / "content", {})
+    assert settings == Settings()
+    assert settings.config_file is None and settings.root == repo.resolve()
+    assert set(sources) == set(KEYS) and set(sources.values()) == {"default"}
+
+
+def test_command_line_wins_over_file_and_file_over_defaults(repo):
+    write(repo / "qa.toml", 'engine = "apertium"\nthreshold = 0.5\nfail-on = "warning"\n')
+    settings, sources = load_settings(repo / "content" / "es", {"engine": "none", "beam": None, "ignore": ()})
+    assert (settings.engine, settings.threshold, settings.fail_on, settings.beam) == ("none", 0.5, "warning", 1)
+    assert sources["engine"] == "command line"
+    assert sources["threshold"] == sources["fail_on"] == "qa.toml"
+    assert sources["beam"] == sources["ignore"] == "default"
+
+
+def test_file_is_found_by_walking_up_and_qa_toml_wins_over_pyproject(repo):
+    write(repo / "pyproject.toml", '[project]\nname = "site"\n\n[tool.qa]\nsrc_lang = "fr"\n')
+    nested = repo / "content" / "es" / "nota.md"
+    settings, sources = load_settings(nested, {})
+    assert settings.src_lang == "fr" and sources["src_lang"] == "pyproject.toml"
+    write(repo / "qa.toml", 'src_lang = "pt"\n')
+    assert find_config(nested) == repo / "qa.toml"
+    assert load_settings(nested, {})[0].src_lang == "pt"
+
+
+def test_pyproject_without_a_qa_table_is_passed_over(repo):
+    write(repo / "qa.toml", 'tgt_lang = "de"\n')
+    write(repo / "content" / "pyproject.toml", '[tool.other]\nx = 1\n')
+    assert find_config(repo / "content" / "es") == repo / "qa.toml"
+
+
+def test_search_stops_at_the_repository_top(tmp_path, monkeypatch):
+    write(tmp_path / "qa.toml", 'engine = "none"\n')
+    inner = tmp_path / "project"
+    (inner / ".git").mkdir(parents=True)
+    monkeypatch.chdir(inner)
+    assert find_config(inner) is None
+
+
+def test_unknown_key_names_the_key_the_file_and_a_suggestion(repo):
+    write(repo / "qa.toml", "treshold = 0.5\n")
+    assert error_of(repo) == "qa.toml: unknown key 'treshold' (did you mean 'threshold'?)"
+
+
+def test_unknown_key_without_a_close_match_lists_the_known_keys(repo):
+    write(repo / "qa.toml", "colour = 'blue'\n")
+    message = error_of(repo)
+    assert message.startswith("qa.toml: unknown key 'colour'; known keys: src_lang, tgt_lang")
+
+
+def test_wrong_choice_in_pyproject_names_the_table_key_and_value(repo):
+    write(repo / "pyproject.toml", '[tool.qa]\nfail_on = "sometimes"\n')
+    assert error_of(repo) == (
+        "pyproject.toml: [tool.qa] 'fail_on' must be one of error, warning, info, never, not 'sometimes'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('beam = "three"', "qa.toml: 'beam' must be a whole number from 1 to 16, not 'three'"),
+        ("beam = true", "qa.toml: 'beam' must be a whole number from 1 to 16, not true"),
+        ("threshold = 1.5", "qa.toml: 'threshold' must be a number from 0 to 1, not 1.5"),
+        ('ignore = "drafts/*"', "qa.toml: 'ignore' must be a list of glob patterns"),
+        ('format = "pdf"', "qa.toml: 'format' must be one of"),
+        ('models = "opus"', "qa.toml: 'models' must be a table"),
+        ('[models]\nspanish = "x"', "qa.toml: 'models': 'spanish' is not a direction"),
+    ],
+)
+def test_wrong_types_are_one_line_naming_key_and_file(repo, line, expected):
+    write(repo / "qa.toml", line + "\n")
+    assert error_of(repo).startswith(expected)
+
+
+def test_invalid_toml_names_the_file(repo):
+    write(repo / "qa.toml", "engine = \n")
+    assert error_of(repo).startswith("qa.toml: invalid TOML")
+
+
+def test_both_spellings_of_a_key_at_once_are_an_error(repo):
+    write(repo / "qa.toml", 'fail-on = "info"\nfail_on = "error"\n')
+    assert "'fail_on' is set twice" in error_of(repo)
+
+
+def test_paths_are_relative_to_the_file_folder(repo, monkeypatch):
+    write(repo / "qa.toml", 'baseline = ".qa-baseline.json"\ncache = "cache/t.sqlite3"\nflagger = "qa/flagger.json"\n')
+    monkeypatch.chdir(repo / "content")
+    settings, _ = load_settings(repo / "content", {})
+    assert settings.baseline == (repo / ".qa-baseline.json").resolve()
+    assert settings.cache == (repo / "cache" / "t.sqlite3").resolve()
+    assert settings.flagger == (repo / "qa" / "flagger.json").resolve()
+    assert settings.root == repo.resolve()
+
+
+def test_path_outside_the_repository_is_an_error(repo):
+    write(repo / "qa.toml", 'baseline = "../elsewhere/baseline.json"\n')
+    message = error_of(repo)
+    assert message.startswith("qa.toml: 'baseline' = '../elsewhere/baseline.json' leads outside the repository")
+
+
+def test_model_folders_resolve_and_hub_names_stay(repo):
+    (repo / "models" / "es-en").mkdir(parents=True)
+    write(repo / "qa.toml", '[models]\nes-en = "models/es-en"\nen-es = "Helsinki-NLP/opus-mt-en-es"\n')
+    settings, sources = load_settings(repo, {})
+    assert settings.models == {"es-en": str((repo / "models" / "es-en").resolve()), "en-es": "Helsinki-NLP/opus-mt-en-es"}
+    assert sources["models"] == "qa.toml"
+    write(repo / "qa.toml", '[models]\nes-en = "../outside"\n')
+    assert "leads outside the repository" in error_of(repo)
+
+
+def test_explicit_config_file_skips_the_search(repo):
+    write(repo / "qa.toml", 'engine = "apertium"\n')
+    other = write(repo / "content" / "ci.toml", 'engine = "none"\n')
+    settings, sources = load_settings(repo, {}, config_file=other)
+    assert settings.engine == "none" and sources["engine"] == "content/ci.toml"
+    assert settings.root == (repo / "content").resolve()
+    with pytest.raises(InputError, match="no such configuration file"):
+        load_settings(repo, {}, config_file=repo / "missing.toml")
+
+
+def test_unknown_command_line_setting_is_an_error(repo):
+    with pytest.raises(InputError, match="unknown setting 'treshold'"):
+        load_settings(repo, {"treshold": 0.3})
+
+
+def test_describe_shows_each_key_value_and_source(repo):
+    write(repo / "qa.toml", 'threshold = 0.5\nignore = ["drafts/*"]\n')
+    settings, sources = load_settings(repo, {"fail-on": "never"})
+    lines = describe(settings, sources).splitlines()
+    assert lines[0] == "# configuration file: qa.toml"
+    assert len(lines) == 1 + len(KEYS)
+    assert "threshold = 0.5  (from qa.toml)" in lines
+    assert 'ignore = ["drafts/*"]  (from qa.toml)' in lines
+    assert 'fail_on = "never"  (from command line)' in lines
+    assert "baseline = (none)  (default)" in lines
+
+
+def test_as_dict_is_plain_json(repo):
+    import json
+
+    write(repo / "qa.toml", 'baseline = "b.json"\nignore = ["x"]\n[models]\nes-en = "Helsinki-NLP/opus-mt-es-en"\n')
+    data = as_dict(load_settings(repo, {})[0])
+    assert json.loads(json.dumps(data)) == data
+    assert data["baseline"] == str((repo / "b.json").resolve()) and data["ignore"] == ["x"]
+    assert set(data) == set(KEYS)
+
+
+def test_ignore_patterns_match_paths_below_the_root(repo):
+    write(repo / "qa.toml", 'ignore = ["content/drafts", "**/*.draft.md", "archive/*"]\n')
+    settings, _ = load_settings(repo, {})
+    assert is_ignored(repo / "content" / "drafts" / "nota.es.md", settings)
+    assert is_ignored(repo / "nota.draft.md", settings)
+    assert is_ignored(repo / "content" / "es" / "nota.draft.md", settings)
+    assert is_ignored(repo / "archive" / "2020" / "x.md", settings)
+    assert not is_ignored(repo / "content" / "es" / "nota.md", settings)
+    assert not is_ignored(Path("/somewhere/else/archive/x.md"), settings)

