@@ -128,3 +128,15 @@ def test_direction_follows_the_configured_pair(tmp_path):
     en = write(tmp_path / "n.en.md", md(EN_BODY))
     corpus = read_paths([tmp_path], src_lang="en", tgt_lang="es")
     assert [describe(pair) for pair in corpus.pairs] == [("file-name", str(en), str(es))]
+
+
+def test_pairing_can_be_restricted_to_one_method(tmp_path):
+    from qa.corpus import read_paths
+
+    for lang, title in (("es", "Titular"), ("en", "Headline")):
+        folder = tmp_path / lang
+        folder.mkdir()
+        (folder / "nota.md").write_text(f"---\ntitle: {title}\nlang: {lang}\n---\n\nText.\n", encoding="utf-8")
+    assert [p.method for p in read_paths([tmp_path]).pairs] == ["folders"]
+    restricted = read_paths([tmp_path], pairing="file-name").pairs
+    assert [p.method for p in restricted] == ["unpaired", "unpaired"]

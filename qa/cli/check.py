@@ -88,7 +88,7 @@ def _run_check(paths, options: dict, config_file, changed_since, quiet, no_cache
 
     errors: list = []
     files = [path for path in discover(paths, errors=errors) if not is_ignored(path, settings)]
-    corpus = read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang)
+    corpus = read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, pairing=settings.pairing)
     errors += corpus.errors
     pairs = corpus.pairs
     if changed_since:

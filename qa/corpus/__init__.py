@@ -103,8 +103,11 @@ def read_article(path: str | Path, *, src_lang: str = "es", tgt_lang: str = "en"
     return contents
 
 
-def read_paths(paths: Iterable[str | Path], *, src_lang: str = "es", tgt_lang: str = "en") -> Corpus:
-    """Discover, read and pair the articles under ``paths``; see :mod:`qa.corpus.pairing`."""
+def read_paths(
+    paths: Iterable[str | Path], *, src_lang: str = "es", tgt_lang: str = "en", pairing: str = "auto"
+) -> Corpus:
+    """Discover, read and pair the articles under ``paths``; see :mod:`qa.corpus.pairing`
+    (``pairing`` restricts it to one method)."""
     corpus = Corpus()
     items: list[Article | ArticlePair] = []
     for path in discover(paths, errors=corpus.errors):
@@ -115,7 +118,7 @@ def read_paths(paths: Iterable[str | Path], *, src_lang: str = "es", tgt_lang: s
             continue
         items += contents.articles + contents.pairs
         corpus.errors += contents.errors
-    corpus.pairs = pair_articles(items, src_lang=src_lang, tgt_lang=tgt_lang)
+    corpus.pairs = pair_articles(items, src_lang=src_lang, tgt_lang=tgt_lang, method=pairing)
     return corpus
 
 

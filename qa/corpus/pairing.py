@@ -27,11 +27,15 @@ from qa.corpus.model import Article, ArticlePair, Block, Role
 KeyFunction = Callable[[Article], Hashable | None]
 
 
+PAIRING_METHODS = ("front-matter", "record", "file-name", "folders", "embedded-headline")
+
+
 def pair_articles(
-    items: Sequence[Article | ArticlePair], *, src_lang: str, tgt_lang: str
+    items: Sequence[Article | ArticlePair], *, src_lang: str, tgt_lang: str, method: str = "auto"
 ) -> list[ArticlePair]:
     """Pair the articles among ``items`` (in discovery order); pairs among them (JSONL records,
-    sentence-pair files) pass through as they are.
+    sentence-pair files) pass through as they are. ``method`` "auto" tries every method in
+    order; a method name (a content repository's ``pairing`` setting) tries only that one.
 
     Every article ends up in exactly one pair, unpaired ones with a None side. The result is in
     the order in which each pair's first article (or the ready pair itself) appeared.
@@ -39,16 +43,19 @@ def pair_articles(
     order = {id(item): index for index, item in enumerate(items)}
     remaining = [item for item in items if isinstance(item, Article)]
     pairs = [item for item in items if isinstance(item, ArticlePair)]
-    for method, key in (
+    wanted = PAIRING_METHODS if method == "auto" else (method,)
+    for name, key in (
         ("front-matter", _declared_key("front-matter")),
         ("record", _declared_key("record")),
         ("file-name", _file_name_key),
         ("folders", _folder_key((src_lang, tgt_lang))),
     ):
-        found, remaining = match_by_key(remaining, key, src_lang=src_lang, tgt_lang=tgt_lang, method=method)
+        if name in wanted:
+            found, remaining = match_by_key(remaining, key, src_lang=src_lang, tgt_lang=tgt_lang, method=name)
+            pairs += found
+    if "embedded-headline" in wanted:
+        found, remaining = match_embedded_headlines(remaining, src_lang=src_lang, tgt_lang=tgt_lang)
         pairs += found
-    found, remaining = match_embedded_headlines(remaining, src_lang=src_lang, tgt_lang=tgt_lang)
-    pairs += found
     pairs += [unpaired(article, src_lang=src_lang) for article in remaining]
     return sorted(pairs, key=lambda pair: _first_seen(pair, order))
 
