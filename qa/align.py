@@ -141,21 +141,25 @@ def similarity(
 
 
 class _Side:
-    """Profiles of one side's sentences and of each pair of neighbours, computed once."""
+    """Profiles of one side's sentences and of pairs of neighbours, computed when first asked for.
 
-    def __init__(self, texts: Sequence[str] | None) -> None:
-        self.singles = [profile(t) for t in texts] if texts is not None else None
-        self.pairs = (
-            [merge_profiles(self.singles[k : k + 2]) for k in range(len(self.singles) - 1)]
-            if self.singles is not None
-            else None
-        )
+    The alignment moves along both sides within a band, so only the profiles of the last
+    ``keep`` spans asked for are kept: a text of thousands of sentences is aligned in the memory
+    its band needs, not in memory for every sentence's character n-grams.
+    """
+
+    def __init__(self, texts: Sequence[str] | None, keep: int) -> None:
+        self.texts = texts
+        self._cached = functools.lru_cache(maxsize=keep)(self._profile)
 
     def span(self, end: int, size: int) -> Profile | None:
         """The profile of the ``size`` sentences ending before index ``end``."""
-        if self.singles is None:
-            return None
-        return self.singles[end - 1] if size == 1 else self.pairs[end - 2]
+        return None if self.texts is None else self._cached(end, size)
+
+    def _profile(self, end: int, size: int) -> Profile:
+        if size == 1:
+            return profile(self.texts[end - 1])
+        return merge_profiles([self._cached(end - size + k + 1, 1) for k in range(size)])
 
 
 def align_sentences(
@@ -180,12 +184,15 @@ def align_sentences(
         raise ValueError("need one back-translation per target sentence")
     if forward_translations is not None and len(forward_translations) != len(sources):
         raise ValueError("need one forward translation per source sentence")
-    src, tgt = _Side(sources), _Side(targets)
-    back, forward = _Side(back_translations), _Side(forward_translations)
-
     n, m = len(sources), len(targets)
+    band = max(12, abs(n - m) + 6)
+    # A row of the band asks for about 4 * band target spans; the baseline samples are asked
+    # for all along.
+    keep = 4 * band + 4 * BASELINE_SAMPLE + 16
+    src, tgt = _Side(sources, keep), _Side(targets, keep)
+    back, forward = _Side(back_translations, keep), _Side(forward_translations, keep)
 
-    @functools.cache
+    @functools.lru_cache(maxsize=4 * keep)
     def span_similarity(i: int, di: int, j: int, dj: int) -> float:
         return similarity(src.span(i, di), tgt.span(j, dj), back.span(j, dj), forward.span(i, di), expected_ratio)
 
@@ -202,15 +209,16 @@ def align_sentences(
     def target_baseline(j: int, dj: int) -> float:
         return sum(span_similarity(k + 1, 1, j, dj) for k in src_sample) / len(src_sample)
 
-    band = max(12, abs(n - m) + 6)
-    best = [[-math.inf] * (m + 1) for _ in range(n + 1)]
-    steps: list[list[tuple[int, int, float] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    # Only the cells of the band are kept (row i: column j -> score, and the step that reached
+    # it), so memory grows with the number of sentences, not with its square.
+    best: list[dict[int, float]] = [{} for _ in range(n + 1)]
+    steps: list[dict[int, tuple[int, int, float]]] = [{} for _ in range(n + 1)]
     best[0][0] = 0.0
     for i in range(n + 1):
         centre = i * m / n if n else 0
         for j in range(max(0, int(centre - band)), min(m, int(centre + band)) + 1):
             for di, dj in MOVES:
-                if di > i or dj > j or best[i - di][j - dj] == -math.inf:
+                if di > i or dj > j or (j - dj) not in best[i - di]:
                     continue
                 if di and dj:
                     value = span_similarity(i, di, j, dj)
@@ -219,14 +227,14 @@ def align_sentences(
                 else:
                     value, gain = 0.0, -skip_penalty
                 candidate = best[i - di][j - dj] + gain
-                if candidate > best[i][j]:
+                if candidate > best[i].get(j, -math.inf):
                     best[i][j] = candidate
                     steps[i][j] = (di, dj, value)
 
     links: list[Link] = []
     i, j = n, m
     while i > 0 or j > 0:
-        step = steps[i][j]
+        step = steps[i].get(j)
         assert step is not None, "the band always reaches the end cell"
         di, dj, value = step
         links.append(Link(tuple(range(i - di, i)), tuple(range(j - dj, j)), value))

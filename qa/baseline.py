@@ -154,6 +154,8 @@ def read_baseline(path: Path) -> Baseline:
         raise InputError(
             f"not a qa baseline: invalid JSON at line {error.lineno} column {error.colno} ({error.msg})", name
         ) from None
+    except RecursionError:
+        raise InputError("not a qa baseline: JSON nested too deeply", name) from None
     return parse_baseline(document, name)
 
 

@@ -73,7 +73,10 @@ def find_config(start: Path) -> Path | None:
     git repository (the folder holding ``.git``) so that a stray file in a home folder is not
     picked up for every repository below it.
     """
-    start = start.resolve()
+    try:
+        start = start.resolve()
+    except (RuntimeError, OSError):  # a symlink loop: the reader reports it, the search goes on
+        start = start.absolute()
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         if (candidate / QA_TOML).is_file():
@@ -207,6 +210,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"invalid TOML ({error})", display_path(path)) from None
+    except RecursionError:
+        raise InputError("invalid TOML (nested too deeply)", display_path(path)) from None
     except OSError as error:
         raise InputError(f"cannot read ({error.strerror or error})", display_path(path)) from None
 

@@ -23,6 +23,10 @@ from qa.translate.base import Engine
 # standard deviations more than the article's sentences do on average.
 HEADLINE_CARRIER_SIMILARITY = 0.25
 HEADLINE_CARRIER_SPREAD = 2.5
+# The context signals read at most this many of the article's sentences before a segment. News
+# articles are far shorter; the bound keeps a pathological file of thousands of paragraphs from
+# costing time and memory that grow with the square of its length.
+CONTEXT_SENTENCES = 500
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,7 @@ class _Plan:
     sources: list[tuple[Sentence, ...]] = field(default_factory=list)
     related: list[tuple[Sentence, ...]] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
+    target_texts: list[str] = field(default_factory=list)  # every planned target sentence, in order
 
 
 def _text_sentences(article: Article | None) -> list[tuple[Role, Sentence]]:
@@ -225,8 +230,12 @@ class _Checker:
         if pair.method == "embedded-headline" or not sources:
             self.plan_without_source(plan, sources, targets, back, forward)
         elif pair.prealigned:
-            for (_, s), (_, t) in zip(sources, targets, strict=False):
-                self.add(plan, "1-1", (t,), (s,), back, forward)
+            # Block k of each side holds pair k's sentence, or none when that side was empty: pair
+            # the blocks, not the sentences, or one empty side would shift every later pair.
+            for source_block, target_block in zip(pair.source.blocks, pair.target.blocks, strict=True):
+                s, t = source_block.sentences, target_block.sentences
+                if s or t:
+                    self.add(plan, f"{len(s)}-{len(t)}", t, s, back, forward)
         else:
             # Headline to headline, subtitle to subtitle, body to body. Sentences left in the
             # source language are aligned too: they stand where their translation should be, and
@@ -282,11 +291,13 @@ class _Checker:
         plan.segments.append(Segment(
             source_text, target_text, self.src, self.tgt,
             back_translation=back_text, forward_translation=forward_text,
-            preceding_targets=tuple(s.text for earlier in plan.targets[:-1] for s in earlier),
+            preceding_targets=tuple(plan.target_texts[-CONTEXT_SENTENCES:]),
         ))
+        plan.target_texts.extend(t.text for t in targets)
 
     def finish(self, plan: _Plan, segments: Sequence[Segment]) -> ArticleReport:
         article = plan.pair.target
+        roles = {sentence: block.role for block in article.blocks for sentence in block.sentences}
         checked = []
         for n, (kind, targets, sources, related, segment) in enumerate(
             zip(plan.kinds, plan.targets, plan.sources, plan.related, segments, strict=True)
@@ -296,7 +307,7 @@ class _Checker:
             )
             anchor = targets[0].start if targets else _insertion_point(plan, n)
             line, column = article.line_col(anchor)
-            role = _role_of(article, targets[0]) if targets else Role.BODY
+            role = roles.get(targets[0], Role.BODY) if targets else Role.BODY
             checked.append(CheckedSegment(
                 kind, role, targets, sources, result, line, column,
                 _file_span(article, targets, result.span), related,
@@ -314,13 +325,6 @@ def _insertion_point(plan: _Plan, index: int) -> int:
         if targets:
             return targets[-1].end
     return 0
-
-
-def _role_of(article: Article, sentence: Sentence) -> Role:
-    for block in article.blocks:
-        if block.start <= sentence.start < block.end or sentence in block.sentences:
-            return block.role
-    return Role.BODY
 
 
 def _file_span(article: Article, targets: Sequence[Sentence], span: tuple[int, int] | None) -> tuple[int, int] | None:

@@ -13,8 +13,8 @@ BOTH_WAYS = [("es", "en"), ("en", "es")]
 
 
 def test_registry():
-    assert set(ENGINES) == {"marian", "apertium"}
-    assert ENGINE_CHOICES == ("auto", "marian", "apertium")
+    assert set(ENGINES) == {"marian", "apertium", "ct2"}
+    assert ENGINE_CHOICES == ("auto", "marian", "ct2", "apertium")
 
 
 def test_unknown_engine_or_language_is_an_input_error():
@@ -32,11 +32,12 @@ def test_options_are_validated_and_frozen():
         options.models["en-es"] = "/models/en-es"
 
 
-def test_auto_picks_marian_when_the_model_folders_are_configured(tiny_marian):
+def test_auto_picks_a_neural_engine_when_the_model_folders_are_configured(tiny_marian):
+    # ct2 when CTranslate2 is installed (it is a core dependency), else marian.
     models = {f"{src}-{tgt}": str(folder) for (src, tgt), folder in tiny_marian.items()}
     engine, note = create_engine("auto", EngineOptions(models=models, offline=True), BOTH_WAYS)
-    assert isinstance(engine, MarianEngine)
-    assert note.startswith("auto chose marian:") and "local folder" in note
+    assert engine.name in ("ct2", "marian")
+    assert note.startswith(f"auto chose {engine.name}:") and "local folder" in note
     assert str(tiny_marian[("es", "en")]) in note
 
 

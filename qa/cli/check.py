@@ -132,6 +132,17 @@ def _apply_baseline(report, settings, from_command_line: bool, quiet: bool):
     return outcome.report
 
 
+def write_report(path: Path, text: str) -> None:
+    """Write a report atomically; InputError naming the file when it cannot be written."""
+    from qa.errors import InputError
+    from qa.files import write_atomically
+
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        raise InputError(f"cannot write the report ({error.strerror or error})", str(path)) from None
+
+
 @click.command("check")
 @check_options
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
@@ -166,11 +177,11 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
     report = _apply_baseline(run.report, settings, baseline is not None, quiet)
     rendered = renderer(settings.format)(report)
     if output:
-        from qa.files import write_atomically
-
-        write_atomically(output, rendered)
+        write_report(output, rendered)
     else:
-        click.echo(rendered, nl=False)
+        from qa.files import without_lone_surrogates
+
+        click.echo(without_lone_surrogates(rendered), nl=False)
     if run.stats is not None and not quiet:
         note_line(f"translations: {run.stats.hits} from the cache, {run.stats.misses} computed")
     if output or settings.format != "text":

@@ -54,11 +54,30 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except QAError as error:
             error_line(error)
             sys.exit(EXIT_ENGINE)
+        except (MemoryError, RuntimeError) as error:
+            if not is_out_of_memory(error):
+                raise
+            error_line(f"out of memory ({_first_line(error)})")
+            sys.exit(EXIT_ENGINE)
         except KeyboardInterrupt:
             error_line("interrupted")
             sys.exit(130)
 
     return wrapper
+
+
+def _first_line(error: BaseException, limit: int = 200) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0][:limit] if lines else type(error).__name__
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether an error means memory ran out: Python's MemoryError, torch's OutOfMemoryError (a
+    RuntimeError), or the CPU allocator's "can't allocate memory" RuntimeError."""
+    if isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError":
+        return True
+    message = str(error).lower()
+    return isinstance(error, RuntimeError) and ("out of memory" in message or "can't allocate memory" in message)
 
 
 def parse_model_options(values: tuple[str, ...], directions: list[tuple[str, str]]) -> dict[str, str]:

@@ -125,6 +125,11 @@ def read_paths(
 def _discover_one(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
+    if path.exists() and not path.is_dir():
+        # a FIFO would block the read until someone writes to it; a device may never end
+        raise InputError("not a regular file or folder", str(path))
+    if path.is_symlink() and not path.exists():
+        raise InputError("symbolic link to nothing (broken, or a loop)", str(path))
     if not path.is_dir():
         raise InputError("no such file or folder", str(path))
     files = list(_walk(path, set()))

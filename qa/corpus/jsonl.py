@@ -14,6 +14,7 @@ naming the file and line; the other records are still read.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,15 @@ from types import MappingProxyType
 from qa.corpus.files import read_text_file
 from qa.corpus.model import Article, ArticlePair, Block, Role, Sentence
 from qa.errors import InputError
+from qa.files import without_lone_surrogates
 from qa.langid import DEFAULT_CANDIDATES, candidates_with, identify_block, is_language_code
 from qa.segment import split_sentences
 
 PARAGRAPH_SEPARATOR = "\n\n"
 SENTENCE_SEPARATOR = " "
+# A \uD800-\uDFFF escape: half of a surrogate pair, perhaps left alone by a scraper that cut
+# an emoji in two.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 @dataclass
@@ -71,9 +76,27 @@ def parse_json_object(line: str) -> dict:
         record = json.loads(line)
     except json.JSONDecodeError as error:
         raise RecordError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise RecordError("JSON nested too deeply to read") from None
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, found a {type(record).__name__}")
+    if _SURROGATE_ESCAPE.search(line):
+        _replace_lone_surrogates(record)
     return record
+
+
+def _replace_lone_surrogates(record: dict) -> None:
+    """Replace, in place, lone surrogates in the strings of a decoded record by U+FFFD: no
+    segmenter, cache or UTF-8 output can take them. Iterative, as records may nest deeply."""
+    pending: list[dict | list] = [record]
+    while pending:
+        container = pending.pop()
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, value in list(items):
+            if isinstance(value, str):
+                container[key] = without_lone_surrogates(value)
+            elif isinstance(value, dict | list):
+                pending.append(value)
 
 
 def article_from_record(

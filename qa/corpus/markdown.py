@@ -22,11 +22,16 @@ from qa.corpus.files import lang_from_path, read_text_file, split_lang_suffix
 from qa.corpus.model import Article, Block, Role, Sentence
 from qa.corpus.page import is_byline
 from qa.errors import InputError
+from qa.files import without_lone_surrogates
 from qa.langid import DEFAULT_CANDIDATES, candidates_with, identify, identify_block, is_language_code
 from qa.segment import TextMap, TextMapBuilder, identity_map, split_mapped
 
 FRONT_MATTER_MAX_BYTES = 64 * 1024
+# Values in the front matter once every YAML alias is expanded where it is used. 64 KB of YAML
+# can alias its way to billions of values ("billion laughs"); real front matter has dozens.
+FRONT_MATTER_MAX_VALUES = 10_000
 
+_LINE_END = re.compile(r"\r\n?|\n")
 _OPENING = re.compile(r"---[ \t]*\r?\n")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 _CAPTION_LABEL = re.compile(r"(?i:foto|photo|imagen|image|fotograf[íi]a)\s*:")
@@ -108,7 +113,9 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
     """The front matter between ``---`` lines at the top of ``text`` (empty if there is none).
 
     Only ``yaml.safe_load`` semantics; raises InputError naming the file and line for invalid
-    YAML, front matter that is not a mapping, is never closed, or is over 64 KB.
+    YAML (or values YAML cannot construct, such as the date 2024-02-30), front matter that is not
+    a mapping, is never closed, is over 64 KB, nests too deeply or expands through aliases to
+    more than 10,000 values. Lone surrogates from ``"\\ud800"`` escapes become U+FFFD.
     """
     opening = _OPENING.match(text)
     if not opening:
@@ -130,17 +137,83 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
 
 
 def _load_yaml(source: str, path: str) -> tuple[yaml.Node | None, object]:
-    loader = yaml.SafeLoader(source)
+    try:
+        loader = yaml.SafeLoader(source)  # refuses control characters already
+    except yaml.YAMLError as error:
+        raise _yaml_error(error, path) from None
     try:
         node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
+        if node is None:
+            return None, None
+        if _expanded_size(node, FRONT_MATTER_MAX_VALUES) > FRONT_MATTER_MAX_VALUES:
+            raise InputError(
+                f"front matter expands to over {FRONT_MATTER_MAX_VALUES:,} values (YAML aliases)", f"{path}:1"
+            )
+        _scrub_scalars(node)
+        return node, loader.construct_document(node)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the '---' line
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(f"front matter is not valid YAML: {problem}", f"{path}:{line}") from None
+        raise _yaml_error(error, path) from None
+    except RecursionError:
+        raise InputError("front matter is nested too deeply", f"{path}:1") from None
+    except (ValueError, TypeError, KeyError, OverflowError) as error:
+        # The safe constructors raise these for a well-formed value they cannot build: a date
+        # such as 2024-02-30, "!!int abc", "!!bool maybe".
+        raise InputError(f"front matter holds a value YAML cannot read ({error})", f"{path}:1") from None
     finally:
         loader.dispose()
+
+
+def _yaml_error(error: yaml.YAMLError, path: str) -> InputError:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line = mark.line + 2 if mark is not None else 1  # +1 for 1-based, +1 for the '---' line
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return InputError(f"front matter is not valid YAML: {problem}", f"{path}:{line}")
+
+
+def _expanded_size(node: yaml.Node, limit: int) -> int:
+    """How many values a YAML node stands for once each alias is expanded where it is used,
+    counted up to just past ``limit`` (an alias to an enclosing node counts as past it)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(current: yaml.Node) -> int:
+        key = id(current)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            return limit + 1
+        open_nodes.add(key)
+        total = 1
+        for child in _children(current):
+            total += size(child)
+            if total > limit:
+                break
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(node)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return []
+
+
+def _scrub_scalars(node: yaml.Node) -> None:
+    """Replace lone surrogates in every scalar below ``node`` (an acyclic graph by now)."""
+    pending, seen = [node], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.ScalarNode):
+            current.value = without_lone_surrogates(current.value)
+        pending += _children(current)
 
 
 def _string_fields(node: yaml.Node, data: dict, source: str, offset: int) -> dict[str, TextMap]:
@@ -184,7 +257,8 @@ def _mark_repeats(drafts: list[_Draft], front_texts: set[str]) -> list[_Draft]:
 
 def _body_drafts(text: str, body_start: int, *, has_title: bool) -> list[_Draft]:
     body = text[body_start:]
-    line_starts = [0] + [i + 1 for i, char in enumerate(body) if char == "\n"]
+    # markdown-it ends a line at "\r\n", "\n" or a lone "\r", so its line numbers count those.
+    line_starts = [0] + [match.end() for match in _LINE_END.finditer(body)]
     tokens = _MARKDOWN.parse(body)
     drafts: list[_Draft] = []
     has_headline = has_title

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -84,9 +87,13 @@ class Article:
         """1-based line and column of a character offset, as an editor counts them."""
         if self.origin_line is not None:
             return self.origin_line, 1
-        line = self.text.count("\n", 0, offset) + 1
-        line_start = self.text.rfind("\n", 0, offset) + 1
-        return line, offset - line_start + 1
+        line = bisect_right(self._line_starts, max(offset, 0))
+        return line, offset - self._line_starts[line - 1] + 1
+
+    @cached_property
+    def _line_starts(self) -> tuple[int, ...]:
+        # Found once: counting newlines for every segment of a long file is quadratic.
+        return (0, *(match.end() for match in re.finditer("\n", self.text)))
 
 
 @dataclass(frozen=True)

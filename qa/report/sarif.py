@@ -113,7 +113,8 @@ def artifact_uri(path: str | Path) -> dict:
     shown = display_path(path)
     if Path(shown).is_absolute():
         return {"uri": Path(shown).as_uri()}
-    return {"uri": quote(shown, safe="/"), "uriBaseId": "SRCROOT"}
+    # surrogateescape: a file name that is not UTF-8 is quoted as the bytes it is made of
+    return {"uri": quote(shown, safe="/", errors="surrogateescape"), "uriBaseId": "SRCROOT"}
 
 
 def result_to_sarif(article: ArticleReport, segment: CheckedSegment, rule_index: dict[str, int]) -> dict:

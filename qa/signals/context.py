@@ -4,6 +4,7 @@ that says again what the previous one said, and an institution renamed since its
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qa.signals.base import Segment, Signal
 from qa.signals.intrinsic import fold_accents, is_content_word, tokenize
@@ -30,6 +31,14 @@ def _content_words(text: str, lang: str, *, names: bool = True) -> list[str]:
     ]
 
 
+# Every segment reads the sentences before it, so each sentence is read many times: remember the
+# words of the most recent ones (the pipeline passes at most 500 preceding sentences).
+@lru_cache(maxsize=4096)
+def _common_words(text: str, lang: str) -> frozenset[str]:
+    """The content words of ``text`` other than names (capitalised words)."""
+    return frozenset(_content_words(text, lang, names=False))
+
+
 def _shared_run(a: str, b: str, lang: str) -> str | None:
     """A run of SHARED_RUN_WORDS words found in both texts that holds a content word."""
     words_a = [t for t in tokenize(a)]
@@ -54,9 +63,12 @@ def repeats_previous(segment: Segment) -> Signal | None:
     # Names and the article's topic words (already used before the previous sentence) recur
     # legitimately; what a sentence says, said again right after, does not.
     lang = segment.tgt_lang
-    topic = {w for text in segment.preceding_targets[:-1] for w in _content_words(text, lang, names=False)}
     own = _content_words(segment.target, lang, names=False)
-    shared = sorted((set(own) & set(_content_words(previous, lang, names=False))) - topic)
+    earlier = segment.preceding_targets[:-1]
+    shared = sorted(
+        word for word in set(own) & _common_words(previous, lang)
+        if not any(word in _common_words(text, lang) for text in earlier)
+    )
     run = _shared_run(segment.target, previous, segment.tgt_lang)
     fires = bool(
         own and run and len(shared) >= SHARED_CONTENT_WORDS and len(shared) / len(set(own)) >= SHARED_CONTENT_SHARE
@@ -72,13 +84,14 @@ def repeats_previous(segment: Segment) -> Signal | None:
     )
 
 
-def _long_names(text: str, lang: str) -> list[tuple[str, frozenset[str]]]:
+@lru_cache(maxsize=4096)
+def _long_names(text: str, lang: str) -> tuple[tuple[str, frozenset[str]], ...]:
     names = []
     for match in _NAME_RUN.finditer(text):
         words = frozenset(_content_words(match.group(), lang))
         if len(words) >= DRIFT_SHARED_WORDS:
             names.append((match.group(), words))
-    return names
+    return tuple(names)
 
 
 def name_drift(segment: Segment) -> Signal | None:

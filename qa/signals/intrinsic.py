@@ -167,6 +167,10 @@ PHRASE_NEAR = 4
 SINGLE_NEAR = 3
 SINGLE_MID = 8
 MODERATE = 0.3
+# Repeats are looked for among this many tokens at most. News sentences, even two merged, are far
+# shorter; without a bound a 10,000-character run of one word costs hours (every pair of
+# occurrences is a candidate repeat).
+MAX_REPEAT_TOKENS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,17 +189,21 @@ def find_repeats(text: str, tokens: Sequence[Token], lang: str) -> list[Repeat]:
 
     A repeat is a maximal run of tokens that occurs again later in the sentence, containing at
     least one content word. Each later occurrence counts once, with its strongest earlier match,
-    so a phrase said three times gives two repeats.
+    so a phrase said three times gives two repeats. Only the first ``MAX_REPEAT_TOKENS`` tokens
+    are searched.
     """
-    keys = [token.key for token in tokens]
+    keys = [token.key for token in tokens[:MAX_REPEAT_TOKENS]]
     positions: dict[str, list[int]] = {}
     for index, key in enumerate(keys):
         positions.setdefault(key, []).append(index)
+    # A pair whose preceding tokens match too extends back to the same maximal run as that
+    # preceding pair, so only pairs that start a run are extended.
     matches = {
         _maximal_match(keys, i, j)
         for occurrences in positions.values()
         for a, i in enumerate(occurrences)
         for j in occurrences[a + 1 :]
+        if i == 0 or keys[i - 1] != keys[j - 1]
     }
     strongest: dict[int, Repeat] = {}  # by the token where the second copy starts
     for first, second, length in matches:

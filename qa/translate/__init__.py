@@ -1,6 +1,7 @@
-"""Translation engines (MarianMT, Apertium), their options, and how one is chosen.
+"""Translation engines (MarianMT through transformers or CTranslate2, Apertium), their options,
+and how one is chosen.
 
-Importing this package is cheap: torch and transformers load only when a Marian model does.
+Importing this package is cheap: torch, transformers and ctranslate2 load only when a model does.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from qa.errors import InputError
 from qa.translate.base import Engine, EngineInfo, TokenScores
 
 __all__ = [
+    "CT2_COMPUTE_TYPES",
     "ENGINES",
     "ENGINE_CHOICES",
     "Engine",
@@ -22,6 +24,10 @@ __all__ = [
     "TokenScores",
     "create_engine",
 ]
+
+
+# Precisions a Marian model can be converted to and run in by CTranslate2 on any CPU.
+CT2_COMPUTE_TYPES = ("int8", "int8_float32", "int16", "float32")
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,10 @@ class EngineOptions:
     similar length) and ``max_tokens_per_batch`` bounds their padded size. ``offline`` None means:
     offline when HF_HUB_OFFLINE is set, otherwise ask a quick TCP probe (``hub_timeout`` seconds)
     whether the model hub answers; True never contacts the hub; False assumes it answers.
-    ``threads`` None leaves torch's thread count alone; when set it applies to the whole process.
+    ``threads`` None leaves torch's thread count alone; when set it applies to the whole process
+    (and is the ct2 engine's thread count). ``compute_type`` is the precision the ct2 engine
+    converts and runs models in, and ``ct2_cache`` the folder it keeps converted models in (None:
+    ``ct2`` beside the translation cache).
     """
 
     models: Mapping[str, str] = field(default_factory=dict)
@@ -45,6 +54,8 @@ class EngineOptions:
     offline: bool | None = None
     hub_timeout: float = 3.0
     threads: int | None = None
+    compute_type: str = "int8"
+    ct2_cache: str | None = None
 
     def __post_init__(self) -> None:
         # A read-only copy, so options stay what they were when an engine was built from them.
@@ -60,15 +71,21 @@ class EngineOptions:
             )
         if self.threads is not None and self.threads < 1:
             raise InputError(f"threads must be at least 1, not {self.threads}")
+        if self.compute_type not in CT2_COMPUTE_TYPES:
+            raise InputError(
+                f"compute type must be one of {', '.join(CT2_COMPUTE_TYPES)}, "
+                f"not {self.compute_type!r}"
+            )
         if self.hub_timeout <= 0:
             raise InputError(f"hub timeout must be positive, not {self.hub_timeout}")
 
 
 ENGINES: dict[str, str] = {
     "marian": "qa.translate.marian:MarianEngine",
+    "ct2": "qa.translate.ct2:Ct2Engine",
     "apertium": "qa.translate.apertium:ApertiumEngine",
 }
-ENGINE_CHOICES = ("auto", "marian", "apertium")
+ENGINE_CHOICES = ("auto", "marian", "ct2", "apertium")
 
 
 def engine_class(name: str) -> type[Engine]:
@@ -82,7 +99,7 @@ def engine_class(name: str) -> type[Engine]:
 def create_engine(
     name: str, options: EngineOptions, directions: Sequence[tuple[str, str]]
 ) -> tuple[Engine, str]:
-    """Build the engine ``name`` ("auto", "marian" or "apertium") for ``directions``.
+    """Build the engine ``name`` (one of ENGINE_CHOICES) for ``directions``.
 
     Returns the engine and a one-line note on the choice. Raises InputError for an unknown engine
     or language code, and EngineUnavailable (one line, with the way out) when the engine cannot

@@ -174,6 +174,11 @@ class ApertiumEngine(Engine):
             raise EngineError(
                 f"apertium {mode} took longer than {timeout:.0f} s on {len(lines)} lines"
             ) from None
+        except BaseException:
+            # Ctrl-C: the pipeline runs in its own session, so it did not get the signal; a hung
+            # one would outlive qa.
+            _kill_group(process)
+            raise
         if process.returncode != 0:
             reason = _exit_reason(process.returncode)
             raise EngineError(f"apertium {mode} failed ({reason}): {_first_line(stderr)}")

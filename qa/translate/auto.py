@@ -1,4 +1,5 @@
-"""``--engine auto``: MarianMT when its models can be had, else Apertium, else a clear error."""
+"""``--engine auto``: MarianMT when its models can be had (through CTranslate2 when it is installed,
+else transformers), else Apertium, else a clear error."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from qa.errors import EngineUnavailable
 from qa.translate import EngineOptions
 from qa.translate.apertium import ApertiumEngine
 from qa.translate.base import Engine
+from qa.translate.ct2 import Ct2Engine, ct2_installed
 from qa.translate.marian import MarianEngine, ModelLocation, locate_model
 
 
@@ -31,9 +33,10 @@ def select_engine(
 ) -> tuple[Engine, str]:
     """Choose an engine for ``directions`` and say why, in one line.
 
-    Marian when every model is a local folder, in the Hugging Face cache, or downloadable (hub
-    reachable and not offline); otherwise Apertium when it has every needed mode; otherwise
-    EngineUnavailable naming both reasons and the way out.
+    Marian models when every one is a local folder, in the Hugging Face cache, or downloadable
+    (hub reachable and not offline), run by ct2 when ctranslate2 is installed and by marian
+    otherwise; else Apertium when it has every needed mode; else EngineUnavailable naming both
+    reasons and the way out.
     """
     marian_missing = marian_problems(options, directions)
     if not marian_missing:
@@ -42,7 +45,8 @@ def select_engine(
                 describe_location(locate_model(options, src, tgt)) for src, tgt in directions
             )
         )
-        return MarianEngine(options), f"auto chose marian: {models or 'no directions needed'}"
+        engine = Ct2Engine(options) if ct2_installed() else MarianEngine(options)
+        return engine, f"auto chose {engine.name}: {models or 'no directions needed'}"
 
     apertium = ApertiumEngine(options)
     apertium_problems = (apertium.problem(src, tgt) for src, tgt in directions)

@@ -26,6 +26,9 @@ FILE_NAME = "translations.sqlite3"
 KINDS = ("translate", "score")
 # SQLite accepts at least 999 bound parameters per statement.
 _QUERY_CHUNK = 500
+# The inner engine is asked for this many inputs at a time and each answer is stored at once, so
+# an engine that fails (or a Ctrl-C) part of the way through loses only the chunk in hand.
+STORE_CHUNK = 64
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     key TEXT PRIMARY KEY,
@@ -441,16 +444,17 @@ class CachedEngine(Engine):
         missing = [item for item in distinct if item not in known]
         self.stats.hits += sum(1 for item in inputs if item in known)
         self.stats.misses += len(missing)
-        if missing:
+        for start in range(0, len(missing), STORE_CHUNK):
+            chunk = missing[start : start + STORE_CHUNK]
             self.stats.engine_calls += 1
-            computed = compute(missing)
-            if len(computed) != len(missing):
+            computed = compute(chunk)
+            if len(computed) != len(chunk):
                 raise EngineError(
                     f"the {self.name} engine returned {len(computed)} results "
-                    f"for {len(missing)} inputs"
+                    f"for {len(chunk)} inputs"
                 )
-            known.update(zip(missing, computed))
+            known.update(zip(chunk, computed))
             if self.cache is not None:
-                encoded = {keys[item]: encode(value) for item, value in zip(missing, computed)}
+                encoded = {keys[item]: encode(value) for item, value in zip(chunk, computed)}
                 self.cache.put_many(scope, encoded)
         return [known[item] for item in inputs]

@@ -236,6 +236,24 @@ def folder_revision(folder: Path) -> str:
     return _hash_folder(folder, _folder_stat(folder))
 
 
+def location_model(location: ModelLocation) -> str:
+    """The model name recorded in an engine's info: a local folder's resolved path, else the
+    configured name."""
+    if location.kind == "folder" and location.path is not None:
+        return str(location.path)
+    return location.spec
+
+
+def location_revision(location: ModelLocation) -> str:
+    """The model's revision: a local folder's content hash, a cache snapshot's commit, or
+    "unknown" for a model still to be downloaded. Loads nothing."""
+    if location.kind == "folder" and location.path is not None:
+        return folder_revision(location.path)
+    if location.kind == "cached" and location.path is not None:
+        return location.path.name
+    return "unknown"
+
+
 def _preview(text: str, limit: int = 40) -> str:
     """The start of a text, quoted, for messages."""
     flat = " ".join(text.split())
@@ -284,6 +302,72 @@ def split_to_fit(text: str, fits: Callable[[str], bool]) -> list[str]:
             return [piece for chunk in _pack(parts, fits) for piece in split_to_fit(chunk, fits)]
     middle = len(text) // 2
     return split_to_fit(text[:middle], fits) + split_to_fit(text[middle:], fits)
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Inputs cut to fit a model: the pieces to translate, the input index each piece belongs to,
+    and one note per input that had to be cut."""
+
+    pieces: list[str]
+    owners: list[int]
+    notes: list[str]
+
+
+def split_inputs(
+    todo: Sequence[tuple[int, str]],
+    lengths: Sequence[int],
+    max_tokens: int,
+    fits: Callable[[str], bool],
+) -> Split:
+    """Cut each (index, text) of ``todo`` whose token count in ``lengths`` exceeds ``max_tokens``
+    into pieces that satisfy ``fits`` (see :func:`split_to_fit`); others stay whole."""
+    pieces: list[str] = []
+    owners: list[int] = []
+    notes: list[str] = []
+    for (index, text), length in zip(todo, lengths, strict=True):
+        parts = [text] if length <= max_tokens else split_to_fit(text, fits)
+        if len(parts) > 1:
+            notes.append(
+                f"input {index + 1} ({_preview(text)}) has {length} tokens, more than the "
+                f"{max_tokens} the model accepts; it was translated in {len(parts)} pieces"
+            )
+        pieces.extend(parts)
+        owners.extend([index] * len(parts))
+    return Split(pieces, owners, notes)
+
+
+def join_pieces(
+    results: list[str], owners: Sequence[int], translations: Sequence[str]
+) -> list[str]:
+    """Put the translation of each piece back into ``results`` at its owner's index, joining the
+    pieces of a cut input with spaces; returns ``results``."""
+    joined: dict[int, list[str]] = {}
+    for owner, translation in zip(owners, translations, strict=True):
+        joined.setdefault(owner, []).append(translation)
+    for index, parts in joined.items():
+        results[index] = " ".join(part for part in parts if part)
+    return results
+
+
+def pair_lengths(
+    source_lengths: Sequence[int], target_lengths: Sequence[int], max_tokens: int
+) -> list[int]:
+    """The longer side of each pair, in tokens; EngineError if any pair exceeds ``max_tokens``
+    (scores of a cut pair would mean nothing)."""
+    too_long = [
+        index
+        for index, (s, t) in enumerate(zip(source_lengths, target_lengths))
+        if max(s, t) > max_tokens
+    ]
+    if too_long:
+        first = too_long[0]
+        raise EngineError(
+            f"{len(too_long)} pair(s) are longer than the {max_tokens} tokens "
+            f"the model accepts (pair {first + 1}: {source_lengths[first]} source and "
+            f"{target_lengths[first]} target tokens); split them into sentences before scoring"
+        )
+    return [max(s, t) for s, t in zip(source_lengths, target_lengths)]
 
 
 def length_batches(
@@ -366,11 +450,7 @@ class MarianEngine(Engine):
     def info(self, src: str, tgt: str) -> EngineInfo:
         """The model and its revision: the cache snapshot's commit, or a local folder's hash."""
         location = locate_model(self.options, src, tgt, probe=False)
-        if location.kind == "folder" and location.path is not None:
-            return EngineInfo(self.name, str(location.path), folder_revision(location.path))
-        if location.kind == "cached" and location.path is not None:
-            return EngineInfo(self.name, location.spec, location.path.name)
-        return EngineInfo(self.name, location.spec, "unknown")
+        return EngineInfo(self.name, location_model(location), location_revision(location))
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
         """Translate each text; blank texts give "" without running the model."""
@@ -383,25 +463,10 @@ class MarianEngine(Engine):
         def fits(piece: str) -> bool:
             return loaded.count([piece])[0] <= loaded.max_tokens
 
-        pieces: list[str] = []
-        owners: list[int] = []
-        for (index, text), length in zip(todo, loaded.count([text for _, text in todo])):
-            parts = [text] if length <= loaded.max_tokens else split_to_fit(text, fits)
-            if len(parts) > 1:
-                self._notes.append(
-                    f"input {index + 1} ({_preview(text)}) has {length} tokens, more than the "
-                    f"{loaded.max_tokens} the model accepts; "
-                    f"it was translated in {len(parts)} pieces"
-                )
-            pieces.extend(parts)
-            owners.extend([index] * len(parts))
-
-        joined: dict[int, list[str]] = {}
-        for owner, translation in zip(owners, self._generate(loaded, pieces)):
-            joined.setdefault(owner, []).append(translation)
-        for index, parts in joined.items():
-            results[index] = " ".join(part for part in parts if part)
-        return results
+        lengths = loaded.count([text for _, text in todo])
+        split = split_inputs(todo, lengths, loaded.max_tokens, fits)
+        self._notes.extend(split.notes)
+        return join_pieces(results, split.owners, self._generate(loaded, split.pieces))
 
     def score(
         self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str
@@ -415,19 +480,7 @@ class MarianEngine(Engine):
         loaded = self._load(src, tgt)
         source_lengths = loaded.count(sources)
         target_lengths = loaded.count(targets, target=True)
-        too_long = [
-            index
-            for index, (s, t) in enumerate(zip(source_lengths, target_lengths))
-            if max(s, t) > loaded.max_tokens
-        ]
-        if too_long:
-            first = too_long[0]
-            raise EngineError(
-                f"{len(too_long)} pair(s) are longer than the {loaded.max_tokens} tokens "
-                f"the model accepts (pair {first + 1}: {source_lengths[first]} source and "
-                f"{target_lengths[first]} target tokens); split them into sentences before scoring"
-            )
-        lengths = [max(s, t) for s, t in zip(source_lengths, target_lengths)]
+        lengths = pair_lengths(source_lengths, target_lengths, loaded.max_tokens)
         vocab = int(loaded.model.config.decoder_vocab_size or loaded.model.config.vocab_size)
         results: list[TokenScores | None] = [None] * len(sources)
         for batch in length_batches(
@@ -461,24 +514,8 @@ class MarianEngine(Engine):
             torch.set_num_threads(self.options.threads)
         hf_logging.disable_progress_bar()
 
-        if location.kind == "folder":
-            tokenizer, model = _load_pretrained(
-                str(location.path), local_files_only=True, what=f"model folder {location.path}"
-            )
-        elif location.kind == "cached":
-            tokenizer, model = _load_pretrained(
-                location.spec,
-                local_files_only=True,
-                cache_dir=str(hf_cache_dir()),
-                what=f"model {location.spec} in the local cache ({location.path})",
-            )
-        else:
-            tokenizer, model = _load_pretrained(
-                location.spec,
-                local_files_only=False,
-                cache_dir=str(hf_cache_dir()),
-                what=f"model {location.spec}",
-            )
+        source = pretrained_source(location)
+        tokenizer, model = _load_pretrained(source.name, what=source.what, **source.kwargs)
         model.to(self.options.device)
         model.eval()
         max_positions = int(model.config.max_position_embeddings)
@@ -540,17 +577,57 @@ class MarianEngine(Engine):
         return scores
 
 
-def _load_pretrained(name: str, *, what: str, **kwargs: Any) -> tuple[Any, Any]:
-    """Load a MarianTokenizer and MarianMTModel, turning any failure into a one-line
-    EngineUnavailable that names ``what`` was being loaded."""
-    from transformers import MarianMTModel, MarianTokenizer
+@dataclass(frozen=True, slots=True)
+class PretrainedSource:
+    """How ``from_pretrained`` reaches a located model: the name or folder to pass, its keyword
+    arguments, and words naming the model in messages."""
+
+    name: str
+    kwargs: dict[str, Any]
+    what: str
+
+
+def pretrained_source(location: ModelLocation) -> PretrainedSource:
+    """The ``from_pretrained`` arguments for a located model (a folder, the local Hugging Face
+    cache, or the hub)."""
+    if location.kind == "folder":
+        return PretrainedSource(
+            str(location.path), {"local_files_only": True}, f"model folder {location.path}"
+        )
+    cache = {"cache_dir": str(hf_cache_dir())}
+    if location.kind == "cached":
+        return PretrainedSource(
+            location.spec,
+            {"local_files_only": True, **cache},
+            f"model {location.spec} in the local cache ({location.path})",
+        )
+    return PretrainedSource(
+        location.spec, {"local_files_only": False, **cache}, f"model {location.spec}"
+    )
+
+
+def load_tokenizer(name: str, *, what: str, **kwargs: Any) -> Any:
+    """Load a MarianTokenizer, turning any failure into a one-line EngineUnavailable that names
+    ``what`` was being loaded."""
+    from transformers import MarianTokenizer
 
     try:
         with warnings.catch_warnings():
             # Without sacremoses the tokenizer skips Moses punctuation normalisation and says so on
             # every load; the translations are still usable.
             warnings.filterwarnings("ignore", message=".*sacremoses.*")
-            tokenizer = MarianTokenizer.from_pretrained(name, **kwargs)
+            return MarianTokenizer.from_pretrained(name, **kwargs)
+    except Exception as error:  # any corrupt file surfaces as a different exception type
+        raise unavailable(f"{what} cannot be loaded ({first_line(error)})") from error
+
+
+def _load_pretrained(name: str, *, what: str, **kwargs: Any) -> tuple[Any, Any]:
+    """Load a MarianTokenizer and MarianMTModel, turning any failure into a one-line
+    EngineUnavailable that names ``what`` was being loaded."""
+    from transformers import MarianMTModel
+
+    tokenizer = load_tokenizer(name, what=what, **kwargs)
+    try:
         model = MarianMTModel.from_pretrained(name, **kwargs)
     except Exception as error:  # any corrupt file surfaces as a different exception type
         raise unavailable(f"{what} cannot be loaded ({first_line(error)})") from error

@@ -1,0 +1,339 @@
+"""The ct2 engine (CTranslate2) on real tiny Marian models: the same results as the marian engine,
+input order, the cache of converted models, splitting, and its place among the engines."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import need
+
+from qa.errors import EngineError, EngineUnavailable, InputError
+from qa.translate import ENGINE_CHOICES, ENGINES, EngineOptions, create_engine
+from qa.translate import ct2 as ct2_module
+from qa.translate.cache import CachedEngine, TranslationCache
+from qa.translate.ct2 import ConversionFailed, Ct2Engine, ct2_installed, publish
+from qa.translate.marian import MarianEngine, split_to_fit
+
+pytestmark = pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")
+
+SPANISH = [
+    "Hola",
+    "El banco central mantuvo los tipos de interés sin cambios.",
+    "Una tormenta dejó sin electricidad a miles de hogares en la costa.",
+    "¿Quién pagará?",
+    "La huelga de transportes afectará a los trenes y autobuses del jueves, según los sindicatos.",
+    "Marruecos",
+    "El parlamento votará la reforma de las pensiones la semana que viene.",
+    "Bien",
+]
+ENGLISH = [
+    "Hello",
+    "The central bank kept interest rates unchanged.",
+    "A storm left thousands of homes on the coast without electricity.",
+    "Who will pay?",
+    "The transport strike will affect trains and buses on Thursday, the unions say.",
+    "Morocco",
+    "Parliament will vote on the pension reform next week.",
+    "Fine",
+]
+LONG = " ".join(
+    ["El ayuntamiento aprobó ayer el presupuesto para el próximo año, tras un largo debate."] * 8
+)
+# int8 on the tiny model: its random weights (std 0.5, far wider than a trained model's) make
+# activations large, so per-row int8 quantization moves single token log-probabilities by a
+# median 0.12 nats (a few by up to 4). What the flagger reads, a pair's mean log-probability,
+# moves by at most about 0.3 nats and keeps its rank among pairs.
+INT8_MEAN_TOLERANCE = 0.5
+INT8_MIN_RANK_CORRELATION = 0.9
+
+
+@pytest.fixture(autouse=True)
+def _needs_ctranslate2():
+    need(ct2_installed(), "ctranslate2 is not installed (pip install ctranslate2)")
+
+
+def options(folder: Path, **kwargs) -> EngineOptions:
+    """es-en from ``folder``, one thread (fast for tiny models)."""
+    return EngineOptions(models={"es-en": str(folder)}, threads=1, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory) -> Path:
+    """One folder of converted models shared by the module's engines."""
+    return tmp_path_factory.mktemp("ct2-models")
+
+
+@pytest.fixture(scope="module")
+def exact(tiny_marian, converted):
+    """ct2 in float32, which should match transformers to rounding."""
+    engine = Ct2Engine(
+        options(tiny_marian[("es", "en")], compute_type="float32", ct2_cache=str(converted))
+    )
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def int8(tiny_marian, converted):
+    """ct2 in int8 (the default) with small batches."""
+    engine = Ct2Engine(options(tiny_marian[("es", "en")], batch_size=3, ct2_cache=str(converted)))
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def marian(tiny_marian):
+    engine = MarianEngine(options(tiny_marian[("es", "en")]))
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def conversions(monkeypatch) -> list[Path]:
+    """Every conversion's staging folder, in order (the conversions still run)."""
+    made: list[Path] = []
+    convert = ct2_module.convert_marian
+
+    def counting(source: str, staging: Path, quantization: str) -> None:
+        made.append(staging)
+        convert(source, staging, quantization)
+
+    monkeypatch.setattr(ct2_module, "convert_marian", counting)
+    return made
+
+
+def rank_correlation(xs: list[float], ys: list[float]) -> float:
+    """Spearman's rank correlation (no ties expected)."""
+
+    def ranks(values: list[float]) -> list[int]:
+        order = sorted(range(len(values)), key=values.__getitem__)
+        result = [0] * len(values)
+        for rank, index in enumerate(order):
+            result[index] = rank
+        return result
+
+    n = len(xs)
+    squared = sum((a - b) ** 2 for a, b in zip(ranks(xs), ranks(ys)))
+    return 1 - 6 * squared / (n * (n * n - 1))
+
+
+def test_float32_matches_marian_translations_and_scores(exact, marian):
+    assert exact.translate(SPANISH, "es", "en") == marian.translate(SPANISH, "es", "en")
+    ours = exact.score(SPANISH, ENGLISH, "es", "en")
+    theirs = marian.score(SPANISH, ENGLISH, "es", "en")
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert mine.tokens == reference.tokens and mine.tokens[-1] == "</s>"
+        assert mine.logprobs == pytest.approx(reference.logprobs, abs=1e-3)
+
+
+def test_int8_scores_stay_close_to_marian(int8, marian):
+    # Each Spanish sentence with its own translation and with another one.
+    targets = ENGLISH + ENGLISH[1:] + ENGLISH[:1]
+    sources = SPANISH + SPANISH
+    ours = int8.score(sources, targets, "es", "en")
+    theirs = marian.score(sources, targets, "es", "en")
+    assert [s.tokens for s in ours] == [s.tokens for s in theirs]
+    assert all(value <= 0 for s in ours for value in s.logprobs)
+    for mine, reference in zip(ours, theirs):
+        assert mine.mean == pytest.approx(reference.mean, abs=INT8_MEAN_TOLERANCE)
+    correlation = rank_correlation([s.mean for s in ours], [s.mean for s in theirs])
+    assert correlation >= INT8_MIN_RANK_CORRELATION
+
+
+def test_translations_come_back_in_input_order(int8):
+    texts = SPANISH * 2
+    random.Random(3).shuffle(texts)
+    batched = int8.translate(texts, "es", "en")
+    one_by_one = [int8.translate([text], "es", "en")[0] for text in texts]
+    assert batched == one_by_one
+    # The random model does depend on its input, so a mix-up would show.
+    assert len(set(batched)) > 1
+
+
+def test_scores_come_back_in_input_order_whatever_the_chunking(exact, monkeypatch):
+    pairs = list(zip(SPANISH, ENGLISH)) * 2
+    random.Random(5).shuffle(pairs)
+    sources, targets = [s for s, _ in pairs], [t for _, t in pairs]
+    whole = exact.score(sources, targets, "es", "en")
+    alone = [exact.score([s], [t], "es", "en")[0] for s, t in pairs]
+    # A logit budget of a few tokens forces one or two pairs per score_batch call.
+    monkeypatch.setattr(ct2_module, "SCORE_LOGIT_BUDGET", 500 * 30)
+    chunked = exact.score(sources, targets, "es", "en")
+    for together, single, small in zip(whole, alone, chunked, strict=True):
+        assert together.tokens == single.tokens == small.tokens
+        assert together.logprobs == pytest.approx(single.logprobs, abs=1e-4)
+        assert together.logprobs == pytest.approx(small.logprobs, abs=1e-4)
+
+
+def test_blanks_duplicates_and_empty_targets(int8):
+    result = int8.translate(["", "Hola", "   ", "Hola", "Bien"], "es", "en")
+    assert result[0] == "" and result[2] == ""
+    assert result[1] == result[3] != ""
+    assert int8.translate([], "es", "en") == []
+    assert int8.score([], [], "es", "en") == []
+    [empty] = int8.score(["Hola"], [""], "es", "en")
+    assert empty.tokens == ("</s>",) and len(empty.logprobs) == 1
+    with pytest.raises(ValueError):
+        int8.score(["Hola"], [], "es", "en")
+
+
+def test_beam_search(tiny_marian, converted):
+    beam = Ct2Engine(options(tiny_marian[("es", "en")], beam_size=3, ct2_cache=str(converted)))
+    first = beam.translate(SPANISH, "es", "en")
+    assert len(first) == len(SPANISH) and all(first)
+    assert beam.translate(SPANISH, "es", "en") == first
+    beam.close()
+
+
+def test_over_long_input_is_split_like_marian(exact, marian):
+    tokenizer = marian._load("es", "en").tokenizer
+    assert len(tokenizer(LONG)["input_ids"]) > 64
+    exact.notes.clear()
+    marian.notes.clear()
+    [translated] = exact.translate([LONG], "es", "en")
+    pieces = split_to_fit(LONG, lambda piece: len(tokenizer(piece)["input_ids"]) <= 64)
+    assert len(pieces) > 1
+    assert translated == " ".join(exact.translate(pieces, "es", "en"))
+    assert translated == marian.translate([LONG], "es", "en")[0]
+    assert exact.notes == marian.notes and f"{len(pieces)} pieces" in exact.notes[0]
+
+
+def test_over_long_pair_is_not_scored_silently(int8):
+    with pytest.raises(EngineError, match="longer than the 64 tokens"):
+        int8.score(["Hola", LONG], ["Hello", "The council."], "es", "en")
+
+
+def test_converted_model_is_kept_and_keyed_by_revision(tmp_path, tiny_marian, conversions):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_marian[("es", "en")], folder)
+    first = Ct2Engine(options(folder))
+    converted = first.converted_model("es", "en")
+    # Under the qa cache folder, which follows QA_CACHE_DIR.
+    assert converted.parent == Path(os.environ["QA_CACHE_DIR"]) / "ct2"
+    revision = first.info("es", "en").revision
+    assert revision.split("+")[0] in converted.name
+    stamp = (converted / "model.bin").stat().st_mtime_ns
+    translation = first.translate(["Hola"], "es", "en")
+    assert len(conversions) == 1
+
+    second = Ct2Engine(options(folder))
+    assert second.converted_model("es", "en") == converted
+    assert second.translate(["Hola"], "es", "en") == translation
+    assert len(conversions) == 1 and (converted / "model.bin").stat().st_mtime_ns == stamp
+
+    config = folder / "config.json"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('"dropout": 0.0', '"dropout": 0.1')
+    )
+    third = Ct2Engine(options(folder))
+    assert third.info("es", "en").revision != revision
+    assert third.converted_model("es", "en") != converted
+    assert len(conversions) == 2
+    # No staging folder is left behind.
+    assert sorted(path.name.startswith(".") for path in converted.parent.iterdir()) == [False] * 2
+
+
+@pytest.mark.parametrize("failure", [ConversionFailed("OSError: disk full"), KeyboardInterrupt()])
+def test_an_interrupted_conversion_leaves_no_half_model(
+    tmp_path, tiny_marian, monkeypatch, failure
+):
+    def half_then_fail(source: str, staging: Path, quantization: str) -> None:
+        (staging / "model.bin").write_bytes(b"half a model")
+        raise failure
+
+    monkeypatch.setattr(ct2_module, "convert_marian", half_then_fail)
+    engine = Ct2Engine(options(tiny_marian[("es", "en")], ct2_cache=str(tmp_path / "ct2")))
+    interrupted = isinstance(failure, KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt if interrupted else EngineUnavailable) as error:
+        engine.translate(["Hola"], "es", "en")
+    if not interrupted:
+        message = str(error.value)
+        assert "cannot be converted to CTranslate2 (OSError: disk full)" in message
+        assert "\n" not in message
+    assert list((tmp_path / "ct2").iterdir()) == []
+
+
+def test_a_corrupt_model_is_a_one_line_error(tmp_path, tiny_marian):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_marian[("es", "en")], folder)
+    (folder / "model.safetensors").write_bytes(b"\x00garbage\nmore garbage")
+    with pytest.raises(EngineUnavailable) as error:
+        Ct2Engine(options(folder)).translate(["Hola"], "es", "en")
+    message = str(error.value)
+    assert "\n" not in message and "Traceback" not in message
+    assert str(folder) in message and "cannot be converted to CTranslate2" in message
+    assert not (Path(os.environ["QA_CACHE_DIR"]) / "ct2").exists() or not any(
+        (Path(os.environ["QA_CACHE_DIR"]) / "ct2").iterdir()
+    )
+
+
+def test_publish_keeps_a_conversion_another_run_finished_first(tmp_path):
+    destination = tmp_path / "model-abc-int8"
+    destination.mkdir()
+    for name in ("model.bin", "config.json"):
+        (destination / name).write_text("theirs")
+    staging = tmp_path / ".staging.partial"
+    staging.mkdir()
+    for name in ("model.bin", "config.json"):
+        (staging / name).write_text("ours")
+    assert publish(staging, destination) == destination
+    assert (destination / "model.bin").read_text() == "theirs"
+
+    # A leftover that is not a finished conversion is replaced.
+    (destination / "config.json").unlink()
+    assert publish(staging, destination) == destination
+    assert (destination / "model.bin").read_text() == "ours" and not staging.exists()
+
+
+def test_through_the_translation_cache(tmp_path, int8):
+    cached = CachedEngine(int8, TranslationCache(tmp_path / "cache.sqlite3"))
+    first = cached.translate(SPANISH, "es", "en")
+    scores = cached.score(SPANISH, ENGLISH, "es", "en")
+    assert cached.misses == 2 * len(SPANISH) and cached.hits == 0
+    assert cached.translate(SPANISH, "es", "en") == first
+    assert cached.score(SPANISH, ENGLISH, "es", "en") == scores
+    assert cached.hits == 2 * len(SPANISH) and cached.engine_calls == 2
+    info = cached.info("es", "en")
+    assert info.engine == "ct2" and info.revision.endswith("+int8")
+
+
+def test_info_follows_marian_and_compute_type(tiny_marian):
+    folder = tiny_marian[("es", "en")]
+    marian_info = MarianEngine(options(folder)).info("es", "en")
+    ours = Ct2Engine(options(folder, compute_type="float32")).info("es", "en")
+    assert (ours.engine, ours.model) == ("ct2", marian_info.model)
+    assert ours.revision == f"{marian_info.revision}+float32"
+    with pytest.raises(InputError, match="compute type"):
+        EngineOptions(compute_type="int4")
+
+
+def test_registry_and_explicit_choice(tiny_marian):
+    assert ENGINES["ct2"] == "qa.translate.ct2:Ct2Engine" and "ct2" in ENGINE_CHOICES
+    engine, note = create_engine("ct2", options(tiny_marian[("es", "en")]), [("es", "en")])
+    assert isinstance(engine, Ct2Engine) and "as requested" in note
+    with pytest.raises(EngineUnavailable, match="--model PATH"):
+        create_engine("ct2", EngineOptions(), [("es", "en")])
+
+
+def test_auto_prefers_ct2_when_installed(tiny_marian, monkeypatch):
+    models = {f"{src}-{tgt}": str(folder) for (src, tgt), folder in tiny_marian.items()}
+    both = [("es", "en"), ("en", "es")]
+    engine, note = create_engine("auto", EngineOptions(models=models, offline=True), both)
+    assert isinstance(engine, Ct2Engine)
+    assert note.startswith("auto chose ct2:") and "local folder" in note
+
+    monkeypatch.setattr(ct2_module.importlib.util, "find_spec", lambda name: None)
+    engine, note = create_engine("auto", EngineOptions(models=models, offline=True), both)
+    assert isinstance(engine, MarianEngine) and note.startswith("auto chose marian:")
+    with pytest.raises(EngineUnavailable, match="pip install ctranslate2"):
+        create_engine("ct2", EngineOptions(models=models), both)
+
+
+def test_unavailable_device(tiny_marian):
+    engine = Ct2Engine(options(tiny_marian[("es", "en")], device="tpu"))
+    with pytest.raises(EngineUnavailable, match="--device cpu"):
+        engine.check("es", "en")
