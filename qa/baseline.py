@@ -100,7 +100,8 @@ def fingerprint(path_relative_to_root: str, segment: CheckedSegment) -> str:
     """A stable id of a flag: sha256 of the article's path, the primary signal and the
     normalised passage text. Line numbers play no part, so edits elsewhere keep it."""
     key = "\0".join((path_relative_to_root, primary_signal(segment), normalise(passage_text(segment))))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    # surrogatepass: a file name that is not UTF-8 holds lone surrogates, and still has a fingerprint
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def build_baseline(report: Report, root: Path) -> Baseline:
