@@ -14,7 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
-from test_faults import cached_rows, fake_apertium, process_alive, target_sentences, write_corpus
+from test_faults import (
+    cached_rows,
+    fake_apertium,
+    process_alive,
+    target_sentences,
+    write_corpus,
+)
 from test_hostile_inputs import error_lines
 
 from qa.files import write_atomically
@@ -58,7 +64,7 @@ def test_ctrl_c_while_the_engine_works(apertium_available, tmp_path):
     check = start_check(str(corpus), "--engine", "apertium", "--cache", str(cache), "--format", "json",
                         "-o", str(tmp_path / "report.json"), env=env)
     wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), "the engine to hang")
-    code, stdout, stderr = interrupt(check)
+    code, _, stderr = interrupt(check)
     assert code == 130
     assert error_lines(stderr) == ["qa: error: interrupted"]
     assert leftovers(tmp_path, "report.json") == []

@@ -351,6 +351,23 @@ def test_the_same_input_gives_byte_identical_json(sides):
     assert first == second
 
 
+@FEW
+@given(rows=st.lists(st.tuples(st.one_of(sentence, blank), st.one_of(sentence, blank)), min_size=1, max_size=8))
+def test_each_sentence_pair_is_checked_against_its_own_partner(rows):
+    content = "\n".join(json.dumps({"src": s, "tgt": t}) for s, t in rows)
+    pairs, _ = parse_sentence_pairs(content, "p.jsonl", jsonl=True)
+    pair = sentence_pairs_to_article_pair(pairs, "p.jsonl", src_lang="es", tgt_lang="en")
+    report = check_corpus([pair], engine=None)
+    assert_aligned_once(report)
+    # Row by row (a row with one side blank is an omission or an addition), in file order.
+    expected = [(tuple(s.text for s in source.sentences), tuple(t.text for t in target.sentences))
+                for source, target in zip(pair.source.blocks, pair.target.blocks, strict=True)
+                if source.sentences or target.sentences]
+    found = [(tuple(s.text for s in seg.source), tuple(t.text for t in seg.target))
+             for seg in report.articles[0].segments]
+    assert found == expected
+
+
 # --- big inputs (examples) -------------------------------------------------------------------
 
 
