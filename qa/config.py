@@ -27,7 +27,8 @@ PYPROJECT = "pyproject.toml"
 DEFAULT = "default"
 COMMAND_LINE = "command line"
 
-ENGINES = ("auto", "marian", "apertium", "none")
+ENGINES = ("auto", "marian", "ct2", "apertium", "none")
+DEVICES = ("cpu", "cuda")
 FAIL_ON = ("error", "warning", "info", "never")
 PAIRINGS = ("auto", "front-matter", "file-name", "folders")
 PATH_KEYS = ("flagger", "cache", "baseline")
@@ -49,6 +50,8 @@ class Settings:
     engine: str = "auto"
     models: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     beam: int = 1
+    threads: int | None = None
+    device: str = "cpu"
     threshold: float | None = None
     flagger: Path | None = None
     fail_on: str = "error"
@@ -288,6 +291,12 @@ def _beam(written: str, value: Any, where: Where) -> int:
     return value
 
 
+def _threads(written: str, value: Any, where: Where) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 256:
+        raise where.error(f"{written!r} must be a whole number from 1 to 256, not {_show(value)}")
+    return value
+
+
 def _threshold(written: str, value: Any, where: Where) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise where.error(f"{written!r} must be a number from 0 to 1, not {_show(value)}")
@@ -338,6 +347,8 @@ _CHECKS: dict[str, Check] = {
     "engine": _choice(ENGINES),
     "models": _models,
     "beam": _beam,
+    "threads": _threads,
+    "device": _choice(DEVICES),
     "threshold": _threshold,
     "flagger": _path,
     "fail_on": _choice(FAIL_ON),

@@ -67,8 +67,8 @@ def translate_all(
 def _score_all(
     engine: Engine, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str,
     progress: Progress,
-) -> list[TokenScores]:
-    results: list[TokenScores] = []
+) -> list[TokenScores | None]:
+    results: list[TokenScores | None] = []
     with progress.task(f"scoring {src}→{tgt}", len(sources)) as task:
         for start in range(0, len(sources), CHUNK):
             results += engine.score(sources[start : start + CHUNK], targets[start : start + CHUNK], src, tgt)

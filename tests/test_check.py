@@ -176,6 +176,29 @@ def test_marian_engine_adds_log_probabilities(tiny_marian, tmp_path):
         assert "bt_chrf" in segment["signals"] and "fwd_chrf" in segment["signals"]
 
 
+@pytest.mark.parametrize("engine", ["marian", "ct2"])
+def test_a_sentence_too_long_to_score_is_checked_without_its_score(tiny_marian, tmp_path, engine):
+    long_es = " ".join(["El ayuntamiento aprobó ayer el presupuesto del año próximo."] * 10)
+    long_en = " ".join(["The council approved next year's budget yesterday."] * 10)
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"El perro come pan.\tThe dog eats bread.\n{long_es}\t{long_en}\n", encoding="utf-8")
+    command = [
+        "check", str(pairs), "--engine", engine, "--format", "json", "--fail-on", "never",
+        "--model", f"es-en={tiny_marian[('es', 'en')]}", "--model", f"en-es={tiny_marian[('en', 'es')]}",
+        "--cache", str(tmp_path / "cache.sqlite3"),
+    ]
+    first = run_qa(*command)
+    assert first.returncode == 0, first.stderr
+    assert "longer than the 64 tokens the model accepts were not scored" in first.stderr
+    segments = json.loads(first.stdout)["articles"][0]["segments"]
+    assert "tgt_logprob" in segments[0]["signals"] and "tgt_logprob" not in segments[1]["signals"]
+    assert "bt_chrf" in segments[1]["signals"]
+    # The unscorable pair is remembered: the second run takes everything from the cache.
+    second = run_qa(*command)
+    assert second.stdout == first.stdout
+    assert "0 computed" in second.stderr
+
+
 def test_roles_of_scored_segments_are_text_roles(tmp_path):
     report = check(str(CORPUS / "es" / "vacuna-nasal-vrs.md"), str(CORPUS / "en" / "vacuna-nasal-vrs.md"),
                    engine=None)

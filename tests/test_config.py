@@ -57,6 +57,15 @@ def test_command_line_wins_over_file_and_file_over_defaults(repo):
     assert sources["beam"] == sources["ignore"] == "default"
 
 
+def test_engine_ct2_with_its_threads_and_device(repo):
+    write(repo / "qa.toml", 'engine = "ct2"\nthreads = 2\ndevice = "cpu"\n')
+    settings, sources = load_settings(repo, {"threads": None, "device": None})
+    assert (settings.engine, settings.threads, settings.device) == ("ct2", 2, "cpu")
+    assert sources["threads"] == "qa.toml"
+    settings, sources = load_settings(repo, {"threads": 1})
+    assert settings.threads == 1 and sources["threads"] == "command line"
+
+
 def test_file_is_found_by_walking_up_and_qa_toml_wins_over_pyproject(repo):
     write(repo / "pyproject.toml", '[project]\nname = "site"\n\n[tool.qa]\nsrc_lang = "fr"\n')
     nested = repo / "content" / "es" / "nota.md"
@@ -109,6 +118,8 @@ def test_wrong_choice_in_pyproject_names_the_table_key_and_value(repo):
         ('format = "pdf"', "qa.toml: 'format' must be one of"),
         ('models = "opus"', "qa.toml: 'models' must be a table"),
         ('[models]\nspanish = "x"', "qa.toml: 'models': 'spanish' is not a direction"),
+        ("threads = 0", "qa.toml: 'threads' must be a whole number from 1 to 256, not 0"),
+        ('device = "tpu"', "qa.toml: 'device' must be one of"),
     ],
 )
 def test_wrong_types_are_one_line_naming_key_and_file(repo, line, expected):

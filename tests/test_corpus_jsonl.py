@@ -9,7 +9,7 @@ import pytest
 from qa.corpus import read_article
 from qa.corpus.jsonl import read_article_records
 from qa.corpus.model import Role
-from qa.corpus.pairs import read_sentence_pairs, sentence_pairs_to_article_pair
+from qa.corpus.pairs import count_lines, iter_sentence_pairs, read_sentence_pairs, sentence_pairs_to_article_pair
 from qa.errors import InputError
 
 ES_SIDE = {
@@ -153,6 +153,50 @@ def test_bad_tsv_line_raises_or_is_collected(tmp_path):
     errors: list[InputError] = []
     assert len(read_sentence_pairs(path, errors=errors)) == 2
     assert len(errors) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("pairs.jsonl", '\ufeff{"id": "p1", "src": "Hola.", "tgt": "Hello."}\n\n{"src": "Adiós."}\n{"src": "a", "tgt": "b"}'),
+        ("pairs.tsv", "src\ttgt\r\nHola.\tHello.\r\nuna columna\r\n\r\nAdiós.\tBye.\r\n"),
+        ("pairs.txt", "id\tsrc\ttgt\nk1\tHola.\tHello.\n"),
+        ("pairs.txt", '  {"src": "sniffed as JSON Lines", "tgt": "yes"}\n'),
+    ],
+)
+def test_streamed_pairs_match_the_whole_file_reader(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8"))
+    whole_errors: list[InputError] = []
+    whole = read_sentence_pairs(path, errors=whole_errors)
+    streamed_errors: list[InputError] = []
+    assert list(iter_sentence_pairs(path, streamed_errors)) == whole
+    assert [str(e) for e in streamed_errors] == [str(e) for e in whole_errors]
+
+
+def test_streamed_pairs_report_bad_lines_and_go_on(tmp_path):
+    path = tmp_path / "pairs.tsv"
+    path.write_bytes(b"Hola.\tHello.\ncaf\xe9\tcoffee\n" + b"x" * (2 * 1024 * 1024) + b"\nAdi\xc3\xb3s.\tBye.\n")
+    errors: list[InputError] = []
+    assert [p.src for p in iter_sentence_pairs(path, errors)] == ["Hola.", "Adiós."]
+    assert [str(e) for e in errors] == [
+        f"{path}:2: not valid UTF-8 (byte 0xe9 at column 4)",
+        f"{path}:3: line is longer than 1 MB",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(b"", "file is empty"), (b"\n  \n", "file is empty"), (b"a\tb\x00\n", "binary file, not text")],
+)
+def test_streamed_pairs_refuse_a_file_before_the_first_pair(tmp_path, content, problem):
+    path = tmp_path / "pairs.tsv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=problem):
+        list(iter_sentence_pairs(path, []))
+    with pytest.raises(InputError, match="is a folder"):
+        list(iter_sentence_pairs(tmp_path, []))
+    assert count_lines(path) == content.count(b"\n") + (not content.endswith(b"\n") and content != b"")
 
 
 def test_sentence_pairs_become_a_prealigned_article_pair(tmp_path):

@@ -31,8 +31,11 @@ from qa.cli import cli
 from qa.corpus import read_paths
 from qa.pipeline import check_corpus
 from qa.report import renderer
+from qa.translate import EngineOptions
 from qa.translate.apertium import ApertiumEngine
+from qa.translate.base import in_shrinking_batches
 from qa.translate.cache import CachedEngine, CacheScope, CacheWarning, TranslationCache
+from qa.translate.marian import MarianEngine
 
 pytestmark = [pytest.mark.apertium, pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")]
 
@@ -233,16 +236,59 @@ def test_marian_out_of_memory_is_one_line_and_keeps_finished_chunks(tiny_marian,
     assert cached_rows(cache) == {("es", "en"): 64}
 
 
-@pytest.mark.xfail(strict=True, reason="qa/translate/marian.py does not yet retry a batch that runs out of "
-                   "memory in smaller batches (see tests/README.md); remove this mark when it does")
+def test_shrinking_batches_keep_order_and_give_up_only_on_one_item():
+    def squares(limit: int, error: Exception):
+        def run(batch: list[int]) -> list[int]:
+            if len(batch) > limit:
+                raise error
+            return [i * i for i in batch]
+        return run
+
+    notes: list[str] = []
+    batch = [5, 1, 4, 2, 3]
+    assert in_shrinking_batches(batch, squares(1, MemoryError()), notes) == [25, 1, 16, 4, 9]
+    assert notes[0] == "a batch of 5 ran out of memory; retried it in halves"
+    with pytest.raises(MemoryError):
+        in_shrinking_batches(batch, squares(0, MemoryError()), [])
+    with pytest.raises(RuntimeError, match="shape mismatch"):  # not memory: no retry
+        in_shrinking_batches(batch, squares(1, RuntimeError("shape mismatch")), notes := [])
+    assert notes == []
+
+
 def test_marian_out_of_memory_falls_back_to_smaller_batches(tiny_marian, tmp_path, monkeypatch):
     lines = tmp_path / "lines.txt"
     lines.write_text("".join(f"El perro come {n} manzanas.\n" for n in range(10)))
+    command = ["translate", "--engine", "marian", "--model", str(tiny_marian[("es", "en")]), "--no-cache",
+               "--file", str(lines)]
+    expected = CliRunner().invoke(cli, command).stdout
     out_of_memory_from(monkeypatch, rows=2)
-    result = CliRunner().invoke(cli, ["translate", "--engine", "marian", "--model", str(tiny_marian[("es", "en")]),
-                                      "--no-cache", "--file", str(lines)])
+    result = CliRunner().invoke(cli, command)
     assert result.exit_code == 0, result.stderr
-    assert len(result.stdout.splitlines()) == 10
+    assert result.stdout == expected  # every line, in input order
+    assert "a batch of 10 ran out of memory; retried it in halves" in result.stderr
+
+
+def test_marian_scoring_out_of_memory_falls_back_to_smaller_batches(tiny_marian, monkeypatch):
+    import torch
+    from transformers import MarianMTModel
+
+    engine = MarianEngine(EngineOptions(models={"es-en": str(tiny_marian[("es", "en")])}, threads=1))
+    sources = [f"El perro come {n} manzanas." for n in range(7)]
+    targets = [f"The dog eats {n} apples." for n in range(7)]
+    expected = engine.score(sources, targets, "es", "en")
+    real = MarianMTModel.forward
+
+    def forward(self, *args, **kwargs):
+        if kwargs["input_ids"].shape[0] > 1:
+            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 96 GB")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(MarianMTModel, "forward", forward)
+    scores = engine.score(sources, targets, "es", "en")
+    assert [s.tokens for s in scores] == [s.tokens for s in expected]
+    for got, want in zip(scores, expected):
+        assert torch.allclose(torch.tensor(got.logprobs), torch.tensor(want.logprobs), atol=1e-4)
+    assert len(engine.notes) == 6  # 7 -> 3 + 4 -> 1 + 2 + 2 + 2
 
 
 # --- cache faults ------------------------------------------------------------------------------

@@ -216,12 +216,12 @@ def test_devices_are_refused_or_read_within_the_limit(tmp_path):
     zero.symlink_to("/dev/zero")
     run = qa_command("check", str(zero), "--engine", "none", timeout=60)
     assert error_lines(run.stderr) == [f"qa: error: {zero}: not a regular file or folder"]
-    # Named as input to `qa score`, an endless device is read only up to the size limit.
+    # Named as input to `qa score`, which streams, an endless device is sniffed and refused.
     pairs = tmp_path / "zero.jsonl"
     pairs.symlink_to("/dev/zero")
     run = qa_command("score", str(pairs), "--engine", "none", timeout=60)
     assert run.returncode == 2
-    assert error_lines(run.stderr) == [f"qa: error: {pairs}: file is too large (over 10 MB)"]
+    assert error_lines(run.stderr) == [f"qa: error: {pairs}: binary file, not text"]
 
 
 def test_a_folder_named_like_an_article(tmp_path):
@@ -372,7 +372,25 @@ def test_a_200_mb_file_is_refused_without_being_read(tmp_path):
     assert code == 2 and len(errors) == 1
     assert peak < 200, f"peak {peak} MB while a 200 MB file was refused and one article checked"
     code, peak, errors = peak_run("score", str(big), "--engine", "none")
-    assert code == 2 and errors == [f"qa: error: {big}: file is too large (200.0 MB; the limit is 10 MB)"]
+    assert code == 2 and errors == [f"qa: error: {big}: binary file, not text"]
+    assert peak < 100, f"peak {peak} MB"
+
+
+def test_qa_score_streams_a_file_over_the_size_limit_in_bounded_memory(tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    good = '{"id": "%s", "src": "El plan se aprobó el martes.", "tgt": "The plan was approved on Tuesday."}\n'
+    with pairs.open("w", encoding="utf-8") as handle:
+        handle.write(good % "first")
+        handle.write('{"id": "huge", "src": "' + "palabra " * (30 * 1024 * 1024 // 8) + '", "tgt": "x"}\n')
+        handle.write(good % "last")
+    assert pairs.stat().st_size > 30 * 1024 * 1024
+    run = subprocess.run([sys.executable, "-c", PEAK_MEMORY, "score", str(pairs), "--engine", "none"],
+                         capture_output=True, text=True, timeout=120)
+    code, peak = run.stderr.strip().splitlines()[-1].split()
+    assert int(code) == 2
+    assert error_lines(run.stderr) == [f"qa: error: {pairs}:2: line is longer than 1 MB"]
+    assert [json.loads(line)["id"] for line in run.stdout.splitlines()] == ["first", "last"]
+    assert int(peak) < 150, f"peak {peak} MB for a 30 MB file"
 
 
 # --- file names and output paths ----------------------------------------------------------------

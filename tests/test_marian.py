@@ -147,10 +147,14 @@ def test_score_matches_a_manual_forced_decoding(engine, tiny_marian, tokenizer):
         assert together.logprobs == pytest.approx(single.logprobs, abs=1e-4)
 
 
-def test_over_long_pair_is_not_scored_silently(engine):
+def test_over_long_pair_is_not_scored_and_is_noted(engine):
     long = " ".join(["El ayuntamiento aprobó ayer el presupuesto."] * 12)
-    with pytest.raises(EngineError, match="longer than the 64 tokens"):
-        engine.score(["Hola", long], ["Hello", "The council."], "es", "en")
+    engine.notes.clear()
+    scores = engine.score(["Hola", long, "Adiós"], ["Hello", "The council.", "Bye"], "es", "en")
+    assert scores[1] is None
+    assert scores[0] == engine.score(["Hola"], ["Hello"], "es", "en")[0]
+    assert scores[2] == engine.score(["Adiós"], ["Bye"], "es", "en")[0]
+    assert engine.notes[0].startswith("1 pair(s) longer than the 64 tokens the model accepts were not scored")
 
 
 def test_info_revision_is_stable_and_follows_the_files(tmp_path, tiny_marian):

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
+
+import qa.cli.score as score_cli
+from qa.cli import cli
 from qa.score import score_pairs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,3 +68,17 @@ def test_score_pairs_library_accepts_tuples():
     results = score_pairs([(p["src"], p["tgt"]) for p in PAIRS], src_lang="es", tgt_lang="en")
     assert [r.id for r in results] == ["1", "2", "3"]
     assert results[0].flagged and not results[1].flagged
+
+
+def test_score_streams_in_chunks_in_order_and_reports_bad_lines(tmp_path, monkeypatch):
+    monkeypatch.setattr(score_cli, "SCORE_CHUNK_PAIRS", 2)
+    rows = [*PAIRS, {"id": "bad", "src": "sin traducción"}, *({**p, "id": p["id"] * 2} for p in PAIRS)]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in rows), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", str(path), "--engine", "none"])
+    assert result.exit_code == 2
+    assert f"qa: error: {path}:4: record has no 'tgt' string" in result.stderr.splitlines()
+    scored = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in scored] == ["a", "b", "c", "aa", "bb", "cc"]
+    whole = score_pairs([(p["src"], p["tgt"]) for p in PAIRS * 2], src_lang="es", tgt_lang="en")
+    assert [row["score"] for row in scored] == [r.to_dict()["score"] for r in whole]

@@ -12,6 +12,7 @@ import click
 
 from qa.cli.common import (
     EXIT_BAD_INPUT,
+    close_engine,
     engine_options,
     error_line,
     handle_errors,
@@ -100,7 +101,8 @@ def _run_check(paths, options: dict, config_file, changed_since, quiet, no_cache
         error_line(error)
 
     cached, signature = open_engine(
-        engine=settings.engine, models=models, beam_size=settings.beam, cache_path=settings.cache,
+        engine=settings.engine, models=models, beam_size=settings.beam, threads=settings.threads,
+        device=settings.device, cache_path=settings.cache,
         no_cache=no_cache, directions=directions,
     )
     try:
@@ -110,8 +112,7 @@ def _run_check(paths, options: dict, config_file, changed_since, quiet, no_cache
                 src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, errors=errors, progress=progress,
             )
     finally:
-        if cached is not None:
-            cached.close()
+        close_engine(cached, quiet=quiet)
     return _Run(clear_flags(report, is_inline_ignored), settings, errors, cached.stats if cached else None)
 
 
@@ -154,8 +155,8 @@ def write_report(path: Path, text: str) -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
               help="Exit with 1 when a passage is flagged at or above this severity (default error).")
 @handle_errors
-def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_size, cache_path, no_cache,
-                  threshold, flagger_path, changed_since, quiet, baseline, output_format, output, fail_on):
+def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_size, threads, device, cache_path,
+                  no_cache, threshold, flagger_path, changed_since, quiet, baseline, output_format, output, fail_on):
     """Check translated articles in PATHS (files or folders) and report garbled passages.
 
     qa pairs each source article with its translation (front matter, file names or es/ en/
@@ -169,6 +170,7 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
     """
     options = {
         "src_lang": src_lang, "tgt_lang": tgt_lang, "engine": engine, "models": models, "beam": beam_size,
+        "threads": threads, "device": device,
         "threshold": threshold, "flagger": flagger_path, "fail_on": fail_on, "cache": cache_path,
         "baseline": baseline, "format": output_format,
     }
@@ -198,8 +200,8 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the baseline (default: the configured one, else .qa-baseline.json).")
 @handle_errors
-def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_size, cache_path, no_cache,
-                     threshold, flagger_path, changed_since, quiet, output):
+def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_size, threads, device, cache_path,
+                     no_cache, threshold, flagger_path, changed_since, quiet, output):
     """Record today's flags in PATHS as accepted, so `qa check --baseline` reports only new ones.
 
     Flags are recorded by a fingerprint of the passage's text and reason, not its line, so
@@ -209,6 +211,7 @@ def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, bea
 
     options = {
         "src_lang": src_lang, "tgt_lang": tgt_lang, "engine": engine, "models": models, "beam": beam_size,
+        "threads": threads, "device": device,
         "threshold": threshold, "flagger": flagger_path,  "cache": cache_path,
     }
     run = _run_check(paths, options, config_file, changed_since, quiet, no_cache)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import click
 
 from qa.errors import EngineError, InputError, QAError
+from qa.translate.base import is_out_of_memory
 
 EXIT_OK = 0
 EXIT_FLAGGED = 1
@@ -29,7 +31,7 @@ def note_line(message: object) -> None:
     click.echo(f"qa: {message}", err=True)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ARG001
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     click.echo(f"qa: warning: {message}", err=True)
 
 
@@ -69,15 +71,6 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 def _first_line(error: BaseException, limit: int = 200) -> str:
     lines = str(error).strip().splitlines()
     return lines[0][:limit] if lines else type(error).__name__
-
-
-def is_out_of_memory(error: BaseException) -> bool:
-    """Whether an error means memory ran out: Python's MemoryError, torch's OutOfMemoryError (a
-    RuntimeError), or the CPU allocator's "can't allocate memory" RuntimeError."""
-    if isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError":
-        return True
-    message = str(error).lower()
-    return isinstance(error, RuntimeError) and ("out of memory" in message or "can't allocate memory" in message)
 
 
 def parse_model_options(values: tuple[str, ...], directions: list[tuple[str, str]]) -> dict[str, str]:
@@ -120,6 +113,10 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
         ),
         click.option("--beam", "beam_size", type=click.IntRange(1, 16),
                      help="Beam size for MarianMT (default 1: greedy)."),
+        click.option("--threads", type=click.IntRange(1, 256),
+                     help="CPU threads for MarianMT (default: all cores)."),
+        click.option("--device", type=click.Choice(["cpu", "cuda"]),
+                     help="Where MarianMT runs (default cpu)."),
         click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Translation cache file (default: the user cache folder, or $QA_CACHE_DIR)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the translation cache."),
@@ -133,12 +130,27 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
     return decorate
 
 
+def close_engine(cached: Any, *, quiet: bool = False) -> None:
+    """Print the engine's notes (over-long inputs split, batches retried after running out of
+    memory) on stderr, each distinct one once, then close it. ``cached`` may be None."""
+    if cached is None:
+        return
+    try:
+        if not quiet:
+            for note, count in Counter(cached.notes).items():
+                note_line(note if count == 1 else f"{note} ({count} times)")
+    finally:
+        cached.close()
+
+
 def open_engine(
     *,
     engine: str | None,
     models: Mapping[str, str],
     beam_size: int | None,
     cache_path: Path | None,
+    threads: int | None = None,
+    device: str | None = None,
     no_cache: bool,
     directions: list[tuple[str, str]],
 ):
@@ -157,7 +169,9 @@ def open_engine(
     from qa.translate import EngineOptions, create_engine
     from qa.translate.cache import CachedEngine, TranslationCache, default_cache_path
 
-    options = EngineOptions(models=dict(models), beam_size=beam_size)
+    options = EngineOptions(
+        models=dict(models), beam_size=beam_size, threads=threads, device=device or "cpu"
+    )
     inner, choice_note = create_engine(engine, options, directions)
     if engine == "auto":
         note_line(choice_note)

@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from qa.cli.check import flagger_options, load_configured_flagger
-from qa.cli.common import engine_options, handle_errors, note_line, open_engine, parse_model_options
+from qa.cli.common import (
+    close_engine,
+    engine_options,
+    handle_errors,
+    note_line,
+    open_engine,
+    parse_model_options,
+)
 
 
 def _directions_of(paths) -> list[tuple[str, str]]:
@@ -31,7 +38,7 @@ def _directions_of(paths) -> list[tuple[str, str]]:
               show_default=True, help="A Markdown table, or one JSON object per file.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @handle_errors
-def eval_command(paths, engine, models, beam_size, cache_path, no_cache, threshold, flagger_path,
+def eval_command(paths, engine, models, beam_size, threads, device, cache_path, no_cache, threshold, flagger_path,
                  output_format, quiet):
     """Measure qa on labelled files next to two baselines (back-translation chrF, length ratio).
 
@@ -48,15 +55,15 @@ def eval_command(paths, engine, models, beam_size, cache_path, no_cache, thresho
     flagger = load_configured_flagger(flagger_path, threshold)
     directions = _directions_of(paths)
     cached, _ = open_engine(engine=engine, models=parse_model_options(models, directions), beam_size=beam_size,
-                            cache_path=cache_path, no_cache=no_cache, directions=directions)
+                            threads=threads, device=device, cache_path=cache_path, no_cache=no_cache,
+                            directions=directions)
     rows = []
     try:
         with terminal_progress(not quiet) as progress:
             for path in paths:
                 rows.append(evaluate_file(path, engine=cached, flagger=flagger, progress=progress))
     finally:
-        if cached is not None:
-            cached.close()
+        close_engine(cached, quiet=quiet)
     if output_format == "json":
         from dataclasses import asdict
 
@@ -78,7 +85,8 @@ def eval_command(paths, engine, models, beam_size, cache_path, no_cache, thresho
               help="Strength of the L2 penalty of the logistic regression.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @handle_errors
-def calibrate_command(paths, engine, models, beam_size, cache_path, no_cache, flagger_path, output, l2, quiet):
+def calibrate_command(paths, engine, models, beam_size, threads, device, cache_path, no_cache, flagger_path, output,
+                      l2, quiet):
     """Fit the flagger's weights on labelled files and write them to a flagger file.
 
     The translation signals (back- and forward-translation chrF, BLEU, TER, log-probabilities)
@@ -92,12 +100,13 @@ def calibrate_command(paths, engine, models, beam_size, cache_path, no_cache, fl
     base = load_flagger(flagger_path)
     directions = _directions_of(paths)
     cached, signature = open_engine(engine=engine, models=parse_model_options(models, directions), beam_size=beam_size,
-                                    cache_path=cache_path, no_cache=no_cache, directions=directions)
+                                    threads=threads, device=device, cache_path=cache_path, no_cache=no_cache,
+                            directions=directions)
     try:
         with terminal_progress(not quiet) as progress:
             fitted, count = fit_flagger(paths, engine=cached, base=base, l2=l2, progress=progress)
     finally:
-        cached.close()
+        close_engine(cached, quiet=quiet)
     document = flagger_to_dict(fitted)
     document["fitted_on"] = {"files": [Path(p).name for p in paths], "pairs": count,
                              "engine": signature["engine"], "l2": l2}

@@ -7,7 +7,14 @@ import sys
 
 import click
 
-from qa.cli.common import engine_options, handle_errors, note_line, open_engine, parse_model_options
+from qa.cli.common import (
+    close_engine,
+    engine_options,
+    handle_errors,
+    note_line,
+    open_engine,
+    parse_model_options,
+)
 from qa.errors import InputError
 
 
@@ -35,7 +42,8 @@ def _read_texts(texts: tuple[str, ...], file: str | None) -> list[str]:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text: one translation per line; json: one object per line.")
 @handle_errors
-def translate_command(texts, file, src, tgt, engine, models, beam_size, cache_path, no_cache, output_format):
+def translate_command(texts, file, src, tgt, engine, models, beam_size, threads, device, cache_path, no_cache,
+                      output_format):
     """Translate TEXT (or each line of --file) from --from to --to.
 
     \b
@@ -45,11 +53,12 @@ def translate_command(texts, file, src, tgt, engine, models, beam_size, cache_pa
     """
     inputs = _read_texts(texts, file)
     cached, _ = open_engine(engine=engine, models=parse_model_options(models, [(src, tgt)]), beam_size=beam_size,
-                            cache_path=cache_path, no_cache=no_cache, directions=[(src, tgt)])
+                            threads=threads, device=device, cache_path=cache_path, no_cache=no_cache,
+                            directions=[(src, tgt)])
     try:
         outputs = cached.translate(inputs, src, tgt)
     finally:
-        cached.close()
+        close_engine(cached)
     for source, translation in zip(inputs, outputs, strict=True):
         if output_format == "json":
             click.echo(json.dumps({"src": source, "translation": translation}, ensure_ascii=False))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Collection
 from pathlib import Path
+from typing import BinaryIO
 
 from qa.errors import InputError
 from qa.langid import is_language_code
@@ -40,26 +41,40 @@ def read_text_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> s
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    if path.is_dir():
-        raise InputError("is a folder, not a file", str(path))
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(
                 f"file is too large ({_size(size, exact=True)}; the limit is {_size(max_bytes)})", str(path)
             )
-        with path.open("rb") as stream:
+        with open_binary(path) as stream:
             # read one byte past the limit so a file that grew since stat() is still caught
             data = stream.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError("no such file", str(path)) from None
-    except PermissionError:
-        raise InputError("cannot read file (permission denied)", str(path)) from None
     except OSError as error:
-        raise InputError(f"cannot read file ({error.strerror or error})", str(path)) from None
+        raise reading_error(path, error) from None
     if len(data) > max_bytes:
         raise InputError(f"file is too large (over {_size(max_bytes)})", str(path))
     return data
+
+
+def open_binary(path: Path, buffering: int = -1) -> BinaryIO:
+    """``path`` opened for binary reading; InputError naming it for a folder or a file that is
+    missing or cannot be read."""
+    if path.is_dir():
+        raise InputError("is a folder, not a file", str(path))
+    try:
+        return path.open("rb", buffering=buffering)
+    except OSError as error:
+        raise reading_error(path, error) from None
+
+
+def reading_error(path: Path, error: OSError) -> InputError:
+    """The InputError for an OSError met opening or reading ``path``."""
+    if isinstance(error, FileNotFoundError):
+        return InputError("no such file", str(path))
+    if isinstance(error, PermissionError):
+        return InputError("cannot read file (permission denied)", str(path))
+    return InputError(f"cannot read file ({error.strerror or error})", str(path))
 
 
 def _size(size: int, *, exact: bool = False) -> str:

@@ -2,10 +2,48 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+Result = TypeVar("Result")
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether an error means memory ran out: Python's MemoryError, torch's OutOfMemoryError (a
+    RuntimeError), or the CPU allocator's "can't allocate memory" RuntimeError."""
+    if isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError":
+        return True
+    message = str(error).lower()
+    return isinstance(error, RuntimeError) and (
+        "out of memory" in message or "can't allocate memory" in message
+    )
+
+
+def in_shrinking_batches(
+    batch: list[int], run: Callable[[list[int]], list[Result]], notes: list[str]
+) -> list[Result]:
+    """``run(batch)``, or, if memory runs out, each half of the batch in turn (halving again as
+    often as needed), so results still come back one per index in the batch's order.
+
+    Each batch that ran out of memory adds a line to ``notes``. A single index that still runs
+    out of memory raises the error.
+    """
+    try:
+        return run(batch)
+    except (MemoryError, RuntimeError) as error:
+        if len(batch) == 1 or not is_out_of_memory(error):
+            raise
+    # Retrying outside the except block lets the failed attempt's tensors be freed first.
+    gc.collect()
+    notes.append(f"a batch of {len(batch)} ran out of memory; retried it in halves")
+    half = len(batch) // 2
+    return in_shrinking_batches(batch[:half], run, notes) + in_shrinking_batches(
+        batch[half:], run, notes
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +101,9 @@ class Engine(ABC):
 
     def score(
         self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str
-    ) -> list[TokenScores]:
-        """Per-token log-probabilities of each target given its source, in input order."""
+    ) -> list[TokenScores | None]:
+        """Per-token log-probabilities of each target given its source, in input order; None
+        for a pair the engine cannot score (longer than its model accepts)."""
         raise NotImplementedError(f"the {self.name} engine cannot score translations")
 
     def close(self) -> None:

@@ -336,14 +336,18 @@ class CacheStats:
     engine_calls: int = 0
 
 
-def scores_to_json(scores: TokenScores) -> str:
-    """TokenScores as compact JSON."""
+def scores_to_json(scores: TokenScores | None) -> str:
+    """TokenScores as compact JSON; ``null`` for a pair the engine could not score."""
+    if scores is None:
+        return "null"
     return json.dumps({"tokens": scores.tokens, "logprobs": scores.logprobs}, ensure_ascii=False)
 
 
-def scores_from_json(text: str) -> TokenScores:
-    """TokenScores from :func:`scores_to_json`; ValueError if malformed."""
+def scores_from_json(text: str) -> TokenScores | None:
+    """TokenScores (or None) from :func:`scores_to_json`; ValueError if malformed."""
     data = json.loads(text)
+    if data is None:
+        return None
     tokens, logprobs = tuple(data["tokens"]), tuple(float(value) for value in data["logprobs"])
     if len(tokens) != len(logprobs) or not all(isinstance(token, str) for token in tokens):
         raise ValueError("tokens and logprobs do not match")
@@ -407,7 +411,7 @@ class CachedEngine(Engine):
 
     def score(
         self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str
-    ) -> list[TokenScores]:
+    ) -> list[TokenScores | None]:
         """Scores from the cache, the rest from the inner engine (then stored)."""
         if len(sources) != len(targets):
             raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
@@ -415,7 +419,7 @@ class CachedEngine(Engine):
         pairs = list(zip(sources, targets))
         keys = {pair: f"{pair[0]}\x00{pair[1]}" for pair in pairs}
 
-        def compute(missing: list[tuple[str, str]]) -> list[TokenScores]:
+        def compute(missing: list[tuple[str, str]]) -> list[TokenScores | None]:
             return self.inner.score([s for s, _ in missing], [t for _, t in missing], src, tgt)
 
         return self._answer(scope, pairs, keys, compute, scores_to_json, scores_from_json)

@@ -10,7 +10,10 @@ so concurrent runs and interrupted ones never leave half a model behind.
 
 Text is tokenized by the model's own MarianTokenizer into sentencepiece pieces. Translations and
 forced-decoding scores follow the marian engine's conventions: over-long inputs are translated in
-pieces (and noted), over-long pairs are not scored, and a score's tokens end with "</s>".
+pieces (and noted), over-long pairs are not scored, and a score's tokens end with "</s>". Inputs
+are sorted by length into batches of at most ``batch_size`` items and a bounded number of padded
+tokens (TRANSLATE_TOKEN_BUDGET when translating, SCORE_LOGIT_BUDGET logits when scoring), so memory
+stays bounded on long articles; results always come back in input order.
 
 ctranslate2 and transformers are imported only when a model is loaded.
 """
@@ -36,7 +39,7 @@ from typing import Any
 
 from qa.errors import EngineError, EngineUnavailable
 from qa.translate import EngineOptions
-from qa.translate.base import Engine, EngineInfo, TokenScores
+from qa.translate.base import Engine, EngineInfo, TokenScores, in_shrinking_batches
 from qa.translate.marian import (
     ModelLocation,
     first_line,
@@ -60,6 +63,10 @@ STAGING_SUFFIX = ".partial"
 # Logit values held at once while scoring (batch x target length x vocabulary). CTranslate2 keeps
 # about two copies of them: 16 million is about 130 MB, 250 tokens a batch for opus-mt.
 SCORE_LOGIT_BUDGET = 16_000_000
+# Padded source tokens in one translation batch at most (fewer if max_tokens_per_batch says so).
+# Decoding memory grows with the batch times its output bound (twice the source): at 2,048 a batch
+# of long sentences stays near 300 MB for opus-mt, and typical sentences still fill 32-long batches.
+TRANSLATE_TOKEN_BUDGET = 2048
 # A staging folder untouched for this long belongs to a run that was killed.
 STALE_STAGING_SECONDS = 3600.0
 
@@ -233,7 +240,8 @@ class Ct2Engine(Engine):
     """MarianMT through CTranslate2; one converted model per direction, loaded on first use.
 
     ``notes`` collects one line per input that was too long for the model and was translated in
-    pieces; callers may show and clear it.
+    pieces, and one per batch that ran out of memory and was retried in halves; callers may show
+    and clear it.
     """
 
     name = "ct2"
@@ -245,7 +253,7 @@ class Ct2Engine(Engine):
 
     @property
     def notes(self) -> list[str]:
-        """Lines about over-long inputs translated in pieces (see the class docstring)."""
+        """Lines about over-long inputs and shrunk batches (see the class docstring)."""
         return self._notes
 
     @property
@@ -314,9 +322,9 @@ class Ct2Engine(Engine):
 
     def score(
         self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str
-    ) -> list[TokenScores]:
+    ) -> list[TokenScores | None]:
         """Forced decoding: each target token's log-probability given the source and the target
-        tokens before it. Raises EngineError for pairs longer than the model accepts."""
+        tokens before it; None (and a note) for a pair longer than the model accepts."""
         if len(sources) != len(targets):
             raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
         if not sources:
@@ -324,24 +332,29 @@ class Ct2Engine(Engine):
         loaded = self._load(src, tgt)
         source_tokens = loaded.source_tokens(sources)
         target_tokens = loaded.target_tokens(targets)
-        lengths = pair_lengths(
+        lengths, notes = pair_lengths(
             [len(row) for row in source_tokens],
             [len(row) for row in target_tokens],
             loaded.max_tokens,
         )
+        self._notes.extend(notes)
         budget = max(1, SCORE_LOGIT_BUDGET // loaded.vocab_size)
         max_tokens = min(budget, self.options.max_tokens_per_batch or budget)
         results: list[TokenScores | None] = [None] * len(sources)
-        for batch in length_batches(lengths, self.options.batch_size, max_tokens):
-            scored = loaded.translator.score_batch(
+
+        def score_batch(batch: list[int]) -> list[Any]:
+            return loaded.translator.score_batch(
                 [source_tokens[i] for i in batch],
                 # CTranslate2 adds the end-of-sentence token and scores it too.
                 [target_tokens[i][:-1] for i in batch],
                 max_input_length=0,
             )
+
+        for batch in length_batches(lengths, self.options.batch_size, max_tokens):
+            scored = in_shrinking_batches(batch, score_batch, self._notes)
             for index, result in zip(batch, scored, strict=True):
                 results[index] = _token_scores(target_tokens[index], result.log_probs)
-        return [item for item in results if item is not None]
+        return results
 
     def close(self) -> None:
         """Drop the loaded models."""
@@ -423,9 +436,11 @@ class Ct2Engine(Engine):
         tokens = loaded.source_tokens(texts)
         lengths = [len(row) for row in tokens]
         results = [""] * len(texts)
-        for batch in length_batches(
-            lengths, self.options.batch_size, self.options.max_tokens_per_batch
-        ):
+        max_tokens = min(
+            self.options.max_tokens_per_batch or TRANSLATE_TOKEN_BUDGET, TRANSLATE_TOKEN_BUDGET
+        )
+
+        def generate(batch: list[int]) -> list[list[str]]:
             bounds = [decoding_bound(lengths[i], loaded.max_positions) for i in batch]
             outputs = loaded.translator.translate_batch(
                 [tokens[i] for i in batch],
@@ -434,9 +449,12 @@ class Ct2Engine(Engine):
                 max_input_length=0,
             )
             # Each row keeps its own bound, so an output never depends on its batch-mates.
-            rows = [
+            return [
                 output.hypotheses[0][:bound] for output, bound in zip(outputs, bounds, strict=True)
             ]
+
+        for batch in length_batches(lengths, self.options.batch_size, max_tokens):
+            rows = in_shrinking_batches(batch, generate, self._notes)
             for index, translation in zip(batch, loaded.decode(rows), strict=True):
                 results[index] = translation
         return results

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from qa.errors import EngineError, EngineUnavailable
 from qa.translate import EngineOptions
-from qa.translate.base import Engine, EngineInfo, TokenScores
+from qa.translate.base import Engine, EngineInfo, TokenScores, in_shrinking_batches
 
 REMEDY = "pass --model PATH to a local Marian folder, or use --engine apertium"
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -352,32 +352,36 @@ def join_pieces(
 
 def pair_lengths(
     source_lengths: Sequence[int], target_lengths: Sequence[int], max_tokens: int
-) -> list[int]:
-    """The longer side of each pair, in tokens; EngineError if any pair exceeds ``max_tokens``
-    (scores of a cut pair would mean nothing)."""
+) -> tuple[list[int | None], list[str]]:
+    """The longer side of each pair that fits ``max_tokens``, in tokens (None for one that does
+    not: scores of a cut pair would mean nothing), and a note when some did not fit."""
     too_long = [
         index
         for index, (s, t) in enumerate(zip(source_lengths, target_lengths))
         if max(s, t) > max_tokens
     ]
+    notes = []
     if too_long:
         first = too_long[0]
-        raise EngineError(
-            f"{len(too_long)} pair(s) are longer than the {max_tokens} tokens "
-            f"the model accepts (pair {first + 1}: {source_lengths[first]} source and "
-            f"{target_lengths[first]} target tokens); split them into sentences before scoring"
+        notes.append(
+            f"{len(too_long)} pair(s) longer than the {max_tokens} tokens the model accepts were "
+            f"not scored (the first: {source_lengths[first]} source and "
+            f"{target_lengths[first]} target tokens)"
         )
-    return [max(s, t) for s, t in zip(source_lengths, target_lengths)]
+    longer = [max(pair) for pair in zip(source_lengths, target_lengths)]
+    return [length if length <= max_tokens else None for length in longer], notes
 
 
 def length_batches(
-    lengths: Sequence[int], batch_size: int, max_tokens: int | None
+    lengths: Sequence[int | None], batch_size: int, max_tokens: int | None
 ) -> list[list[int]]:
     """Group indices into batches of similar length: sorted by length, at most ``batch_size``
-    items and (when set) at most ``max_tokens`` padded tokens per batch, never empty."""
+    items and (when set) at most ``max_tokens`` padded tokens per batch, never empty. Indices
+    whose length is None are left out."""
     batches: list[list[int]] = []
     current: list[int] = []
-    for index in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+    present = [index for index, length in enumerate(lengths) if length is not None]
+    for index in sorted(present, key=lambda i: lengths[i]):
         padded = (len(current) + 1) * lengths[index]
         if current and (
             len(current) >= batch_size or (max_tokens is not None and padded > max_tokens)
@@ -421,7 +425,8 @@ class MarianEngine(Engine):
     """MarianMT through transformers; one model per direction, loaded on first use.
 
     ``notes`` collects one line per input that was too long for the model and was translated in
-    pieces; callers may show and clear it.
+    pieces, and one per batch that ran out of memory and was retried in halves; callers may show
+    and clear it.
     """
 
     name = "marian"
@@ -433,7 +438,7 @@ class MarianEngine(Engine):
 
     @property
     def notes(self) -> list[str]:
-        """Lines about over-long inputs translated in pieces (see the class docstring)."""
+        """Lines about over-long inputs and shrunk batches (see the class docstring)."""
         return self._notes
 
     @property
@@ -470,9 +475,9 @@ class MarianEngine(Engine):
 
     def score(
         self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str
-    ) -> list[TokenScores]:
+    ) -> list[TokenScores | None]:
         """Forced decoding: each target token's log-probability given the source and the target
-        tokens before it. Raises EngineError for pairs longer than the model accepts."""
+        tokens before it; None (and a note) for a pair longer than the model accepts."""
         if len(sources) != len(targets):
             raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
         if not sources:
@@ -480,18 +485,23 @@ class MarianEngine(Engine):
         loaded = self._load(src, tgt)
         source_lengths = loaded.count(sources)
         target_lengths = loaded.count(targets, target=True)
-        lengths = pair_lengths(source_lengths, target_lengths, loaded.max_tokens)
+        lengths, notes = pair_lengths(source_lengths, target_lengths, loaded.max_tokens)
+        self._notes.extend(notes)
         vocab = int(loaded.model.config.decoder_vocab_size or loaded.model.config.vocab_size)
         results: list[TokenScores | None] = [None] * len(sources)
+
+        def score_batch(batch: list[int]) -> list[TokenScores]:
+            return self._score_batch(
+                loaded, [sources[i] for i in batch], [targets[i] for i in batch]
+            )
+
         for batch in length_batches(
             lengths, self.options.batch_size, max(1, SCORE_LOGIT_BUDGET // vocab)
         ):
-            scored = self._score_batch(
-                loaded, [sources[i] for i in batch], [targets[i] for i in batch]
-            )
-            for index, item in zip(batch, scored):
+            scored = in_shrinking_batches(batch, score_batch, self._notes)
+            for index, item in zip(batch, scored, strict=True):
                 results[index] = item
-        return [item for item in results if item is not None]
+        return results
 
     def close(self) -> None:
         """Drop the loaded models."""
@@ -528,9 +538,8 @@ class MarianEngine(Engine):
 
         lengths = loaded.count(texts)
         results = [""] * len(texts)
-        for batch in length_batches(
-            lengths, self.options.batch_size, self.options.max_tokens_per_batch
-        ):
+
+        def generate(batch: list[int]) -> list[str]:
             encoded = loaded.tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True)
             encoded = encoded.to(self.options.device)
             bounds = [output_bound(lengths[i], loaded.max_positions) for i in batch]
@@ -545,8 +554,13 @@ class MarianEngine(Engine):
             # generated alone would end at its bound with a forced end-of-sentence, which is dropped
             # here along with whatever its batch-mates made it generate beyond that.
             rows = [generated[row, : bound - 1] for row, bound in enumerate(bounds)]
-            decoded = loaded.tokenizer.batch_decode(rows, skip_special_tokens=True)
-            for index, translation in zip(batch, decoded):
+            return loaded.tokenizer.batch_decode(rows, skip_special_tokens=True)
+
+        for batch in length_batches(
+            lengths, self.options.batch_size, self.options.max_tokens_per_batch
+        ):
+            decoded = in_shrinking_batches(batch, generate, self._notes)
+            for index, translation in zip(batch, decoded, strict=True):
                 results[index] = translation.strip()
         return results
 
