@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # The benchmark's own folder is on sys.path when it runs as a script.
-from engines import wait_until_quiet
+from engines import OPUS_MT, wait_until_quiet
 from score_pairs import sentence_pairs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,14 +50,6 @@ ARTICLES = EVAL / "newstest2013-articles.jsonl"
 # The sentencepiece models learn from other articles than the one checked.
 SPM_ARTICLES = EVAL / "newstest2012-articles.jsonl"
 SPM_PIECES = 8000
-OPUS_MT = {
-    "vocab_size": 65001,
-    "d_model": 512,
-    "layers": 6,
-    "heads": 8,
-    "ffn_dim": 2048,
-    "max_positions": 512,
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,17 +1,17 @@
-"""Soak test: score 50,000 sentence pairs in one process and watch its memory.
+"""Soak test: run `qa score` over 50,000 sentence pairs and watch its memory.
 
-This is what `qa score` does (``qa.score.score_pairs`` through a ``CachedEngine`` over the SQLite
-translation cache), run in process chunk by chunk so that resident memory can be sampled as it
-goes: it should rise while the bounded caches of ``qa.signals`` fill, then stay flat. The pairs
-cycle through the newstest2013 article pairs in ../shared/eval, read at run time (nothing is
-copied into the repository), with a counter appended so that no two texts are alike and every
-translation is computed and stored. Per-pair results are counted, not kept.
+The pairs cycle through the newstest2013 article pairs in ../shared/eval, read at run time
+(nothing is copied into the repository), with a counter appended so that no two texts are alike
+and every translation is computed and stored. They are written to a JSONL file in a temporary
+folder (about 17 MB for 50,000 pairs, over the 10 MB limit of article files: `qa score` streams
+it), and one `qa score` process scores them with a fresh translation cache. Its resident memory
+is read from /proc/PID/status as its results arrive: it should rise while the bounded caches of
+``qa.signals`` fill, then stay flat.
 
-    .venv/bin/python benchmarks/soak.py [--pairs 50000] [--engine apertium|none] [--chunk 500]
+    .venv/bin/python benchmarks/soak.py [--pairs 50000] [--engine apertium|none]
 
-Prints resident memory at the start, at each sample and at the end, the state of every
-``lru_cache`` in ``qa.signals`` (and the other ``qa`` modules that keep one), and writes
-benchmarks/results/soak.json.
+Prints resident memory after the first results, at each sample and at the end, and the peak;
+writes benchmarks/results/soak.json.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import argparse
 import itertools
 import json
 import os
-import pkgutil
-import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,21 +30,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 ARTICLES = REPO.parent / "shared" / "eval" / "newstest2013-articles.jsonl"
 MB = 1024 * 1024
-
-
-def resident_mb() -> float:
-    """This process's resident memory now, from /proc/self/statm (second field, in pages)."""
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * resource.getpagesize() / MB
-
-
-def peak_mb() -> float:
-    """This process's peak resident memory so far (VmHWM; ru_maxrss would count what a parent
-    held before exec)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        line = next(line for line in status if line.startswith("VmHWM:"))
-    return int(line.split()[1]) / 1024
 
 
 def newstest_pairs() -> list[tuple[str, str]]:
@@ -64,141 +48,82 @@ def numbered_pairs(base: list[tuple[str, str]], count: int) -> Iterator[tuple[st
         yield f"{es} ({number})", f"{en} ({number})"
 
 
-def batches(items: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
-    """``items`` in lists of ``size`` (the last may be shorter)."""
-    while batch := list(itertools.islice(items, size)):
-        yield batch
+def memory_mb(pid: int) -> tuple[float, float]:
+    """A process's resident memory now and its peak so far (VmRSS, VmHWM), in MB."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        fields = dict(line.split(":", 1) for line in status if line.startswith(("VmRSS:", "VmHWM:")))
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-def qa_caches() -> list[tuple[str, object]]:
-    """Every function with a ``cache_info`` (functools.lru_cache or cache) in the qa modules that
-    are imported, by qualified name."""
-    import qa
-
-    found = []
-    for module_info in pkgutil.walk_packages(qa.__path__, "qa."):
-        module = sys.modules.get(module_info.name)
-        if module is None:
-            continue
-        for name, value in vars(module).items():
-            if callable(value) and hasattr(value, "cache_info") and getattr(value, "__module__", None) == module.__name__:
-                found.append((f"{module.__name__}.{name}", value))
-    return sorted(found, key=lambda item: item[0])
-
-
-def cache_state() -> dict[str, dict]:
-    """Entries and bound of each qa cache (maxsize None means unbounded)."""
-    state = {}
-    for name, function in qa_caches():
-        info = function.cache_info()
-        state[name] = {"entries": info.currsize, "maxsize": info.maxsize}
-    return state
-
-
-def bounded_cache_entries() -> tuple[int, int]:
-    """Entries held by the bounded qa caches, and the most they may hold."""
-    bounded = [state for state in cache_state().values() if state["maxsize"] is not None]
-    return sum(state["entries"] for state in bounded), sum(state["maxsize"] for state in bounded)
-
-
-def open_engine(engine_name: str, cache_path: Path):
-    """The engine ``qa score`` would use, wrapped in the translation cache; None for "none"."""
-    if engine_name == "none":
-        return None
-    from qa.translate import EngineOptions, create_engine
-    from qa.translate.cache import CachedEngine, TranslationCache
-
-    inner, _ = create_engine(engine_name, EngineOptions(), [("en", "es"), ("es", "en")])
-    return CachedEngine(inner, TranslationCache(cache_path))
-
-
-def soak(pairs: Iterator[tuple[str, str]], engine, chunk: int, sample_every: int) -> dict:
-    """Score ``pairs`` chunk by chunk; memory samples and totals."""
-    from qa.flag import load_flagger
-    from qa.score import score_pairs
-
-    flagger = load_flagger()
-    samples = [{"pairs": 0, "seconds": 0.0, "rss_mb": round(resident_mb(), 1), "cache_entries": 0}]
-    scored = flagged = 0
+def soak(pairs_file: Path, engine: str, cache: Path, sample_every: int) -> dict:
+    """Run `qa score` over ``pairs_file``; memory samples as results arrive, and totals."""
+    command = [sys.executable, "-m", "qa", "score", str(pairs_file), "--engine", engine,
+               "--cache", str(cache), "--quiet"]
     started = time.perf_counter()
-    for number, batch in enumerate(batches(pairs, chunk), start=1):
-        results = score_pairs(batch, src_lang="es", tgt_lang="en", engine=engine, flagger=flagger)
-        scored += len(results)
-        flagged += sum(result.flagged for result in results)
-        if number % sample_every == 0:
-            entries, bound = bounded_cache_entries()
-            sample = {"pairs": scored, "seconds": round(time.perf_counter() - started, 1),
-                      "rss_mb": round(resident_mb(), 1), "cache_entries": entries}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    samples, scored, flagged, peak = [], 0, 0, 0.0
+    for line in process.stdout:
+        scored += 1
+        flagged += json.loads(line)["flagged"]
+        if scored == 1 or scored % sample_every == 0:
+            rss, peak = memory_mb(process.pid)
+            sample = {"pairs": scored, "seconds": round(time.perf_counter() - started, 1), "rss_mb": round(rss, 1)}
             samples.append(sample)
-            print(f"  {sample['pairs']:>7,} pairs  {sample['seconds']:>7.1f} s  RSS {sample['rss_mb']:>6.1f} MB  "
-                  f"cache entries {entries:>7,} of {bound:,}", flush=True)
-    end = {"pairs": scored, "seconds": round(time.perf_counter() - started, 1), "rss_mb": round(resident_mb(), 1),
-           "cache_entries": bounded_cache_entries()[0]}
-    if samples[-1]["pairs"] != scored:
-        samples.append(end)
-    return {"samples": samples, "scored": scored, "flagged": flagged, "seconds": end["seconds"]}
+            print(f"  {scored:>7,} pairs  {sample['seconds']:>7.1f} s  RSS {rss:>6.1f} MB", flush=True)
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        sys.exit(f"qa score failed: {errors.strip()}")
+    return {"samples": samples, "scored": scored, "flagged": flagged,
+            "seconds": round(time.perf_counter() - started, 1),
+            "peak_rss_mb": round(max(peak, usage.ru_maxrss / 1024), 1)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=50_000)
-    parser.add_argument("--engine", choices=["apertium", "none"], default="apertium")
-    parser.add_argument("--chunk", type=int, default=500, help="pairs per score_pairs call")
+    parser.add_argument("--engine", choices=["apertium", "ct2", "marian", "none"], default="apertium")
     parser.add_argument("--samples", type=int, default=10, help="memory samples over the run")
     args = parser.parse_args()
     if not ARTICLES.is_file():
         sys.exit(f"{ARTICLES} is absent; this soak test needs ../shared/eval")
 
     base = newstest_pairs()
-    chunks = -(-args.pairs // args.chunk)
-    sample_every = max(1, chunks // args.samples)
     with tempfile.TemporaryDirectory() as folder:
-        cache_path = Path(folder) / "translations.sqlite3"
-        engine = open_engine(args.engine, cache_path)
-        start_mb = resident_mb()
-        print(f"qa soak: {args.pairs:,} pairs (cycling {len(base):,} newstest2013 pairs), engine {args.engine}, "
-              f"{args.chunk} pairs per call, {os.cpu_count()} cores")
-        print(f"  start RSS {start_mb:.1f} MB")
-        run = soak(numbered_pairs(base, args.pairs), engine, args.chunk, sample_every)
-        cache_mb = cache_path.stat().st_size / MB if cache_path.exists() else 0.0
-        stats = engine.stats if engine is not None else None
-        if engine is not None:
-            engine.cache.close()
-            engine.close()
+        pairs_file = Path(folder) / "pairs.jsonl"
+        with pairs_file.open("w", encoding="utf-8") as handle:
+            for number, (es, en) in enumerate(numbered_pairs(base, args.pairs), start=1):
+                handle.write(json.dumps({"id": str(number), "src": es, "tgt": en}, ensure_ascii=False) + "\n")
+        file_mb = pairs_file.stat().st_size / MB
+        cache = Path(folder) / "translations.sqlite3"
+        print(f"qa soak: `qa score` of {args.pairs:,} pairs ({file_mb:.1f} MB of JSONL, cycling {len(base):,} "
+              f"newstest2013 pairs), engine {args.engine}, {os.cpu_count()} cores")
+        run = soak(pairs_file, args.engine, cache, max(1, args.pairs // args.samples))
+        cache_mb = cache.stat().st_size / MB if cache.exists() else 0.0
 
-    rss = [sample["rss_mb"] for sample in run["samples"]]
-    # Memory may grow while the bounded caches fill; from the sample where they stop filling (or
-    # the last one) it should stay flat.
-    final_entries = run["samples"][-1]["cache_entries"]
-    settled_at = next(s for s in run["samples"] if s["pairs"] and s["cache_entries"] >= 0.98 * final_entries)
-    settled = settled_at["rss_mb"]
-    caches = cache_state()
+    first, last = run["samples"][0], run["samples"][-1]
+    # Memory rises while the bounded caches fill; the second half of the run should be flat.
+    middle = next(s for s in run["samples"] if s["pairs"] >= args.pairs // 2)
     summary = {
         "pairs": run["scored"],
         "engine": args.engine,
+        "pairs_file_mb": round(file_mb, 1),
         "seconds": run["seconds"],
         "pairs_per_second": round(run["scored"] / run["seconds"], 1) if run["seconds"] else None,
         "flagged": run["flagged"],
-        "rss_start_mb": round(start_mb, 1),
-        "rss_settled_mb": settled,
-        "rss_end_mb": rss[-1],
-        "rss_growth_after_settling_mb": round(rss[-1] - settled, 1),
-        "peak_rss_mb": round(peak_mb(), 1),
-        "translations_computed": stats.misses if stats else 0,
-        "translations_from_cache": stats.hits if stats else 0,
+        "rss_after_first_results_mb": first["rss_mb"],
+        "rss_half_way_mb": middle["rss_mb"],
+        "rss_end_mb": last["rss_mb"],
+        "rss_growth_in_second_half_mb": round(last["rss_mb"] - middle["rss_mb"], 1),
+        "peak_rss_mb": run["peak_rss_mb"],
         "cache_file_mb": round(cache_mb, 1),
         "samples": run["samples"],
-        "caches": caches,
     }
-    print(f"  end RSS {rss[-1]:.1f} MB; {settled:.1f} MB at {settled_at['pairs']:,} pairs, when the caches had "
-          f"(nearly) stopped filling: {summary['rss_growth_after_settling_mb']:+.1f} MB since; "
-          f"peak {summary['peak_rss_mb']:.1f} MB")
-    print(f"  {run['scored']:,} pairs in {run['seconds']:.0f} s; {run['flagged']:,} flagged; "
-          f"{summary['translations_computed']:,} translations computed, cache file {cache_mb:.1f} MB")
-    print("  caches (entries / bound):")
-    for name, state in caches.items():
-        bound = "unbounded" if state["maxsize"] is None else f"{state['maxsize']:,}"
-        print(f"    {name:<45} {state['entries']:>7,} / {bound}")
+    print(f"  RSS {first['rss_mb']:.1f} MB after the first results, {middle['rss_mb']:.1f} MB half way, "
+          f"{last['rss_mb']:.1f} MB at the end ({summary['rss_growth_in_second_half_mb']:+.1f} MB in the second "
+          f"half); peak {run['peak_rss_mb']:.1f} MB")
+    print(f"  {run['scored']:,} pairs in {run['seconds']:.0f} s; {run['flagged']:,} flagged; cache file "
+          f"{cache_mb:.1f} MB")
     results = REPO / "benchmarks" / "results"
     results.mkdir(exist_ok=True)
     (results / "soak.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

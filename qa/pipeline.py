@@ -14,10 +14,19 @@ from qa.align import Link, align_sentences, pair_adjacent_gaps, profile, similar
 from qa.corpus.model import Article, ArticlePair, Role, Sentence
 from qa.errors import InputError
 from qa.flag import SEVERITIES, Flagger, load_flagger
+from qa.memo import (
+    Memo,
+    links_from_json,
+    links_to_json,
+    segment_key,
+    signals_from_json,
+    signals_to_json,
+)
 from qa.progress import NullProgress, Progress
 from qa.score import SegmentResult, add_translations, judge_segment, translate_all
-from qa.signals import Segment, Signal
+from qa.signals import Segment, Signal, compute_signals
 from qa.translate.base import Engine
+from qa.translate.cache import CachedEngine
 
 # A target sentence "carries" a source headline it resembles at least this much, and this many
 # standard deviations more than the article's sentences do on average.
@@ -199,6 +208,10 @@ class _Checker:
     def __init__(self, engine: Engine | None, flagger: Flagger, src_lang: str, tgt_lang: str, progress: Progress):
         self.engine, self.flagger, self.progress = engine, flagger, progress
         self.src, self.tgt = src_lang, tgt_lang
+        # Alignments and signals are kept where the engine keeps its translations, if anywhere.
+        cache = engine.cache if isinstance(engine, CachedEngine) else None
+        self.alignments = Memo(cache, "alignment", src_lang, tgt_lang)
+        self.signals = Memo(cache, "signals", src_lang, tgt_lang)
 
     def translate(self, texts: list[str], from_lang: str, to_lang: str, what: str) -> dict[str, str]:
         if self.engine is None or not texts:
@@ -240,15 +253,22 @@ class _Checker:
             # Headline to headline, subtitle to subtitle, body to body. Sentences left in the
             # source language are aligned too: they stand where their translation should be, and
             # the untranslated signal flags them.
+            parts = []
             for role in (Role.HEADLINE, Role.SUBTITLE, Role.BODY):
                 role_sources = [(r, s) for r, s in sources if r is role]
                 role_targets = [(r, t) for r, t in targets if r is role]
-                links = align_sentences(
+                texts = (
                     [s.text for _, s in role_sources],
                     [t.text for _, t in role_targets],
                     [back[t.text] for _, t in role_targets] if back else None,
                     [forward[s.text] for _, s in role_sources] if forward else None,
                 )
+                parts.append((role_sources, role_targets, texts))
+            alignments = self.alignments.many(
+                [texts for _, _, texts in parts], list, lambda texts: align_sentences(*texts),
+                links_to_json, links_from_json,
+            )
+            for (role_sources, role_targets, _), links in zip(parts, alignments, strict=True):
                 for link in pair_adjacent_gaps(links):
                     self.add_link(plan, link, role_sources, role_targets, back, forward)
         return plan
@@ -299,11 +319,13 @@ class _Checker:
         article = plan.pair.target
         roles = {sentence: block.role for block in article.blocks for sentence in block.sentences}
         checked = []
-        for n, (kind, targets, sources, related, segment) in enumerate(
-            zip(plan.kinds, plan.targets, plan.sources, plan.related, segments, strict=True)
+        computed = self.signals.many(segments, segment_key, compute_signals, signals_to_json, signals_from_json)
+        for n, (kind, targets, sources, related, segment, signals) in enumerate(
+            zip(plan.kinds, plan.targets, plan.sources, plan.related, segments, computed, strict=True)
         ):
             result = judge_segment(
-                f"{article.path}#{n + 1}", segment, self.flagger, _alignment_signal(kind, self.src, self.tgt)
+                f"{article.path}#{n + 1}", segment, self.flagger, _alignment_signal(kind, self.src, self.tgt),
+                signals=signals,
             )
             anchor = targets[0].start if targets else _insertion_point(plan, n)
             line, column = article.line_col(anchor)

@@ -115,11 +115,17 @@ def add_translations(
 
 
 def judge_segment(
-    segment_id: str, segment: Segment, flagger: Flagger, extra_signals: Iterable[Signal] = ()
+    segment_id: str,
+    segment: Segment,
+    flagger: Flagger,
+    extra_signals: Iterable[Signal] = (),
+    *,
+    signals: dict[str, Signal] | None = None,
 ) -> SegmentResult:
     """Signals and verdict of one segment that already carries its translations;
-    ``extra_signals`` adds evidence found outside the segment (such as alignment)."""
-    signals = compute_signals(segment)
+    ``extra_signals`` adds evidence found outside the segment (such as alignment). ``signals``
+    are the segment's own signals when they were already computed (``compute_signals``)."""
+    signals = dict(compute_signals(segment) if signals is None else signals)
     signals.update((signal.name, signal) for signal in extra_signals)
     verdict = judge(signals, flagger, f"{segment.src_lang}-{segment.tgt_lang}")
     return SegmentResult(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import need
 
-from qa.errors import EngineError, EngineUnavailable, InputError
+from qa.errors import EngineUnavailable, InputError
 from qa.translate import ENGINE_CHOICES, ENGINES, EngineOptions, create_engine
 from qa.translate import ct2 as ct2_module
 from qa.translate.cache import CachedEngine, TranslationCache

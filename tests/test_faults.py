@@ -84,11 +84,13 @@ def apertium_scope(src: str, tgt: str) -> CacheScope:
 
 
 def cached_rows(path: Path) -> dict[tuple[str, str], int]:
-    """Entries per direction in a cache file, after checking the file is sound."""
+    """Engine entries (translations and scores) per direction in a cache file, after checking the
+    file is sound."""
     connection = sqlite3.connect(path)
     try:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        rows = connection.execute("SELECT src, tgt, COUNT(*) FROM entries GROUP BY src, tgt").fetchall()
+        rows = connection.execute("SELECT src, tgt, COUNT(*) FROM entries WHERE kind IN ('translate', 'score') "
+                                  "GROUP BY src, tgt").fetchall()
     finally:
         connection.close()
     return {(src, tgt): count for src, tgt, count in rows}

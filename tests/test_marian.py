@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from qa.errors import EngineError, EngineUnavailable
+from qa.errors import EngineUnavailable
 from qa.translate import EngineOptions
 from qa.translate.marian import MarianEngine, hub_reachable, split_to_fit
 

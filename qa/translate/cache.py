@@ -23,7 +23,8 @@ from qa.errors import EngineError
 from qa.translate.base import Engine, EngineInfo, TokenScores
 
 FILE_NAME = "translations.sqlite3"
-KINDS = ("translate", "score")
+# Engine results, and qa's own results kept by qa.memo.
+KINDS = ("translate", "score", "alignment", "signals")
 # SQLite accepts at least 999 bound parameters per statement.
 _QUERY_CHUNK = 500
 # The inner engine is asked for this many inputs at a time and each answer is stored at once, so

@@ -6,7 +6,8 @@ offline machine gets a one-line EngineUnavailable within seconds instead of a lo
 
 Inputs longer than the model accepts are never silently truncated: they are split at sentence,
 clause or word boundaries, translated piecewise and joined, and a line is added to
-``MarianEngine.notes``. Over-long pairs given to :meth:`MarianEngine.score` raise EngineError.
+``MarianEngine.notes``. Over-long pairs given to :meth:`MarianEngine.score` are not scored (None)
+and noted the same way.
 
 torch and transformers are imported only when a model is loaded.
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from qa.errors import EngineError, EngineUnavailable
+from qa.errors import EngineUnavailable
 from qa.translate import EngineOptions
 from qa.translate.base import Engine, EngineInfo, TokenScores, in_shrinking_batches
 

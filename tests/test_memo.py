@@ -1,0 +1,87 @@
+"""qa.memo: alignments and signals kept in the translation cache, so that re-checking an unchanged
+article computes nothing again and gives the same report byte for byte."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+import qa.memo
+import qa.pipeline
+from qa.corpus import read_paths
+from qa.pipeline import check_corpus
+from qa.report import renderer
+from qa.translate.apertium import ApertiumEngine
+from qa.translate.cache import CachedEngine, TranslationCache
+from qa.translate import EngineOptions
+
+from test_faults import write_corpus
+
+
+def checked_json(corpus, cache_path) -> str:
+    """The JSON report of a check of ``corpus`` with Apertium through a cache at ``cache_path``."""
+    with TranslationCache(cache_path) as cache:
+        engine = CachedEngine(ApertiumEngine(EngineOptions()), cache)
+        report = check_corpus(read_paths([corpus]).pairs, engine=engine)
+    return renderer("json")(report)
+
+
+def counting(monkeypatch, name: str) -> list:
+    """Count the calls of qa.pipeline's ``name`` (the real function still runs)."""
+    real = getattr(qa.pipeline, name)
+    calls = []
+
+    def wrapper(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(qa.pipeline, name, wrapper)
+    return calls
+
+
+def test_an_unchanged_article_is_not_aligned_or_scored_again(apertium_available, tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path / "content")
+    cache = tmp_path / "cache.sqlite3"
+    first = checked_json(corpus, cache)
+    alignments, signals = counting(monkeypatch, "align_sentences"), counting(monkeypatch, "compute_signals")
+    assert checked_json(corpus, cache) == first
+    assert alignments == [] and signals == []
+    # An edited sentence is aligned and scored again; the rest of the article is not.
+    article = corpus / "en" / "agua.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("Tuesday", "Wednesday"), encoding="utf-8")
+    checked_json(corpus, cache)
+    assert 0 < len(signals) < first.count('"kind"')
+
+
+def test_a_change_to_qa_code_makes_fresh_entries(apertium_available, tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path / "content")
+    cache = tmp_path / "cache.sqlite3"
+    first = checked_json(corpus, cache)
+    monkeypatch.setattr(qa.memo, "code_fingerprint", lambda: "another-version")
+    signals = counting(monkeypatch, "compute_signals")
+    assert checked_json(corpus, cache) == first
+    assert len(signals) == first.count('"kind"')
+
+
+@pytest.mark.parametrize(("damage", "kinds"), [
+    ("not json", ("alignment", "signals")),
+    ("[[1, 2]]", ("alignment", "signals")),
+    ("{}", ("alignment", "signals")),
+    ("[]", ("alignment",)),  # an alignment that leaves sentences out
+])
+def test_a_damaged_entry_is_computed_again(apertium_available, tmp_path, damage, kinds):
+    corpus = write_corpus(tmp_path / "content")
+    cache = tmp_path / "cache.sqlite3"
+    first = checked_json(corpus, cache)
+    with sqlite3.connect(cache) as connection:
+        changed = connection.execute(f"UPDATE entries SET value = ? WHERE kind IN ({', '.join('?' * len(kinds))})",
+                                     (damage, *kinds)).rowcount
+    assert changed > 0
+    assert checked_json(corpus, cache) == first
+    assert checked_json(corpus, cache) == first  # and the entries were rewritten sound
+
+
+def test_code_fingerprint_follows_the_sources():
+    fingerprint = qa.memo.code_fingerprint()
+    assert len(fingerprint) == 16 and fingerprint == qa.memo.code_fingerprint()
