@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from qa.align import Link
-from qa.signals import Segment, Signal
-from qa.translate.base import EngineInfo, TokenScores
-from qa.translate.cache import CacheScope, TranslationCache
+from qa.signals import Segment, Signal, compute_signals
+from qa.translate.base import Engine, EngineInfo, TokenScores
+from qa.translate.cache import CachedEngine, CacheScope, TranslationCache
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -65,7 +65,12 @@ class Memo:
         decodes) and stored there otherwise; ``key_of(item)`` is everything the result depends
         on, as JSON-able values; ``encode`` turns a result into JSON and ``decode(data, item)`` back,
         raising ValueError if the data cannot be the result for that item."""
-        keys = [json.dumps(key_of(item), ensure_ascii=False, sort_keys=True) for item in items]
+        # The cache keeps the text it is given beside each entry; a digest of the inputs keeps
+        # that small (a segment's inputs include its token scores).
+        keys = [
+            hashlib.sha256(json.dumps(key_of(item), sort_keys=True).encode("ascii")).hexdigest()
+            for item in items
+        ]
         stored = self.cache.get_many(self.scope, keys) if self.cache else {}
         results: list[Result] = []
         fresh: dict[str, str] = {}
@@ -81,6 +86,17 @@ class Memo:
         if self.cache is not None and fresh:
             self.cache.put_many(self.scope, fresh)
         return results
+
+
+def cache_of(engine: Engine | None) -> TranslationCache | None:
+    """The cache an engine keeps its translations in, if any: where qa's own results go too."""
+    return engine.cache if isinstance(engine, CachedEngine) else None
+
+
+def cached_signals(segments: Sequence[Segment], engine: Engine | None, src: str, tgt: str) -> list[dict[str, Signal]]:
+    """``compute_signals`` of each segment, kept in the engine's cache when it has one."""
+    memo = Memo(cache_of(engine), "signals", src, tgt)
+    return memo.many(segments, segment_key, compute_signals, signals_to_json, signals_from_json)
 
 
 def links_to_json(links: Sequence[Link]) -> list[list]:
@@ -120,7 +136,7 @@ def signals_to_json(signals: dict[str, Signal]) -> list[list]:
     return [[s.name, s.value, s.garble, s.explanation, list(s.span) if s.span else None] for s in signals.values()]
 
 
-def signals_from_json(data: Any, segment: Segment | None = None) -> dict[str, Signal]:  # noqa: ARG001
+def signals_from_json(data: Any, segment: Segment | None = None) -> dict[str, Signal]:
     """The signals :func:`signals_to_json` wrote; ValueError if they are not a list of signals."""
     if not isinstance(data, list):
         raise ValueError("signals are a list")

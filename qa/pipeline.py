@@ -14,19 +14,11 @@ from qa.align import Link, align_sentences, pair_adjacent_gaps, profile, similar
 from qa.corpus.model import Article, ArticlePair, Role, Sentence
 from qa.errors import InputError
 from qa.flag import SEVERITIES, Flagger, load_flagger
-from qa.memo import (
-    Memo,
-    links_from_json,
-    links_to_json,
-    segment_key,
-    signals_from_json,
-    signals_to_json,
-)
+from qa.memo import Memo, cache_of, cached_signals, links_from_json, links_to_json
 from qa.progress import NullProgress, Progress
 from qa.score import SegmentResult, add_translations, judge_segment, translate_all
-from qa.signals import Segment, Signal, compute_signals
+from qa.signals import Segment, Signal
 from qa.translate.base import Engine
-from qa.translate.cache import CachedEngine
 
 # A target sentence "carries" a source headline it resembles at least this much, and this many
 # standard deviations more than the article's sentences do on average.
@@ -208,10 +200,7 @@ class _Checker:
     def __init__(self, engine: Engine | None, flagger: Flagger, src_lang: str, tgt_lang: str, progress: Progress):
         self.engine, self.flagger, self.progress = engine, flagger, progress
         self.src, self.tgt = src_lang, tgt_lang
-        # Alignments and signals are kept where the engine keeps its translations, if anywhere.
-        cache = engine.cache if isinstance(engine, CachedEngine) else None
-        self.alignments = Memo(cache, "alignment", src_lang, tgt_lang)
-        self.signals = Memo(cache, "signals", src_lang, tgt_lang)
+        self.alignments = Memo(cache_of(engine), "alignment", src_lang, tgt_lang)
 
     def translate(self, texts: list[str], from_lang: str, to_lang: str, what: str) -> dict[str, str]:
         if self.engine is None or not texts:
@@ -319,7 +308,7 @@ class _Checker:
         article = plan.pair.target
         roles = {sentence: block.role for block in article.blocks for sentence in block.sentences}
         checked = []
-        computed = self.signals.many(segments, segment_key, compute_signals, signals_to_json, signals_from_json)
+        computed = cached_signals(segments, self.engine, self.src, self.tgt)
         for n, (kind, targets, sources, related, segment, signals) in enumerate(
             zip(plan.kinds, plan.targets, plan.sources, plan.related, segments, computed, strict=True)
         ):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from qa.corpus.model import SentencePair
 from qa.flag import Flagger, Reason, judge, load_flagger
+from qa.memo import cached_signals
 from qa.progress import NullProgress, Progress
 from qa.signals import Segment, Signal, compute_signals
 from qa.translate.base import Engine, TokenScores
@@ -162,4 +163,8 @@ def score_pairs(
     ]
     segments = [Segment(p.src or None, p.tgt or None, src_lang, tgt_lang) for p in items]
     segments = add_translations(segments, engine, progress)
-    return [judge_segment(item.id, segment, flagger) for item, segment in zip(items, segments, strict=True)]
+    signals = cached_signals(segments, engine, src_lang, tgt_lang)
+    return [
+        judge_segment(item.id, segment, flagger, signals=computed)
+        for item, segment, computed in zip(items, segments, signals, strict=True)
+    ]

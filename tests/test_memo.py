@@ -6,17 +6,16 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from test_faults import write_corpus
 
 import qa.memo
 import qa.pipeline
 from qa.corpus import read_paths
 from qa.pipeline import check_corpus
 from qa.report import renderer
+from qa.translate import EngineOptions
 from qa.translate.apertium import ApertiumEngine
 from qa.translate.cache import CachedEngine, TranslationCache
-from qa.translate import EngineOptions
-
-from test_faults import write_corpus
 
 
 def checked_json(corpus, cache_path) -> str:
@@ -27,16 +26,16 @@ def checked_json(corpus, cache_path) -> str:
     return renderer("json")(report)
 
 
-def counting(monkeypatch, name: str) -> list:
-    """Count the calls of qa.pipeline's ``name`` (the real function still runs)."""
-    real = getattr(qa.pipeline, name)
+def counting(monkeypatch, module, name: str) -> list:
+    """Count the calls of ``module.name`` (the real function still runs)."""
+    real = getattr(module, name)
     calls = []
 
     def wrapper(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(qa.pipeline, name, wrapper)
+    monkeypatch.setattr(module, name, wrapper)
     return calls
 
 
@@ -44,7 +43,9 @@ def test_an_unchanged_article_is_not_aligned_or_scored_again(apertium_available,
     corpus = write_corpus(tmp_path / "content")
     cache = tmp_path / "cache.sqlite3"
     first = checked_json(corpus, cache)
-    alignments, signals = counting(monkeypatch, "align_sentences"), counting(monkeypatch, "compute_signals")
+    alignments, signals = counting(monkeypatch, qa.pipeline, "align_sentences"), counting(
+        monkeypatch, qa.memo, "compute_signals"
+    )
     assert checked_json(corpus, cache) == first
     assert alignments == [] and signals == []
     # An edited sentence is aligned and scored again; the rest of the article is not.
@@ -59,7 +60,7 @@ def test_a_change_to_qa_code_makes_fresh_entries(apertium_available, tmp_path, m
     cache = tmp_path / "cache.sqlite3"
     first = checked_json(corpus, cache)
     monkeypatch.setattr(qa.memo, "code_fingerprint", lambda: "another-version")
-    signals = counting(monkeypatch, "compute_signals")
+    signals = counting(monkeypatch, qa.memo, "compute_signals")
     assert checked_json(corpus, cache) == first
     assert len(signals) == first.count('"kind"')
 
@@ -85,3 +86,39 @@ def test_a_damaged_entry_is_computed_again(apertium_available, tmp_path, damage,
 def test_code_fingerprint_follows_the_sources():
     fingerprint = qa.memo.code_fingerprint()
     assert len(fingerprint) == 16 and fingerprint == qa.memo.code_fingerprint()
+
+
+def test_qa_score_keeps_signals_in_the_cache_too(apertium_available, tmp_path, monkeypatch):
+    from qa.score import score_pairs
+
+    pairs = [("El plan se aprobó el martes.", "The plan was approved on Tuesday."),
+             ("Ambas partes estudiarán la cooperación.", "Both sides will consider cooperation on both sides.")]
+    with TranslationCache(tmp_path / "cache.sqlite3") as cache:
+        engine = CachedEngine(ApertiumEngine(EngineOptions()), cache)
+        first = [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)]
+        signals = counting(monkeypatch, qa.memo, "compute_signals")
+        assert [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)] == first
+        assert signals == []
+
+
+def test_texts_that_cannot_be_stored_are_still_scored(tmp_path):
+    from qa.score import score_pairs
+    from qa.translate.base import Engine, EngineInfo
+
+    class Echo(Engine):
+        """Stand-in engine (no model needed): a translation is the text itself."""
+
+        name = "echo"
+
+        def info(self, src, tgt):
+            return EngineInfo("echo", "echo", "1")
+
+        def translate(self, texts, src, tgt):
+            return list(texts)
+
+    pairs = [("Hola \ud800 mundo.", "Hello \ud800 world."), ("Adiós.", "Goodbye.")]
+    with TranslationCache(tmp_path / "cache.sqlite3") as cache:
+        engine = CachedEngine(Echo(), cache)
+        first = [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)]
+        assert [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)] == first
+    assert len(first) == 2
