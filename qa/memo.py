@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
+from qa import __version__
 from qa.align import Link
 from qa.signals import Segment, Signal, compute_signals
 from qa.translate.base import Engine, EngineInfo, TokenScores
@@ -32,9 +33,9 @@ LIBRARIES = ("sacrebleu", "lingua-language-detector", "sentencex")
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A hash of qa's Python sources and the versions of LIBRARIES."""
+    """A hash of qa's version, its Python sources and the versions of LIBRARIES."""
     root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(__version__.encode())
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
