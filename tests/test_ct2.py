@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import need
+from test_marian import SPANISH  # the same sentences on both engines
 
 from qa.errors import EngineUnavailable, InputError
 from qa.translate import ENGINE_CHOICES, ENGINES, EngineOptions, create_engine
@@ -20,16 +21,6 @@ from qa.translate.marian import MarianEngine, split_to_fit
 
 pytestmark = pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")
 
-SPANISH = [
-    "Hola",
-    "El banco central mantuvo los tipos de interés sin cambios.",
-    "Una tormenta dejó sin electricidad a miles de hogares en la costa.",
-    "¿Quién pagará?",
-    "La huelga de transportes afectará a los trenes y autobuses del jueves, según los sindicatos.",
-    "Marruecos",
-    "El parlamento votará la reforma de las pensiones la semana que viene.",
-    "Bien",
-]
 ENGLISH = [
     "Hello",
     "The central bank kept interest rates unchanged.",

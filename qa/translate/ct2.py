@@ -21,7 +21,6 @@ ctranslate2 and transformers are imported only when a model is loaded.
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib.util
 import json
 import os
@@ -39,11 +38,11 @@ from typing import Any
 
 from qa.errors import EngineError, EngineUnavailable
 from qa.translate import EngineOptions
-from qa.translate.base import Engine, EngineInfo, TokenScores, in_shrinking_batches
+from qa.translate.base import EngineInfo, TokenScores, in_shrinking_batches
 from qa.translate.marian import (
     ModelLocation,
+    PerDirectionEngine,
     first_line,
-    join_pieces,
     length_batches,
     load_tokenizer,
     locate_model,
@@ -52,7 +51,6 @@ from qa.translate.marian import (
     output_bound,
     pair_lengths,
     pretrained_source,
-    split_inputs,
     unavailable,
 )
 
@@ -227,6 +225,10 @@ class _Loaded:
             return []
         return self._pieces(self.tokenizer(text_target=list(texts), verbose=False))
 
+    def count(self, texts: Sequence[str]) -> list[int]:
+        """Token counts of source texts, end-of-sentence included."""
+        return [len(pieces) for pieces in self.source_tokens(texts)]
+
     def _pieces(self, encoded: Any) -> list[list[str]]:
         return [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded["input_ids"]]
 
@@ -236,30 +238,11 @@ class _Loaded:
         return [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
 
-class Ct2Engine(Engine):
-    """MarianMT through CTranslate2; one converted model per direction, loaded on first use.
-
-    ``notes`` collects one line per input that was too long for the model and was translated in
-    pieces, and one per batch that ran out of memory and was retried in halves; callers may show
-    and clear it.
-    """
+class Ct2Engine(PerDirectionEngine):
+    """MarianMT through CTranslate2; one converted model per direction, loaded on first use (see
+    :class:`~qa.translate.marian.PerDirectionEngine`)."""
 
     name = "ct2"
-
-    def __init__(self, options: EngineOptions) -> None:
-        self.options = options
-        self._loaded: dict[tuple[str, str], _Loaded] = {}
-        self._notes: list[str] = []
-
-    @property
-    def notes(self) -> list[str]:
-        """Lines about over-long inputs and shrunk batches (see the class docstring)."""
-        return self._notes
-
-    @property
-    def can_score(self) -> bool:
-        """Converted Marian models score targets by forced decoding."""
-        return True
 
     def check(self, src: str, tgt: str) -> None:
         """Raise EngineUnavailable if ctranslate2, the device or the model for this direction
@@ -304,22 +287,6 @@ class Ct2Engine(Engine):
                 location = self._locate(src, tgt)
             return publish(staging, self._destination(root, location))
 
-    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
-        """Translate each text; blank texts give "" without running the model."""
-        results = [""] * len(texts)
-        todo = [(index, text) for index, text in enumerate(texts) if text.strip()]
-        if not todo:
-            return results
-        loaded = self._load(src, tgt)
-
-        def fits(piece: str) -> bool:
-            return len(loaded.source_tokens([piece])[0]) <= loaded.max_tokens
-
-        lengths = [len(pieces) for pieces in loaded.source_tokens([text for _, text in todo])]
-        split = split_inputs(todo, lengths, loaded.max_tokens, fits)
-        self._notes.extend(split.notes)
-        return join_pieces(results, split.owners, self._generate(loaded, split.pieces))
-
     def score(
         self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str
     ) -> list[TokenScores | None]:
@@ -356,11 +323,6 @@ class Ct2Engine(Engine):
                 results[index] = _token_scores(target_tokens[index], result.log_probs)
         return results
 
-    def close(self) -> None:
-        """Drop the loaded models."""
-        self._loaded.clear()
-        gc.collect()
-
     def _check_device(self) -> None:
         import ctranslate2
 
@@ -390,11 +352,6 @@ class Ct2Engine(Engine):
         return converted_folder(
             root, location_model(location), location_revision(location), self.options.compute_type
         )
-
-    def _load(self, src: str, tgt: str) -> _Loaded:
-        if (src, tgt) not in self._loaded:
-            self._loaded[(src, tgt)] = self._load_direction(src, tgt)
-        return self._loaded[(src, tgt)]
 
     def _load_direction(self, src: str, tgt: str) -> _Loaded:
         if not ct2_installed():

@@ -21,6 +21,7 @@ import re
 import socket
 import threading
 import warnings
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -422,19 +423,19 @@ class _Loaded:
         return [len(ids) for ids in encoded["input_ids"]]
 
 
-class MarianEngine(Engine):
-    """MarianMT through transformers; one model per direction, loaded on first use.
+class PerDirectionEngine(Engine):
+    """What the marian and ct2 engines share: one model per direction, loaded on first use by
+    ``_load_direction``; inputs too long for it translated in pieces; ``_generate`` translating
+    inputs that fit. A loaded model offers ``count(texts)`` (token counts) and ``max_tokens``.
 
     ``notes`` collects one line per input that was too long for the model and was translated in
-    pieces, and one per batch that ran out of memory and was retried in halves; callers may show
-    and clear it.
+    pieces, one per batch that ran out of memory and was retried in halves, and one per call
+    that left pairs too long to score; callers may show and clear it.
     """
-
-    name = "marian"
 
     def __init__(self, options: EngineOptions) -> None:
         self.options = options
-        self._loaded: dict[tuple[str, str], _Loaded] = {}
+        self._loaded: dict[tuple[str, str], Any] = {}
         self._notes: list[str] = []
 
     @property
@@ -444,19 +445,8 @@ class MarianEngine(Engine):
 
     @property
     def can_score(self) -> bool:
-        """Marian models can score targets by forced decoding."""
+        """Marian models score targets by forced decoding."""
         return True
-
-    def check(self, src: str, tgt: str) -> None:
-        """Raise EngineUnavailable if the model for this direction cannot be had (loads nothing)."""
-        location = locate_model(self.options, src, tgt)
-        if location.problem:
-            raise unavailable(location.problem)
-
-    def info(self, src: str, tgt: str) -> EngineInfo:
-        """The model and its revision: the cache snapshot's commit, or a local folder's hash."""
-        location = locate_model(self.options, src, tgt, probe=False)
-        return EngineInfo(self.name, location_model(location), location_revision(location))
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
         """Translate each text; blank texts give "" without running the model."""
@@ -473,6 +463,41 @@ class MarianEngine(Engine):
         split = split_inputs(todo, lengths, loaded.max_tokens, fits)
         self._notes.extend(split.notes)
         return join_pieces(results, split.owners, self._generate(loaded, split.pieces))
+
+    def close(self) -> None:
+        """Drop the loaded models."""
+        self._loaded.clear()
+        gc.collect()
+
+    def _load(self, src: str, tgt: str) -> Any:
+        if (src, tgt) not in self._loaded:
+            self._loaded[(src, tgt)] = self._load_direction(src, tgt)
+        return self._loaded[(src, tgt)]
+
+    @abstractmethod
+    def _load_direction(self, src: str, tgt: str) -> Any:
+        """The model and tokenizer of one direction."""
+
+    @abstractmethod
+    def _generate(self, loaded: Any, texts: list[str]) -> list[str]:
+        """Translate texts that fit the model, in input order."""
+
+
+class MarianEngine(PerDirectionEngine):
+    """MarianMT through transformers (see :class:`PerDirectionEngine`)."""
+
+    name = "marian"
+
+    def check(self, src: str, tgt: str) -> None:
+        """Raise EngineUnavailable if the model for this direction cannot be had (loads nothing)."""
+        location = locate_model(self.options, src, tgt)
+        if location.problem:
+            raise unavailable(location.problem)
+
+    def info(self, src: str, tgt: str) -> EngineInfo:
+        """The model and its revision: the cache snapshot's commit, or a local folder's hash."""
+        location = locate_model(self.options, src, tgt, probe=False)
+        return EngineInfo(self.name, location_model(location), location_revision(location))
 
     def score(
         self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str
@@ -503,16 +528,6 @@ class MarianEngine(Engine):
             for index, item in zip(batch, scored, strict=True):
                 results[index] = item
         return results
-
-    def close(self) -> None:
-        """Drop the loaded models."""
-        self._loaded.clear()
-        gc.collect()
-
-    def _load(self, src: str, tgt: str) -> _Loaded:
-        if (src, tgt) not in self._loaded:
-            self._loaded[(src, tgt)] = self._load_direction(src, tgt)
-        return self._loaded[(src, tgt)]
 
     def _load_direction(self, src: str, tgt: str) -> _Loaded:
         location = locate_model(self.options, src, tgt)
