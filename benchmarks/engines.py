@@ -91,6 +91,17 @@ def wait_until_quiet(limit: float, *, quiet: float = 0.5, poll: float = 15.0) ->
     return os.getloadavg()[0]
 
 
+def add_wait_quiet(parser: argparse.ArgumentParser) -> None:
+    """The --wait-quiet option of every benchmark (see :func:`wait_until_quiet`)."""
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="first wait up to this long for the machine to be idle",
+    )
+
+
 def warm_then_time(run: Callable[[], object]) -> float:
     """Wall time of one call of ``run`` after one untimed warm-up call."""
     run()
@@ -323,13 +334,7 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=25, help="tokens generated per sentence")
     parser.add_argument("--pairs", type=int, default=200, help="pairs scored (default 200)")
     parser.add_argument("--rounds", type=int, default=3, help="timed runs of each (default 3)")
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=0,
-        metavar="SECONDS",
-        help="first wait up to this long for the machine to be idle",
-    )
+    add_wait_quiet(parser)
     args = parser.parse_args()
 
     import ctranslate2

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # The benchmark's own folder is on sys.path when it runs as a script.
-from engines import OPUS_MT, wait_until_quiet
+from engines import OPUS_MT, add_wait_quiet, wait_until_quiet
 from score_pairs import sentence_pairs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -168,13 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=1000)
     parser.add_argument("--pairs", type=int, default=2000)
-    parser.add_argument(
-        "--wait-quiet",
-        type=float,
-        default=0,
-        metavar="SECONDS",
-        help="first wait up to this long for the machine to be idle",
-    )
+    add_wait_quiet(parser)
     args = parser.parse_args()
     for path in (ARTICLES, SPM_ARTICLES):
         if not path.is_file():
