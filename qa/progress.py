@@ -14,7 +14,7 @@ class Task(Protocol):
 class Progress(Protocol):
     """Something that shows how far along a named piece of work is."""
 
-    def task(self, description: str, total: int) -> AbstractContextManager[Task]: ...
+    def task(self, description: str, total: int | None) -> AbstractContextManager[Task]: ...
 
 
 class _NullTask:

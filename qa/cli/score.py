@@ -45,7 +45,7 @@ def score_command(pairs_path, src_lang, tgt_lang, engine, models, beam_size, thr
     the other pairs are still scored; the exit code is then 2.
     """
     from qa.corpus.pairs import count_lines, iter_sentence_pairs
-    from qa.progress import terminal_progress
+    from qa.progress import RichProgress, terminal_progress
     from qa.score import score_pairs
 
     flagger = load_configured_flagger(flagger_path, threshold)
@@ -60,8 +60,10 @@ def score_command(pairs_path, src_lang, tgt_lang, engine, models, beam_size, thr
     )
     bad_lines = 0
     try:
-        with terminal_progress(not quiet) as progress, \
-                progress.task("lines", count_lines(pairs_path)) as task:
+        with terminal_progress(not quiet) as progress, progress.task(
+            # Counting the lines reads the file once more: only worth it for a bar someone sees.
+            "lines", count_lines(pairs_path) if isinstance(progress, RichProgress) else None
+        ) as task:
             lines_done = 0
             for chunk in itertools.chain([first], _chunks(pairs, SCORE_CHUNK_PAIRS)):
                 bad_lines += _report_and_clear(errors)
