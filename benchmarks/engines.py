@@ -39,9 +39,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
-from qa.testing import tiny_marian
 from qa.testing.tiny_marian import ENGLISH, SPANISH, build_tiny_marian
 from qa.translate import EngineOptions
 from qa.translate.ct2 import Ct2Engine
@@ -64,8 +62,7 @@ WEIGHT_STD = 0.02
 
 def build_opus_sized(folder: Path) -> Path:
     """An es-en Marian folder of opus-mt's shape with random weights of spread WEIGHT_STD."""
-    with mock.patch.object(tiny_marian, "INIT_STD", WEIGHT_STD):
-        return build_tiny_marian(folder, "es", "en", **OPUS_MT)
+    return build_tiny_marian(folder, "es", "en", init_std=WEIGHT_STD, **OPUS_MT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,3 +64,16 @@ def tiny_marian(tmp_path_factory) -> dict[tuple[str, str], Path]:
     from qa.testing.tiny_marian import build_tiny_marian_pair
 
     return build_tiny_marian_pair(tmp_path_factory.mktemp("tiny-marian"))
+
+
+@pytest.fixture(scope="session")
+def realistic_marian(tmp_path_factory) -> Path:
+    """An es->en Marian model with opus-mt's width (d_model 512, feed-forward 2048) and weights
+    of the scale a trained model keeps (1/sqrt(d_model)), for bounds that quantisation must meet.
+    One layer and a 500-token vocabulary keep it at 30 MB."""
+    from qa.testing.tiny_marian import build_tiny_marian, realistic_std
+
+    folder = tmp_path_factory.mktemp("realistic-marian") / "es-en"
+    return build_tiny_marian(
+        folder, "es", "en", d_model=512, heads=8, ffn_dim=2048, layers=1, init_std=realistic_std(512)
+    )

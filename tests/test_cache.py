@@ -6,9 +6,13 @@ import multiprocessing
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
+from conftest import need
 
 from qa.translate import EngineOptions
 from qa.translate.base import EngineInfo, TokenScores
@@ -216,13 +220,36 @@ def test_unusable_folder_falls_back_to_no_cache(tmp_path, marian):
         assert cached.translate(["Hola"], "es", "en") == marian.translate(["Hola"], "es", "en")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a non-root POSIX user")
+# Root ignores file modes, and CI runs as root: there the check runs in a child process that gives
+# up the capabilities that let root write anywhere (setpriv, from util-linux), which is what a
+# read-only folder means to everyone else.
+IN_A_CHILD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from test_cache import _assert_falls_back
+_assert_falls_back(Path(sys.argv[2]))
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 def test_read_only_folder_falls_back_to_no_cache(tmp_path):
     folder = tmp_path / "read-only"
     folder.mkdir()
     folder.chmod(0o500)
     try:
-        _assert_falls_back(folder / "cache.sqlite3")
+        if os.geteuid() != 0:
+            _assert_falls_back(folder / "cache.sqlite3")
+            return
+        setpriv = shutil.which("setpriv")
+        need(setpriv is not None, "setpriv (util-linux) is needed to test file modes as root")
+        child = subprocess.run(
+            [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", sys.executable, "-c",
+             IN_A_CHILD, str(Path(__file__).parent), str(folder / "cache.sqlite3")],
+            check=False, capture_output=True, text=True, timeout=120,
+        )
+        assert child.returncode == 0, child.stderr
+        assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
 

@@ -3,9 +3,11 @@ input order, the cache of converted models, splitting, and its place among the e
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import shutil
+import statistics
 from pathlib import Path
 
 import pytest
@@ -34,12 +36,20 @@ ENGLISH = [
 LONG = " ".join(
     ["El ayuntamiento aprobó ayer el presupuesto para el próximo año, tras un largo debate."] * 8
 )
-# int8 on the tiny model: its random weights (std 0.5, far wider than a trained model's) make
-# activations large, so per-row int8 quantization moves single token log-probabilities by a
-# median 0.12 nats (a few by up to 4). What the flagger reads, a pair's mean log-probability,
-# moves by at most about 0.3 nats and keeps its rank among pairs.
-INT8_MEAN_TOLERANCE = 0.5
-INT8_MIN_RANK_CORRELATION = 0.9
+# int8 scores are held to bounds that follow from quantisation, not to one CPU's rounding.
+# CTranslate2 picks its int8 GEMM by CPU: MKL on Intel, oneDNN elsewhere, and without VNNI
+# (AVX2-only CPUs, AMD EPYC among them) oneDNN sums pairs of u8*s8 products in int16, which
+# saturates. On the tiny model's wide weights (INIT_STD 0.5) activations grow layer after layer,
+# and that saturation moved a pair's mean log-probability by 1.7 nats (its rank among pairs too),
+# while VNNI or MKL moved it by 0.15. So the bounds are taken on weights of realistic scale
+# (the realistic_marian fixture). There, over every backend and CT2_FORCE_CPU_ISA this machine
+# allows (AVX512, AVX2, AVX, GENERIC; MKL, oneDNN with and without VNNI), a pair's mean moved by
+# at most 0.068 nats, a token's median by 0.048, and the rank correlation of the pairs' means
+# stayed >= 0.984; the pairs' means themselves spread with a standard deviation of 0.55.
+# The bounds below are about twice those figures, and far below what a wrong score would give.
+INT8_MEAN_TOLERANCE = 0.15
+INT8_MEDIAN_TOKEN_TOLERANCE = 0.1
+INT8_MIN_RANK_CORRELATION = 0.95
 
 
 @pytest.fixture(autouse=True)
@@ -121,18 +131,38 @@ def test_float32_matches_marian_translations_and_scores(exact, marian):
         assert mine.logprobs == pytest.approx(reference.logprobs, abs=1e-3)
 
 
-def test_int8_scores_stay_close_to_marian(int8, marian):
-    # Each Spanish sentence with its own translation and with another one.
+def test_int8_scores_stay_within_quantisation_bounds_of_marian(realistic_marian, converted):
+    # Each Spanish sentence with its own translation and with two others.
+    targets = ENGLISH + ENGLISH[1:] + ENGLISH[:1] + ENGLISH[2:] + ENGLISH[:2]
+    sources = SPANISH * 3
+    int8 = Ct2Engine(options(realistic_marian, ct2_cache=str(converted)))
+    marian = MarianEngine(options(realistic_marian))
+    ours = int8.score(sources, targets, "es", "en")
+    theirs = marian.score(sources, targets, "es", "en")
+    int8.close()
+    marian.close()
+    assert [s.tokens for s in ours] == [s.tokens for s in theirs]
+    assert all(value <= 0 for s in ours for value in s.logprobs)
+    for mine, reference in zip(ours, theirs):
+        assert mine.mean == pytest.approx(reference.mean, abs=INT8_MEAN_TOLERANCE)
+    token_errors = [abs(a - b) for s, t in zip(ours, theirs) for a, b in zip(s.logprobs, t.logprobs)]
+    assert statistics.median(token_errors) <= INT8_MEDIAN_TOKEN_TOLERANCE
+    means = [s.mean for s in theirs]
+    # The bounds are only worth something if the pairs' scores differ by more than they allow.
+    assert statistics.pstdev(means) > 2 * INT8_MEAN_TOLERANCE
+    assert rank_correlation([s.mean for s in ours], means) >= INT8_MIN_RANK_CORRELATION
+
+
+def test_int8_on_wide_weights_keeps_the_tokens_and_stays_a_probability(int8, marian):
+    # On the tiny model's wide weights the values depend on the CPU's int8 kernels (see above):
+    # only what holds whatever the rounding is checked.
     targets = ENGLISH + ENGLISH[1:] + ENGLISH[:1]
     sources = SPANISH + SPANISH
     ours = int8.score(sources, targets, "es", "en")
     theirs = marian.score(sources, targets, "es", "en")
     assert [s.tokens for s in ours] == [s.tokens for s in theirs]
-    assert all(value <= 0 for s in ours for value in s.logprobs)
-    for mine, reference in zip(ours, theirs):
-        assert mine.mean == pytest.approx(reference.mean, abs=INT8_MEAN_TOLERANCE)
-    correlation = rank_correlation([s.mean for s in ours], [s.mean for s in theirs])
-    assert correlation >= INT8_MIN_RANK_CORRELATION
+    assert all(math.isfinite(value) and value <= 0 for s in ours for value in s.logprobs)
+    assert int8.score(sources, targets, "es", "en") == ours
 
 
 def test_translations_come_back_in_input_order(int8, monkeypatch):

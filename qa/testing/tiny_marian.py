@@ -93,6 +93,13 @@ MIN_VOCAB_SIZE = 256
 INIT_STD = 0.5
 
 
+def realistic_std(d_model: int) -> float:
+    """The weight scale that keeps activations of order one through each layer, as in a trained
+    model (1/sqrt(d_model)). Quantisation tests need it: with INIT_STD's wide weights, activations
+    and logits grow layer after layer, and int8 rounding errors grow with them."""
+    return d_model**-0.5
+
+
 @dataclass(frozen=True, slots=True)
 class TinyMarianSize:
     """Shape of the random model; the defaults make a model of a few hundred kilobytes."""
@@ -103,6 +110,7 @@ class TinyMarianSize:
     heads: int = 2
     ffn_dim: int = 64
     max_positions: int = 64
+    init_std: float = INIT_STD
 
 
 def build_tiny_marian(
@@ -117,6 +125,7 @@ def build_tiny_marian(
     heads: int = 2,
     ffn_dim: int = 64,
     max_positions: int = 64,
+    init_std: float = INIT_STD,
 ) -> Path:
     """Write a real Marian model folder for ``src``->``tgt`` with random weights and return it.
 
@@ -124,9 +133,10 @@ def build_tiny_marian(
     the built-in sentences allow and the rest of the vocabulary is filled with unused placeholder
     tokens, so a caller can build an opus-mt-sized model (e.g. ``vocab_size=58101, d_model=512,
     layers=6, heads=8, ffn_dim=2048, max_positions=512``) for benchmarks. ``max_positions`` is
-    also the tokenizer's ``model_max_length`` and the generation ``max_length``.
+    also the tokenizer's ``model_max_length`` and the generation ``max_length``. ``init_std`` is
+    the standard deviation of the random weights (see INIT_STD and :func:`realistic_std`).
     """
-    size = TinyMarianSize(vocab_size, d_model, layers, heads, ffn_dim, max_positions)
+    size = TinyMarianSize(vocab_size, d_model, layers, heads, ffn_dim, max_positions, init_std)
     if vocab_size < MIN_VOCAB_SIZE:
         raise ValueError(f"vocab_size {vocab_size} is too small; the smallest is {MIN_VOCAB_SIZE}")
     for lang in (src, tgt):
@@ -225,7 +235,7 @@ def _save_model(folder: Path, size: TinyMarianSize, vocab: dict[str, int], seed:
         forced_eos_token_id=eos_id,
         dropout=0.0,
         scale_embedding=True,
-        init_std=INIT_STD,
+        init_std=size.init_std,
     )
     # fork_rng keeps the caller's global random state untouched.
     with torch.random.fork_rng(devices=[]):

@@ -1,0 +1,51 @@
+"""`make demo`, the README's first command, on a machine that has no translation engine and no way
+to install one: it still exits 0, shows the model-free flags and says in one line what it skipped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+VENV = Path(sys.prefix)
+# What make, scripts/demo and qa need from PATH; apertium, apt-get and sudo are left out.
+TOOLS = ("make", "bash", "sh", "env", "id", "grep", "dirname", "git")
+
+
+@pytest.fixture
+def bare_path(tmp_path) -> str:
+    """A PATH folder holding only TOOLS, linked to this machine's copies."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for tool in TOOLS:
+        found = shutil.which(tool)
+        if found is None:
+            pytest.skip(f"{tool} is not installed")
+        (folder / tool).symlink_to(found)
+    return str(folder)
+
+
+def test_demo_without_an_engine_runs_the_model_free_checks(bare_path):
+    stamp = VENV / ".qa-installed"
+    # -o: take the running venv as installed, whatever its stamp says; nothing is reinstalled.
+    demo = subprocess.run(
+        ["make", "-s", "-C", str(REPO), "demo", f"VENV={VENV}", "-o", str(stamp)],
+        check=False, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PATH": bare_path},
+    )
+    assert demo.returncode == 0, demo.stderr
+    direct = subprocess.run(
+        [sys.executable, "-m", "qa", "check", "corpora/", "--engine", "none"],
+        check=False, capture_output=True, text=True, timeout=600, cwd=REPO,
+    )
+    assert direct.returncode == 1  # the sample corpus has garbled passages
+    assert demo.stdout == direct.stdout and "error" in demo.stdout
+    explained = [line for line in demo.stderr.splitlines() if line.startswith("demo:")]
+    assert len(explained) == 1
+    assert "only the model-free checks ran" in explained[0]
+    assert "apt-get install apertium-eng-spa" in explained[0]
