@@ -106,6 +106,42 @@ def test_a_word_said_twice_close_by_is_weak_evidence():
     assert 0 < signal.garble < 0.5
 
 
+# Severities an editor would give: a double or an "X of X" is an error (garble >= 0.8), a content
+# phrase said again further on at most a warning, one word with its article said again nothing.
+@pytest.mark.parametrize(
+    ("text", "least", "most"),
+    [
+        ("The plan will the plan will have a budget of two million.", 0.8, 1.0),
+        ("Talks between the United States United States and Morocco resumed.", 0.8, 1.0),
+        ("A security guard from a security agency found the bag.", 0.0, 0.45),
+        ("They pressed the right buttons at the right moment.", 0.0, 0.45),
+        ("The fire brigade had to bring the fire under control.", 0.0, 0.45),
+        ("I don't poke my nose in what I don't understand.", 0.0, 0.45),
+        ("The new water plan was approved in May by the council that wrote the new water plan.", 0.5, 0.7),
+    ],
+)
+def test_repetition_severity_matches_what_an_editor_sees(text, least, most):
+    assert least <= repetition(english(text)).garble <= most
+
+
+def test_a_repeat_the_source_makes_too_is_faithful():
+    text = "What is private offline is private online."
+    assert repetition(english(text)).garble >= 0.8
+    faithful = repetition(english(text, source="Lo que es privado fuera de línea es privado en línea."))
+    assert faithful.garble <= 0.25
+    # A double stays an error whatever the source says.
+    double = "The museum will reopen the museum museum in May."
+    assert repetition(english(double, source="El museo y el museo reabrirán en mayo.")).garble >= 0.8
+
+
+def test_a_name_around_of_is_left_to_circular_name():
+    text = "We are dependent, said Steve Goldman of Goldman Management."
+    assert repetition(english(text)).garble == 0
+    assert circular_name(english(text)).garble >= 0.7
+    source = "Somos dependientes, dijo Steve Goldman, de Goldman Management."
+    assert circular_name(english(text, source=source)).garble <= 0.25
+
+
 def test_repetition_counts_each_suspicious_repeat():
     text = "The review of review looked at links linked to costs and prices linked to costs."
     signal = repetition(english(text))
