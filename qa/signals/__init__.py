@@ -17,6 +17,7 @@ SIGNAL_MODULES = (
     "qa.signals.numbers",
     "qa.signals.untranslated",
     "qa.signals.names",
+    "qa.signals.agreement",
     "qa.signals.context",
     "qa.signals.size",
 )
