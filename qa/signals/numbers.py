@@ -3,18 +3,28 @@ source that the translation drops or changes, or one the translation adds.
 
 Each side is read in its own language's conventions before comparing values: Spanish writes
 "3,5 %" and "1.500" where English writes "3.5%" and "1,500"; "1.250 millones" is 1.25 billion;
-"mil millones" is a billion (the Spanish "billón" is a million million). Ordinals ("67th"),
-ranges ("2020-2030") and clock times ("las 23.00" = "11 pm") are handled. Figures written in
-words ("dos", "a billion") only ever confirm a figure written in digits on the other side, since
-words like "one" or "un" are far more often not numbers at all.
+"mil millones", "miles de millones" and "thousand million" are a billion (the Spanish "billón" is
+a million million); "582 mil 835" is 582,835. A range or list that writes its scale word or
+percent sign once gives it to each figure ("entre 265 y 275 millones", "5-7 %"). Ordinals
+("67th"), ranges ("2020-2030") and clock times ("las 23.00" = "11 pm") are handled. Figures
+written in words ("dos", "a billion", "two thirds") only ever confirm a figure written in digits
+on the other side, since words like "one" or "un" are far more often not numbers at all.
+Figures left over on both sides are paired like with like (years with years, percentages with
+percentages) before the rest are paired in order.
+
+Every step is linear in the length of the text: look-behinds read a bounded window and figures
+are matched through an index of their values.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from qa.signals.base import Segment, Signal
 from qa.signals.intrinsic import base_lang, combine
@@ -25,25 +35,34 @@ DECIMAL_COMMA = frozenset(
     "vi".split()
 )
 
-# Multiplier words after a number, longest first so "mil millones" wins over "mil".
+# Scale words after a number ("340 millones", "1.35 thousand million", "450 thousands of flats").
+# The longest match wins, so "mil millones" beats "mil" and "miles de millones" beats "miles de".
 MULTIPLIERS: dict[str, dict[str, float]] = {
-    "en": {"trillion": 1e12, "billion": 1e9, "bn": 1e9, "million": 1e6, "thousand": 1e3},
+    "en": {
+        **dict.fromkeys(["trillion", "trillions"], 1e12),
+        **dict.fromkeys(["thousand million", "thousand millions", "billion", "billions", "bn"], 1e9),
+        **dict.fromkeys(["million", "millions"], 1e6),
+        **dict.fromkeys(["thousand", "thousands"], 1e3),
+    },
     "es": {
-        "mil millones": 1e9,
-        "millardo": 1e9,
-        "millardos": 1e9,
-        "billón": 1e12,
-        "billones": 1e12,
-        "billon": 1e12,
-        "millón": 1e6,
-        "millones": 1e6,
-        "millon": 1e6,
-        "mil": 1e3,
+        **dict.fromkeys(["billón", "billones", "billon"], 1e12),
+        **dict.fromkeys(["mil millones", "miles de millones", "millardo", "millardos"], 1e9),
+        **dict.fromkeys(["millón", "millones", "millon"], 1e6),
+        **dict.fromkeys(["mil", "miles de"], 1e3),  # "450 miles de pisos" is rare but means 450,000
     },
 }
-# Abbreviations that mean a multiplier only right after a currency amount ("€5m", "$3bn").
-CURRENCY_MULTIPLIERS = {"m": 1e6, "bn": 1e9, "k": 1e3}
+# Abbreviations that mean a multiplier only right after a currency amount ("€5m", "$3bn", "$2tn").
+CURRENCY_MULTIPLIERS = {"m": 1e6, "mn": 1e6, "bn": 1e9, "k": 1e3, "tn": 1e12}
 PERCENT = re.compile(r"\s?(?:%|por\s+ciento\b|per\s*cent\b|percent\b)", re.IGNORECASE)
+# Words that join the figures of a range or list ("entre 265 y 275 millones", "2 to 3 billion").
+RANGE_WORDS: dict[str, tuple[str, ...]] = {
+    "en": ("and", "to", "or", "and the", "to the"),
+    "es": (
+        *("y", "e", "a", "al", "o", "u", "hasta"),
+        *("y el", "y la", "y los", "y las", "a los", "a las", "o el", "o los"),
+        *("y unos", "y unas", "a unos", "a unas"),
+    ),
+}
 
 
 def _counting(words: str, first: float, step: float = 1) -> dict[str, float]:
@@ -60,6 +79,8 @@ NUMBER_WORDS: dict[str, dict[str, float]] = {
             0,
         ),
         **_counting("twenty thirty forty fifty sixty seventy eighty ninety", 20, 10),
+        # Decades: "the Sixties" is "los años 60" or "los años 1960".
+        **_counting("twenties thirties forties fifties sixties seventies eighties nineties", 20, 10),
         **_counting("first second third fourth fifth sixth seventh eighth ninth tenth", 1),
         **dict.fromkeys(["single"], 1),
         **dict.fromkeys(["both", "twice", "double"], 2),
@@ -82,34 +103,66 @@ NUMBER_WORDS: dict[str, dict[str, float]] = {
         **dict.fromkeys(["ambos", "ambas", "doble"], 2),
         **dict.fromkeys(["medio", "media", "mitad"], 0.5),
         **{"tercer": 3, "docena": 12, "cien": 100, "ciento": 100, "mil": 1000},
+        **dict.fromkeys(["millar", "millares"], 1000),  # "un millar de personas"
     },
 }
 ARTICLES_OF_ONE = frozenset({"a", "an", "un", "una"})
 _HUNDREDS = frozenset({"hundred", "cien", "ciento"})
-_THOUSANDS = frozenset({"thousand", "mil"})
+_THOUSANDS = frozenset({"thousand", "mil", "millar", "millares"})
 _NUMBER_JOINERS = frozenset({"and", "y", "-"})
+
+# Fractions in words, which confirm a percentage ("two thirds" = 67 %, "la mitad" = 50 %).
+FRACTION_NUMERATORS: dict[str, dict[str, int]] = {
+    "en": {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3},
+    "es": {"un": 1, "una": 1, "dos": 2, "tres": 3},
+}
+FRACTION_DENOMINATORS: dict[str, dict[str, int]] = {
+    "en": {
+        **dict.fromkeys(["third", "thirds"], 3),
+        **dict.fromkeys(["quarter", "quarters"], 4),
+        **dict.fromkeys(["fifth", "fifths"], 5),
+        **dict.fromkeys(["tenth", "tenths"], 10),
+    },
+    "es": {
+        **dict.fromkeys(["tercio", "tercios", "tercera parte", "terceras partes"], 3),
+        **dict.fromkeys(["cuarto", "cuartos", "cuarta parte", "cuartas partes"], 4),
+        **dict.fromkeys(["quinto", "quintos", "quinta parte", "quintas partes"], 5),
+        **dict.fromkeys(["décimo", "décimos", "décima parte", "décimas partes"], 10),
+    },
+}
+HALVES = {"en": ("half",), "es": ("mitad",)}
 
 _NUMERAL = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
 # A further group of three digits: RAE style groups thousands with spaces ("230 000"), and
 # tokenised machine translation leaves a space after the separator ("1, 000").
 _SPACE_GROUP = re.compile(r"(?:[ \u00a0\u202f\u2009]|(?P<mark>[.,]) )(?P<digits>\d{3})(?!\d|[.,]\d)")
-_LOOSE_SUFFIX = re.compile(r"(m|bn|k)\b")  # "2.3m people": probably million, maybe metres
-_CURRENCY_BEFORE = re.compile(r"[$€£¥]\s?$|\b(?:EUR|USD|GBP)\s?$")
+# The next part of a number written with scale words: "582 mil 835", "5 millones 143 mil 312".
+_COMPOUND_PART = re.compile(r"[ \u00a0]+(\d{1,3})(?!\d|[.,]\d)")
+_LOOSE_SUFFIX = re.compile(r"(m|mn|bn|k|tn)\b")  # "2.3m people": probably million, maybe metres
+_CURRENCY = r"(?:(?:US|A|C|R|NZ|HK)?\$|[€£¥]|\b(?:EUR|USD|GBP|CHF|JPY))"
+_CURRENCY_BEFORE = re.compile(rf"{_CURRENCY}\s?$")
+LOOK_BEHIND = 12  # characters before a figure that may say what it is ("US$ ", "a las ")
 _CLOCK = re.compile(r"(?<![\w.,])([01]?\d|2[0-4])(:\s?|[.h])([0-5]\d)(?!\d|[.,]\d)")
 _CLOCK_AMPM = re.compile(
     r"(?<![\w.,])(1[0-2]|0?\d)(?::\s?([0-5]\d)|\.([0-5]\d))?\s?(a\.\s?m\.|p\.\s?m\.|am\b|pm\b)",
     re.IGNORECASE,
 )
 _CLOCK_BEFORE = re.compile(r"\b(?:las|la|a\s+las)\s+$", re.IGNORECASE)
-_CLOCK_AFTER = re.compile(r"^\s?(?:h\b|hrs?\b|horas\b|hs\b|GMT\b|UTC\b)", re.IGNORECASE)
+_CLOCK_AFTER = re.compile(r"\s?(?:h\b|hrs?\b|horas\b|hs\b|GMT\b|UTC\b)", re.IGNORECASE)
+_YEAR = re.compile(r"1\d{3}|20\d{2}")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _ROMAN = re.compile(r"(?=[MDCLXVI]{2,}$)M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+MAX_RANGE_GAP = 24  # characters between the figures of a range: " y unos US$ "
+
+# What a figure is, so that figures left over on both sides are paired like with like.
+AMOUNT, YEAR, PERCENTAGE, CLOCK, FRACTION = "amount", "year", "percentage", "clock", "fraction"
 
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
     """A figure found in a text: its value with any multiplier applied ("340 millones" is
-    3.4e8), a clock time as hour and minute, and where it was written."""
+    3.4e8), a clock time as hour and minute, what kind of figure it is, and where it was
+    written."""
 
     value: float
     text: str
@@ -117,9 +170,10 @@ class Quantity:
     end: int
     clock: tuple[int, int] | None = None  # (hour, minute) for a time of day
     spelled: bool = False  # written in words: only confirms a figure in digits
-    # Another plausible reading: "24,310" in a Spanish text written with English conventions,
+    # Other plausible readings: "24,310" in a Spanish text written with English conventions,
     # "2.3m" meaning 2.3 million rather than metres.
-    alternative: float | None = None
+    alternatives: tuple[float, ...] = ()
+    kind: str = AMOUNT
 
     def equals(self, other: Quantity) -> bool:
         """Whether two figures (neither a clock time) have the same value."""
@@ -127,17 +181,22 @@ class Quantity:
 
     def same_as(self, other: Quantity) -> bool:
         """Whether two figures may say the same: equal values or alternative readings, the same
-        time on a 12-hour clock (23.00 = 11 pm = 23), or a year and its two last digits
-        ("el 98" = 1998, "2012-13")."""
+        time on a 12-hour clock (23.00 = 11 pm = 23), a year and its two last digits ("el 98" =
+        1998, "2012-13"), or a fraction and a percentage ("two thirds" = 67 %)."""
         if self.clock or other.clock:
             return _clock_key(self) is not None and _clock_key(self) == _clock_key(other)
-        readings = [(a, b) for a in self.readings for b in other.readings]
-        return any(_close(a, b) or _year_and_short(a, b) or _year_and_short(b, a) for a, b in readings)
+        if _fraction_and_percentage(self, other) or _fraction_and_percentage(other, self):
+            return True
+        return any(
+            _close(a, b) or _year_and_short(a, b, other) or _year_and_short(b, a, self)
+            for a in self.readings
+            for b in other.readings
+        )
 
     @property
     def readings(self) -> tuple[float, ...]:
-        """The value and, if any, the alternative reading."""
-        return (self.value,) if self.alternative is None else (self.value, self.alternative)
+        """The value and any alternative readings."""
+        return (self.value, *self.alternatives)
 
 
 def _close(a: float, b: float) -> bool:
@@ -152,14 +211,32 @@ def _clock_key(quantity: Quantity) -> tuple[int, int] | None:
     return None
 
 
-def _year_and_short(year: float, short: float) -> bool:
+def _is_year(value: float) -> bool:
+    return value.is_integer() and 1900 <= value <= 2099
+
+
+def _is_short_year(value: float, quantity: Quantity) -> bool:
+    """Whether ``value`` may be the last two digits of a year: a number in words only as a decade
+    ("los noventa" = the 1990s), not "dos nombres" for 2002."""
+    return value.is_integer() and 0 <= value <= 99 and (not quantity.spelled or value % 10 == 0)
+
+
+def _year_and_short(year: float, short: float, short_quantity: Quantity) -> bool:
+    return _is_year(year) and _is_short_year(short, short_quantity) and year % 100 == short
+
+
+def _fraction_and_percentage(fraction: Quantity, percentage: Quantity) -> bool:
     return (
-        1900 <= year <= 2099
-        and year.is_integer()
-        and short.is_integer()
-        and 0 <= short <= 99
-        and year % 100 == short
+        fraction.kind == FRACTION
+        and percentage.kind == PERCENTAGE
+        and abs(100 * fraction.value - percentage.value) <= 1
     )
+
+
+def _percent_keys(fraction: float) -> set[float]:
+    """The percentages a fraction is written as: two thirds is 66 %, 67 % or 66.7 %."""
+    percent = 100 * fraction
+    return {float(math.floor(percent)), float(math.ceil(percent)), round(percent, 1)}
 
 
 def decimal_separator(lang: str) -> str:
@@ -202,92 +279,242 @@ def other_reading(numeral: str, lang: str) -> float | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Figure:
+    """A figure in digits as first read, before a range shares its scale word with it: the
+    quantity, the value of the digits alone, the first scale word after them and its factor (1
+    without one), and whether it is a percentage or follows a currency sign."""
+
+    quantity: Quantity
+    digits: float
+    scale: float
+    scale_word: str
+    percent: bool
+    currency: bool
+
+
 def find_quantities(text: str, lang: str) -> list[Quantity]:
     """The figures of ``text`` written in digits: numbers with their multipliers, percentages,
     years, ordinals, and clock times, in order."""
-    quantities = _find_clocks(text)
+    clocks = _find_clocks(text)
+    in_clock = {i for clock in clocks for i in range(clock.start, clock.end)}
+    figures: list[_Figure] = []
+    read_up_to = 0  # a numeral may take in the digits after it ("230 000", "582 mil 835")
     for match in _NUMERAL.finditer(text):
-        start, end = match.start(), match.end()
-        if any(q.start <= start < q.end for q in quantities):
+        start = match.start()
+        if start < read_up_to or start in in_clock:
             continue
-        numeral = match.group()
-        if "," not in numeral and "." not in numeral and len(numeral) <= 3:
-            while group := _SPACE_GROUP.match(text, end):
-                numeral += (group["mark"] or "") + group["digits"]
-                end = group.end()
-        value, alternative = parse_numeral(numeral, lang), other_reading(numeral, lang)
-        currency = _CURRENCY_BEFORE.search(text[:start]) is not None
-        multiplier, end = _multiplier_after(text, end, lang, currency=currency)
-        if multiplier == 1.0 and (suffix := _LOOSE_SUFFIX.match(text, end)):
-            alternative = value * CURRENCY_MULTIPLIERS[suffix.group(1)]
-        elif alternative is not None:
-            alternative *= multiplier
-        if percent := PERCENT.match(text, end):
-            end = percent.end()
-        quantities.append(Quantity(value * multiplier, text[start:end], start, end, alternative=alternative))
-    return sorted(quantities, key=lambda q: q.start)
+        previous = figures[-1].quantity if figures else None
+        currency = _currency_before(text, start) or (
+            previous is not None
+            and figures[-1].currency
+            and _range_link(text, previous.end, start, lang) is not None  # "$2-3bn"
+        )
+        figures.append(_read_figure(text, match, lang, currency=currency))
+        read_up_to = figures[-1].quantity.end
+    return sorted(clocks + _share_scales(text, figures, lang), key=lambda q: q.start)
+
+
+def _read_figure(text: str, match: re.Match[str], lang: str, *, currency: bool) -> _Figure:
+    """The figure whose digits start at ``match``, with the scale words, currency abbreviation
+    and percent sign after it."""
+    start = match.start()
+    numeral, digits_end = _whole_numeral(text, match)
+    digits = parse_numeral(numeral, lang)
+    value, scale, end = _scaled(text, digits, digits_end, lang, currency=currency)
+    other = other_reading(numeral, lang)
+    alternatives = () if other is None else (other * scale,)
+    if scale == 1.0 and (suffix := _LOOSE_SUFFIX.match(text, end)):
+        alternatives = (*alternatives, digits * CURRENCY_MULTIPLIERS[suffix.group(1)])
+    elif not _close(value, digits * scale):  # written in parts: "582 mil 835" has one reading
+        alternatives = ()
+    scale_word = text[digits_end:end].strip(" -")
+    percent = PERCENT.match(text, end)
+    if percent:
+        kind, end = PERCENTAGE, percent.end()
+    elif scale == 1.0 and not currency and _YEAR.fullmatch(numeral):
+        kind = YEAR
+    else:
+        kind = AMOUNT
+    quantity = Quantity(value, text[start:end], start, end, alternatives=alternatives, kind=kind)
+    return _Figure(quantity, digits, scale, scale_word, percent is not None, currency)
+
+
+def _whole_numeral(text: str, match: re.Match[str]) -> tuple[str, int]:
+    """The numeral at ``match`` with any further groups of three digits after a space ("230
+    000"), and where it ends."""
+    numeral, end = match.group(), match.end()
+    if "," not in numeral and "." not in numeral and len(numeral) <= 3:
+        while group := _SPACE_GROUP.match(text, end):
+            numeral += (group["mark"] or "") + group["digits"]
+            end = group.end()
+    return numeral, end
+
+
+def _currency_before(text: str, start: int) -> bool:
+    return _CURRENCY_BEFORE.search(text, max(0, start - LOOK_BEHIND), start) is not None
+
+
+def _scaled(text: str, digits: float, end: int, lang: str, *, currency: bool) -> tuple[float, float, int]:
+    """The value of ``digits`` with the scale words after them, also for a number written in
+    parts ("582 mil 835", "17 mil 280 millones", "5 millones 143 mil 312"); returns the value,
+    the factor of the first scale word (1 without one) and where the number ends."""
+    scale, end = _multiplier_after(text, end, lang, currency=currency)
+    if scale == 1.0:
+        return digits, 1.0, end
+    total, current, last = _add_scale(0.0, digits, scale), 0.0, scale
+    while part := _COMPOUND_PART.match(text, end):
+        factor, factor_end = _multiplier_after(text, part.end(), lang, currency=False)
+        # After "mil" any number of up to three digits follows; after "millones" only one with a
+        # smaller scale word of its own ("5 millones 143 mil"), not "3 millones 20 personas".
+        if not (last < 1e6 or 1.0 < factor < last):
+            break
+        if factor == 1.0:
+            current, end = float(part.group(1)), part.end()
+            break
+        total, last, end = _add_scale(total, float(part.group(1)), factor), factor, factor_end
+    return total + current, scale, end
+
+
+def _add_scale(total: float, current: float, factor: float) -> float:
+    """The running total of a number in parts once ``current`` meets a scale word: "17 mil 280
+    millones" scales all before it, "5 millones 143 mil" only its own part."""
+    return (total + current) * factor if total < factor else total + current * factor
+
+
+@cache
+def _scale_pattern(lang: str) -> re.Pattern[str] | None:
+    words = sorted(MULTIPLIERS.get(lang, {}), key=len, reverse=True)
+    if not words:
+        return None
+    alternation = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in words)
+    return re.compile(rf"[\s-]?({alternation})\b", re.IGNORECASE)  # "45-million"
+
+
+_CURRENCY_SCALE = re.compile(rf"\s?({'|'.join(CURRENCY_MULTIPLIERS)})\b")
+
+
+def _multiplier_after(text: str, end: int, lang: str, *, currency: bool) -> tuple[float, int]:
+    """The factor of the scale word at ``end`` (1 without one) and where it ends."""
+    lang = base_lang(lang)
+    pattern = _scale_pattern(lang)
+    if pattern is not None and (match := pattern.match(text, end)):
+        return MULTIPLIERS[lang][" ".join(match.group(1).lower().split())], match.end()
+    if currency and (match := _CURRENCY_SCALE.match(text, end)):
+        return CURRENCY_MULTIPLIERS[match.group(1)], match.end()
+    return 1.0, end
+
+
+@cache
+def _range_pattern(lang: str) -> re.Pattern[str]:
+    words = sorted(RANGE_WORDS.get(lang, ()), key=len, reverse=True)
+    joined = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in words)
+    word_link = rf"|\s+(?:{joined})\s+" if words else ""
+    return re.compile(rf"(?:\s*(?P<comma>,)\s*|\s*[-–—]\s*{word_link})(?:{_CURRENCY}\s?)?", re.IGNORECASE)
+
+
+def _range_link(text: str, end: int, start: int, lang: str) -> str | None:
+    """How the text between two figures joins them into a range or list: "comma", "word" (a
+    word or dash), or None when it does not."""
+    if start - end > MAX_RANGE_GAP:
+        return None
+    match = _range_pattern(base_lang(lang)).fullmatch(text, end, start)
+    if match is None:
+        return None
+    return "comma" if match["comma"] else "word"
+
+
+def _share_scales(text: str, figures: Sequence[_Figure], lang: str) -> list[Quantity]:
+    """The quantities of ``figures``, those of a range or list given the scale word or percent
+    sign written only after its last figure: "265 y 275 millones", "between 2 and 3 billion",
+    "3, 4 or 5 million", "de 10 a 12 millones", "2-3 million", "del 5 al 7 %"."""
+    quantities = [figure.quantity for figure in figures]
+    chain: list[int] = []  # bare figures just before, each joined to the next
+    for i, figure in enumerate(figures):
+        link = _range_link(text, figures[i - 1].quantity.end, figure.quantity.start, lang) if chain else None
+        if figure.scale == 1.0 and not figure.percent:
+            if link:
+                chain.append(i)
+            else:
+                chain = [i]
+            continue
+        # A list ends with a word ("3, 4 or 5 million"); "de esos 5, 30 millones" is no list.
+        if link == "word":
+            for j in chain:
+                quantities[j] = _shared(figures[j], figure)
+        chain = []
+    return quantities
+
+
+def _shared(member: _Figure, last: _Figure) -> Quantity:
+    """The quantity of a figure of a range that takes the scale word or percent sign of its last
+    figure. A scale word is shared only by smaller figures: "pasó de 300.000 a 1 millón" has
+    none to share."""
+    quantity = member.quantity
+    if last.scale != 1.0 and member.digits <= last.digits:
+        quantity = dataclasses.replace(
+            quantity,
+            value=quantity.value * last.scale,
+            text=f"{quantity.text} ({last.scale_word})",  # what the explanation says it read
+            alternatives=tuple(alternative * last.scale for alternative in quantity.alternatives),
+            kind=AMOUNT,
+        )
+    if last.percent and quantity.kind != YEAR:
+        quantity = dataclasses.replace(quantity, kind=PERCENTAGE)
+    return quantity
 
 
 def _find_clocks(text: str) -> list[Quantity]:
-    """Times of day: with "am"/"pm", with a colon, or with a point where the words around say
-    it is a time ("a las 10.30", "23.00 horas")."""
+    """Times of day: with "am"/"pm", with a colon or an "h" ("20h45"), or with a point where
+    the words around say it is a time ("a las 10.30", "23.00 horas")."""
     clocks = []
     for match in _CLOCK_AMPM.finditer(text):
         hour = int(match.group(1)) % 12 + (12 if match.group(4).lower().startswith("p") else 0)
         minute = int(match.group(2) or match.group(3) or 0)
         clocks.append(_clock(match, hour, minute))
+    taken = {i for clock in clocks for i in range(clock.start, clock.end)}
     for match in _CLOCK.finditer(text):
-        if any(c.start <= match.start() < c.end for c in clocks):
+        if match.start() in taken:
             continue
         hour, separator, minute = int(match.group(1)), match.group(2), int(match.group(3))
-        context = _CLOCK_BEFORE.search(text[: match.start()]) or _CLOCK_AFTER.match(text[match.end() :])
-        if separator.startswith(":") or context:
+        before = _CLOCK_BEFORE.search(text, max(0, match.start() - LOOK_BEHIND), match.start())
+        if separator.startswith(":") or separator == "h" or before or _CLOCK_AFTER.match(text, match.end()):
             clocks.append(_clock(match, hour, minute))
     return clocks
 
 
 def _clock(match: re.Match[str], hour: int, minute: int) -> Quantity:
-    return Quantity(hour + minute / 60, match.group(), match.start(), match.end(), (hour, minute))
-
-
-def _multiplier_after(text: str, end: int, lang: str, *, currency: bool) -> tuple[float, int]:
-    rest = text[end:]
-    for word, factor in MULTIPLIERS.get(base_lang(lang), {}).items():
-        if match := re.match(rf"[\s-]?{re.escape(word)}\b", rest, re.IGNORECASE):  # "45-million"
-            return factor, end + match.end()
-    if currency:
-        for word, factor in CURRENCY_MULTIPLIERS.items():
-            if match := re.match(rf"\s?{word}\b", rest):
-                return factor, end + match.end()
-    return 1.0, end
+    return Quantity(hour + minute / 60, match.group(), match.start(), match.end(), (hour, minute), kind=CLOCK)
 
 
 def find_spelled(text: str, lang: str) -> list[Quantity]:
-    """Figures written in words ("dos", "twenty-one", "mil millones", "a billion", "siglo XIX"),
-    as :class:`Quantity` marked ``spelled``. Over-generous on purpose: they only confirm."""
+    """Figures written in words ("dos", "twenty-one", "mil millones", "a billion", "siglo XIX",
+    "two thirds"), as :class:`Quantity` marked ``spelled``. Over-generous on purpose: they only
+    confirm."""
     words = NUMBER_WORDS.get(base_lang(lang), {})
-    multipliers = MULTIPLIERS.get(base_lang(lang), {})
     tokens = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
     spelled = []
     i = 0
     while i < len(tokens):
         run = _number_word_run(tokens, i, words)
         if not run and tokens[i][0] in ARTICLES_OF_ONE:  # "a billion", "un millón"
-            run = [tokens[i]] if _spelled_multiplier(text, tokens[i][2], multipliers) else []
+            run = [tokens[i]] if _spelled_multiplier(text, tokens[i][2], lang) else []
         if not run:
             _, start, end = tokens[i]
             if roman := roman_value(text[start:end]):  # "siglo XIX"
-                spelled.append(Quantity(roman, text[start:end], start, end, spelled=True))
+                spelled.append(Quantity(float(roman), text[start:end], start, end, spelled=True))
             i += 1
             continue
         value = _words_value([word for word, _, _ in run], words)
         start, end = run[0][1], run[-1][2]
-        multiplier = _spelled_multiplier(text, end, multipliers)
+        multiplier = _spelled_multiplier(text, end, lang)
         if multiplier:
             value, end = value * multiplier[0], multiplier[1]
         spelled.append(Quantity(value, text[start:end], start, end, spelled=True))
         i += len(run)
-    return spelled
+        while i < len(tokens) and tokens[i][1] < end:  # the scale word just read
+            i += 1
+    return sorted(spelled + _find_fractions(text, lang), key=lambda q: q.start)
 
 
 def roman_value(word: str) -> int | None:
@@ -332,11 +559,45 @@ def _words_value(run: Sequence[str], words: dict[str, float]) -> float:
     return total + current
 
 
-def _spelled_multiplier(text: str, end: int, multipliers: dict[str, float]) -> tuple[float, int] | None:
-    for word, factor in multipliers.items():
-        if factor >= 1e6 and (match := re.match(rf"\s?{re.escape(word)}\b", text[end:], re.IGNORECASE)):
-            return factor, end + match.end()
-    return None
+def _spelled_multiplier(text: str, end: int, lang: str) -> tuple[float, int] | None:
+    """A scale word of a million or more at ``end`` ("un millón", "a thousand million"): its
+    factor and where it ends."""
+    factor, factor_end = _multiplier_after(text, end, lang, currency=False)
+    return (factor, factor_end) if factor >= 1e6 else None
+
+
+@cache
+def _fraction_pattern(lang: str) -> re.Pattern[str] | None:
+    denominators = sorted(FRACTION_DENOMINATORS.get(lang, {}), key=len, reverse=True)
+    if not denominators:
+        return None
+    numerators = "|".join(FRACTION_NUMERATORS.get(lang, {}))
+    fraction = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in denominators)
+    halves = "|".join(HALVES.get(lang, ()))
+    return re.compile(
+        rf"\b(?:(?P<numerator>{numerators})[\s-]+(?P<denominator>{fraction})|(?P<half>{halves}))\b",
+        re.IGNORECASE,
+    )
+
+
+def _find_fractions(text: str, lang: str) -> list[Quantity]:
+    """Fractions in words ("two thirds", "dos terceras partes", "la mitad"), which confirm a
+    percentage."""
+    lang = base_lang(lang)
+    pattern = _fraction_pattern(lang)
+    if pattern is None:
+        return []
+    fractions = []
+    for match in pattern.finditer(text):
+        if match["half"]:
+            value = 0.5
+        else:
+            denominator = FRACTION_DENOMINATORS[lang][" ".join(match["denominator"].lower().split())]
+            value = FRACTION_NUMERATORS[lang][match["numerator"].lower()] / denominator
+        fractions.append(
+            Quantity(value, match.group(), match.start(), match.end(), spelled=True, kind=FRACTION)
+        )
+    return fractions
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,31 +619,117 @@ def compare_numbers(source: str, target: str, src_lang: str, tgt_lang: str) -> N
     """Match the figures of ``source`` and ``target`` and report those left over.
 
     Figures in digits are matched first to each other, then to figures in words on the other
-    side; what remains on both sides is paired in order as changed figures.
+    side; what remains on both sides is paired as changed figures, like with like first.
     """
     source_digits, target_digits = find_quantities(source, src_lang), find_quantities(target, tgt_lang)
     source_left, target_left = _match(source_digits, target_digits)
     source_left, _ = _match(source_left, find_spelled(target, tgt_lang))
     target_left, _ = _match(target_left, find_spelled(source, src_lang))
-    pairs = min(len(source_left), len(target_left))
-    return NumberComparison(
-        tuple(zip(source_left[:pairs], target_left[:pairs], strict=True)),
-        tuple(source_left[pairs:]),
-        tuple(target_left[pairs:]),
-    )
+    return _pair_leftovers(source_left, target_left)
 
 
 def _match(left: Sequence[Quantity], right: Sequence[Quantity]) -> tuple[list[Quantity], list[Quantity]]:
-    """Pair equal figures, exact values before looser equalities; returns what stays unpaired."""
+    """Pair equal figures, exact values before looser equalities, each figure of ``left`` with
+    the first free one of ``right``; returns what stays unpaired."""
     left_over, right_over = list(left), list(right)
     for exact in (True, False):
-        for quantity in list(left_over):
-            for other in right_over:
-                if quantity.equals(other) if exact else quantity.same_as(other):
-                    left_over.remove(quantity)
-                    right_over.remove(other)
-                    break
+        left_over, right_over = _match_once(left_over, right_over, exact=exact)
     return left_over, right_over
+
+
+def _match_once(
+    left: Sequence[Quantity], right: Sequence[Quantity], *, exact: bool
+) -> tuple[list[Quantity], list[Quantity]]:
+    """One round of :func:`_match`, through an index of ``right`` by key so that it stays linear."""
+    index: dict[Hashable, list[int]] = defaultdict(list)
+    for j, quantity in enumerate(right):
+        for key in _keys(quantity, exact=exact, filed=True):
+            index[key].append(j)
+    first_free: dict[Hashable, int] = defaultdict(int)  # per key, where its free positions start
+    taken: set[int] = set()
+    unmatched = []
+    for quantity in left:
+        best = None
+        for key in _keys(quantity, exact=exact, filed=False):
+            positions, at = index.get(key, ()), first_free[key]
+            while at < len(positions) and positions[at] in taken:
+                at += 1
+            first_free[key] = at
+            if at == len(positions) or (best is not None and positions[at] >= best):
+                continue
+            other = right[positions[at]]
+            if quantity.equals(other) if exact else quantity.same_as(other):
+                best = positions[at]
+        if best is None:
+            unmatched.append(quantity)
+        else:
+            taken.add(best)
+    return unmatched, [quantity for j, quantity in enumerate(right) if j not in taken]
+
+
+def _keys(quantity: Quantity, *, exact: bool, filed: bool) -> Iterator[Hashable]:
+    """Where ``quantity`` is filed in the index of its side (``filed``), or where it looks in the
+    other side's: under its value, or when not ``exact`` under its readings and the partner of
+    each looser equality of :meth:`Quantity.same_as` (a clock time and an hour, a year and its
+    two last digits, a fraction and a percentage)."""
+    clock = _clock_key(quantity)
+    if quantity.clock is not None:
+        if not exact:
+            yield "clock", clock
+            if not filed:
+                yield "hour", clock
+        return
+    readings = (quantity.value,) if exact else quantity.readings
+    for reading in readings:
+        yield "value", _rounded(reading)
+    if exact:
+        return
+    if clock is not None:
+        yield ("hour" if filed else "clock"), clock
+    for reading in readings:
+        if _is_year(reading):
+            yield ("year" if filed else "short"), reading % 100
+        if _is_short_year(reading, quantity):
+            yield ("short" if filed else "year"), reading
+    if quantity.kind == FRACTION:
+        for percent in _percent_keys(quantity.value):
+            yield ("fraction" if filed else "percentage"), _rounded(percent)
+    if quantity.kind == PERCENTAGE:
+        yield ("percentage" if filed else "fraction"), _rounded(quantity.value)
+
+
+def _rounded(value: float) -> float:
+    """``value`` to seven significant digits: equal figures computed differently (1.35 * 1e9 and
+    1350 * 1e6) get the same key."""
+    return float(f"{value:.7g}")
+
+
+# Leftover figures pair with their own kind first: a year with a year, not with the amount
+# that happens to come next.
+_PAIRING_KINDS = (YEAR, PERCENTAGE, AMOUNT, CLOCK)
+
+
+def _pair_leftovers(source_left: Sequence[Quantity], target_left: Sequence[Quantity]) -> NumberComparison:
+    """Pair the figures left on both sides as changed ones, each kind in order (years with
+    years, percentages with percentages, amounts with amounts), then the rest in order; what
+    stays unpaired is missing from or added to the translation."""
+    pairs: list[tuple[int, int]] = []
+    for kind in _PAIRING_KINDS:
+        sources = [i for i, quantity in enumerate(source_left) if quantity.kind == kind]
+        targets = [j for j, quantity in enumerate(target_left) if quantity.kind == kind]
+        pairs += zip(sources, targets, strict=False)
+    paired_sources, paired_targets = {i for i, _ in pairs}, {j for _, j in pairs}
+    pairs += zip(
+        [i for i in range(len(source_left)) if i not in paired_sources],
+        [j for j in range(len(target_left)) if j not in paired_targets],
+        strict=False,
+    )
+    paired_sources, paired_targets = {i for i, _ in pairs}, {j for _, j in pairs}
+    return NumberComparison(
+        tuple((source_left[i], target_left[j]) for i, j in sorted(pairs)),
+        tuple(q for i, q in enumerate(source_left) if i not in paired_sources),
+        tuple(q for j, q in enumerate(target_left) if j not in paired_targets),
+    )
 
 
 CHANGED_WEIGHT = 0.8
