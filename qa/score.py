@@ -104,6 +104,17 @@ def add_translations(
     lonely = [k for k, s in enumerate(segments) if s.target and not s.source and s.round_trip is None]
     fill("round_trip", lonely, [back_translation(k) for k in lonely], src, tgt, "round trip")
 
+    if engine.can_analyse:
+        with_target = [k for k, s in enumerate(segments) if s.target and s.target_unknown is None]
+        texts = [segments[k].target for k in with_target]
+        with progress.task(f"analysing {tgt}", len(texts)) as task:
+            for start in range(0, len(texts), CHUNK):
+                chunk = with_target[start : start + CHUNK]
+                words = engine.unknown_words([segments[k].target for k in chunk], tgt, src)
+                for k, unknown in zip(chunk, words, strict=True):
+                    updates[k]["target_unknown"] = unknown
+                task.advance(len(chunk))
+
     if engine.can_score:
         both = [k for k, s in enumerate(segments) if s.target and s.source]
         sources = [segments[k].source for k in both]

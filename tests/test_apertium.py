@@ -129,3 +129,21 @@ def test_timeout_kills_the_whole_pipeline(tmp_path, monkeypatch):
     with pytest.raises(EngineError, match="took longer than"):
         ApertiumEngine(binary=binary).translate(["Hola"], "es", "en")
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.apertium
+def test_unknown_words_are_what_the_analyser_marks(apertium_available, tmp_path):
+    from qa.translate.cache import CachedEngine, TranslationCache
+
+    texts = ["The vaccin is safe, said [Ana] with a *star^ and 5 %.", "", "Ministerio del Interior."]
+    engine = ApertiumEngine()
+    assert engine.can_analyse
+    words = engine.unknown_words(texts, "en", "es")
+    assert words[1] == () and "vaccin" in words[0] and "safe" not in words[0]
+    assert "Ministerio" in words[2]
+    # Stream-format characters reach the analyser as plain text and come back unescaped.
+    assert all("\\" not in word for word in words[0])
+    cached = CachedEngine(engine, TranslationCache(tmp_path / "cache.sqlite3"))
+    assert cached.unknown_words(texts, "en", "es") == words
+    assert cached.unknown_words(texts, "en", "es") == words
+    assert cached.analysis_stats.hits == len(texts) and cached.hits == 0  # not counted as translations

@@ -18,6 +18,7 @@ SIGNAL_MODULES = (
     "qa.signals.untranslated",
     "qa.signals.names",
     "qa.signals.agreement",
+    "qa.signals.vocabulary",
     "qa.signals.context",
     "qa.signals.size",
 )

@@ -28,6 +28,7 @@ class Segment:
     target_scores: TokenScores | None = None  # forced decoding of target given source
     source_scores: TokenScores | None = None  # forced decoding of source given target
     preceding_targets: tuple[str, ...] = ()  # the article's target sentences before this one
+    target_unknown: tuple[str, ...] | None = None  # target words the engine's analyser does not know
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,9 @@ import re
 import shutil
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from qa.errors import EngineError, EngineUnavailable
 from qa.translate import EngineOptions
@@ -21,6 +22,7 @@ from qa.translate.base import Engine, EngineInfo
 from qa.translate.languages import apertium_mode
 
 CHUNK_LINES = 500
+Result = TypeVar("Result")
 _SENTINEL = "."
 MODES_DIR = Path("/usr/share/apertium/modes")
 # Line breaks of every kind (and NUL, Apertium's flush marker) would split or end a segment.
@@ -30,6 +32,33 @@ _LINE_BREAKS = re.compile(r"[\r\n\v\f\x00\x1c-\x1e\x85\u2028\u2029]+")
 def one_line(text: str) -> str:
     """``text`` with its line breaks turned into spaces, so it stays one Apertium segment."""
     return _LINE_BREAKS.sub(" ", text)
+
+
+# Apertium's stream format reserves these characters; a backslash makes them plain text.
+_STREAM_RESERVED = re.compile(r"([\[\]^$/<>@\\*{}#+~])")
+_STREAM_ESCAPE = re.compile(r"\\(.)")
+# An analysed word the analyser does not know: ^surface/*surface$
+_UNKNOWN = re.compile(r"\^((?:[^/$\\]|\\.)*)/\*")
+_ANALYSER = re.compile(r"lt-proc\s+(?:-\w+\s+)*'([^']+\.automorf\.bin)'")
+
+
+def escape_stream(text: str) -> str:
+    """``text`` as plain text in Apertium's stream format."""
+    return _STREAM_RESERVED.sub(r"\\\1", text)
+
+
+def unescape_stream(text: str) -> str:
+    """A word of Apertium's stream format as plain text."""
+    return _STREAM_ESCAPE.sub(r"\1", text)
+
+
+def analyser_of(mode: str) -> Path | None:
+    """The morphological analyser a mode starts with (its first ``*.automorf.bin``), or None."""
+    try:
+        match = _ANALYSER.search((MODES_DIR / f"{mode}.mode").read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return Path(match.group(1)) if match else None
 
 
 def pair_package(mode: str) -> str:
@@ -139,24 +168,53 @@ class ApertiumEngine(Engine):
         """Translate each text as one line; blank texts give "" without running Apertium."""
         self.check(src, tgt)
         mode = apertium_mode(src, tgt)
-        results = [""] * len(texts)
+        # In line format Apertium drops a line's final full stop unless a space follows it.
+        command = [self.binary, "-u", "-f", "line", mode]
+        return self._by_line(texts, "", lambda lines: self._run(mode, command, [f"{line} " for line in lines]))
+
+    @property
+    def can_analyse(self) -> bool:
+        """Apertium's morphological analysers (run by lt-proc) tell which words they do not know."""
+        return shutil.which("lt-proc") is not None
+
+    def unknown_words(self, texts: Sequence[str], src: str, tgt: str) -> list[tuple[str, ...]]:
+        """The words of each text that the analyser of the src→tgt pair does not know, as
+        Apertium marks them with ``*`` when run without ``-u``."""
+        self.check(src, tgt)
+        mode = apertium_mode(src, tgt)
+        analyser = analyser_of(mode)
+        if analyser is None or shutil.which("lt-proc") is None:
+            raise EngineUnavailable(f"Apertium's {mode} analyser (lt-proc) is missing; "
+                                    f"apt-get install --reinstall {pair_package(mode)}")
+        command = ["lt-proc", "-w", str(analyser)]
+
+        def analyse(lines: list[str]) -> list[tuple[str, ...]]:
+            analysed = self._run(mode, command, [escape_stream(line) for line in lines])
+            return [tuple(unescape_stream(word) for word in _UNKNOWN.findall(line)) for line in analysed]
+
+        return self._by_line(texts, (), analyse)
+
+    @staticmethod
+    def _by_line(texts: Sequence[str], blank: Result, run: Callable[[list[str]], list[Result]]) -> list[Result]:
+        """``run`` over the non-blank texts as single lines, CHUNK_LINES at a time; ``blank``
+        for the blank ones, which never reach Apertium."""
+        results = [blank] * len(texts)
         todo = [index for index, text in enumerate(texts) if text.strip()]
         for start in range(0, len(todo), CHUNK_LINES):
             chunk = todo[start : start + CHUNK_LINES]
-            translated = self._run(mode, [one_line(texts[index]) for index in chunk])
-            for index, line in zip(chunk, translated):
-                results[index] = line
+            for index, result in zip(chunk, run([one_line(texts[index]) for index in chunk]), strict=True):
+                results[index] = result
         return results
 
-    def _run(self, mode: str, lines: list[str]) -> list[str]:
-        """One apertium process over ``lines``; exactly one output line per input line."""
-        # In line format Apertium drops a line's final full stop unless a space follows it, and the
-        # last line's even then; a trailing space on each line and a sentinel line keep them all.
-        stdin = "".join(f"{line} \n" for line in lines) + f"{_SENTINEL}\n"
+    def _run(self, mode: str, command: list[str], lines: list[str]) -> list[str]:
+        """One Apertium process over ``lines``; exactly one output line per input line."""
+        # The last line's final full stop is dropped even with a space after it: a sentinel
+        # line keeps it.
+        stdin = "".join(f"{line}\n" for line in lines) + f"{_SENTINEL}\n"
         timeout = chunk_timeout(lines)
         try:
             process = subprocess.Popen(
-                [self.binary, "-u", "-f", "line", mode],
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -106,5 +106,15 @@ class Engine(ABC):
         for a pair the engine cannot score (longer than its model accepts)."""
         raise NotImplementedError(f"the {self.name} engine cannot score translations")
 
+    @property
+    def can_analyse(self) -> bool:
+        """Whether :meth:`unknown_words` is implemented (it needs a morphological analyser)."""
+        return False
+
+    def unknown_words(self, texts: Sequence[str], src: str, tgt: str) -> list[tuple[str, ...]]:
+        """The words of each text (written in ``src``) that the engine's ``src``→``tgt`` pair
+        does not know, in input order."""
+        raise NotImplementedError(f"the {self.name} engine has no morphological analyser")
+
     def close(self) -> None:
         """Release processes or memory held by the engine."""

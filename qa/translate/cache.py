@@ -24,7 +24,7 @@ from qa.translate.base import Engine, EngineInfo, TokenScores
 
 FILE_NAME = "translations.sqlite3"
 # Engine results, and qa's own results kept by qa.memo.
-KINDS = ("translate", "score", "alignment", "signals")
+KINDS = ("translate", "score", "unknown", "alignment", "signals")
 # SQLite accepts at least 999 bound parameters per statement.
 _QUERY_CHUNK = 500
 # The inner engine is asked for this many inputs at a time and each answer is stored at once, so
@@ -364,6 +364,8 @@ class CachedEngine(Engine):
         self.inner = engine
         self.cache = cache
         self.stats = CacheStats()
+        # Word analyses are cheap and not translations: counted apart, not reported.
+        self.analysis_stats = CacheStats()
         self.name = engine.name
 
     @property
@@ -425,6 +427,29 @@ class CachedEngine(Engine):
 
         return self._answer(scope, pairs, keys, compute, scores_to_json, scores_from_json)
 
+    @property
+    def can_analyse(self) -> bool:
+        """Whether the inner engine can tell unknown words."""
+        return self.inner.can_analyse
+
+    def unknown_words(self, texts: Sequence[str], src: str, tgt: str) -> list[tuple[str, ...]]:
+        """Unknown words from the cache, the rest from the inner engine (then stored)."""
+        scope = CacheScope.of("unknown", self.inner.info(src, tgt), src, tgt)
+        texts = list(texts)
+
+        def compute(missing: list[str]) -> list[tuple[str, ...]]:
+            return self.inner.unknown_words(missing, src, tgt)
+
+        def decode(stored: str) -> tuple[str, ...]:
+            words = json.loads(stored)
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise ValueError("unknown words are a list of strings")
+            return tuple(words)
+
+        return self._answer(scope, texts, {t: t for t in texts}, compute,
+                            lambda words: json.dumps(list(words), ensure_ascii=False), decode,
+                            stats=self.analysis_stats)
+
     def close(self) -> None:
         """Close the inner engine."""
         self.inner.close()
@@ -437,7 +462,9 @@ class CachedEngine(Engine):
         compute: Callable[[list[K]], list[V]],
         encode: Callable[[V], str],
         decode: Callable[[str], V],
+        stats: CacheStats | None = None,
     ) -> list[V]:
+        stats = stats or self.stats
         distinct = list(dict.fromkeys(inputs))
         stored = self.cache.get_many(scope, [keys[item] for item in distinct]) if self.cache else {}
         known: dict[K, V] = {}
@@ -447,11 +474,11 @@ class CachedEngine(Engine):
                 with contextlib.suppress(ValueError, KeyError, TypeError):
                     known[item] = decode(stored[keys[item]])
         missing = [item for item in distinct if item not in known]
-        self.stats.hits += sum(1 for item in inputs if item in known)
-        self.stats.misses += len(missing)
+        stats.hits += sum(1 for item in inputs if item in known)
+        stats.misses += len(missing)
         for start in range(0, len(missing), STORE_CHUNK):
             chunk = missing[start : start + STORE_CHUNK]
-            self.stats.engine_calls += 1
+            stats.engine_calls += 1
             computed = compute(chunk)
             if len(computed) != len(chunk):
                 raise EngineError(
