@@ -27,21 +27,23 @@ the file and line of a bad record.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
-from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
+from scipy import optimize
 from sklearn import metrics as skm
-from sklearn.linear_model import LogisticRegression
 
 from qa.corpus.files import MB, read_text_file
 from qa.corpus.jsonl import RecordError, parse_json_object
 from qa.errors import InputError
+from qa.flag import LogisticPart, feature_sign
 
 MAX_EVAL_FILE_BYTES = 256 * MB
 SEGMENTS_SUFFIX = ".segments.jsonl"
@@ -350,7 +352,7 @@ def _id_field(record: dict, name: str) -> str:
 
 
 def _strip_suffix(name: str, suffix: str) -> str:
-    return name[: -len(suffix)] if name.endswith(suffix) else name
+    return name.removesuffix(suffix)
 
 
 # --------------------------------------------------------------------------------------------
@@ -695,96 +697,29 @@ def _is_numeric_column(values: list[object]) -> bool:
 # Fitting signal weights
 
 
-@dataclass(frozen=True)
-class FittedWeights:
-    """A logistic model over named features, applied to raw feature values.
-
-    ``predict`` standardises each raw value with ``feature_means`` and ``feature_scales`` and then
-    applies ``bias`` and ``weights``, so a weight is the change in log-odds per standard deviation
-    of its feature: weights are comparable across features. A feature missing from a row (absent,
-    None or nan) takes its training mean and so contributes nothing; features the model does not
-    know are ignored.
-    """
-
-    bias: float
-    weights: dict[str, float]
-    feature_means: dict[str, float]
-    feature_scales: dict[str, float]
-
-    def __post_init__(self) -> None:
-        if not (self.weights.keys() == self.feature_means.keys() == self.feature_scales.keys()):
-            raise ValueError("weights, feature_means and feature_scales must name the same features")
-        if any(scale <= 0 for scale in self.feature_scales.values()):
-            raise ValueError("feature scales must be positive")
-
-    @property
-    def features(self) -> list[str]:
-        """The feature names, sorted."""
-        return sorted(self.weights)
-
-    def decision(self, row: Mapping[str, float | None]) -> float:
-        """The log-odds that ``row`` should be flagged."""
-        total = self.bias
-        for name, weight in self.weights.items():
-            value = _present(row.get(name))
-            if value is not None:
-                total += weight * (value - self.feature_means[name]) / self.feature_scales[name]
-        return total
-
-    def predict(self, row: Mapping[str, float | None]) -> float:
-        """The probability, in [0, 1], that ``row`` should be flagged."""
-        z = self.decision(row)
-        # the two forms avoid overflow in exp() for large |z|
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
-
-    def to_json(self) -> str:
-        """The weights as human-readable JSON: sorted keys, one number per line."""
-        data = {
-            "bias": self.bias,
-            "weights": self.weights,
-            "feature_means": self.feature_means,
-            "feature_scales": self.feature_scales,
-        }
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str, *, path: str | None = None) -> FittedWeights:
-        """Weights from :meth:`to_json` text. InputError (naming ``path``) if they are malformed."""
-        try:
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                raise ValueError("expected a JSON object")
-            return cls(
-                bias=_finite(data.get("bias"), "bias"),
-                weights=_number_map(data.get("weights"), "weights"),
-                feature_means=_number_map(data.get("feature_means"), "feature_means"),
-                feature_scales=_number_map(data.get("feature_scales"), "feature_scales"),
-            )
-        except ValueError as error:  # json.JSONDecodeError is a ValueError
-            raise InputError(f"bad weights file: {error}", path) from None
-
-
 def fit_logistic(
     feature_rows: Sequence[Mapping[str, float | None]],
     labels: Sequence[int],
     *,
     l2: float = 1.0,
-    class_weight: Literal["balanced"] | None = "balanced",
     sample_weight: Sequence[float] | None = None,
-) -> FittedWeights:
-    """Fit a logistic regression (scikit-learn) of ``labels`` on standardised features.
+) -> LogisticPart:
+    """Fit a monotone logistic regression of ``labels`` on standardised features.
 
-    The features are every name in any row; a missing value (absent, None or nan) is filled with
-    the feature's mean over the rows that have it. ``l2`` is the strength of the L2 penalty (the
-    inverse of scikit-learn's ``C``; 0 means none). ``class_weight="balanced"`` weighs each class
-    by the inverse of its frequency; ``sample_weight`` weighs rows (e.g. so that each training
-    file counts equally). ValueError for empty or mismatched input, labels other than
-    0/1, one class only, or a feature with no value in any row.
+    The features are every name in any row, each of which must have a declared direction in
+    :data:`qa.flag.FEATURE_SIGNS`: an agreement metric gets a weight <= 0, a disagreement a
+    weight >= 0 (the fit minimises the weighted log-loss plus ``l2 / 2`` times the squared
+    weights under those bounds, with scipy's L-BFGS-B; the bias is free and unpenalised). The
+    weights are normalised to sum to the number of rows, so ``l2`` means what scikit-learn's
+    ``1 / C`` means; pass weights such that each file sums to the same to weigh files equally.
+    Features are standardised by their (weighted) mean and standard deviation over the rows that
+    have them; a missing value (absent, None or nan) takes the mean, i.e. contributes nothing.
+
+    Returns the model as a :class:`qa.flag.LogisticPart`, whose ``base_rate`` is the weighted
+    share of positives. ValueError for empty or mismatched input, labels other than 0/1, one
+    class only, a feature without a declared direction, or one with no value in any row.
     """
-    y = _labels_array(labels).astype(int)
+    y = _labels_array(labels).astype(float)
     if len(feature_rows) != len(y):
         raise ValueError(f"{len(feature_rows)} feature rows but {len(y)} labels")
     if y.sum() in (0, len(y)):
@@ -794,28 +729,136 @@ def fit_logistic(
     names = sorted({name for row in feature_rows for name in row})
     if not names:
         raise ValueError("the feature rows have no features")
+    signs = [feature_sign(name) for name in names]
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    if weight.shape != y.shape or not np.all(np.isfinite(weight)) or np.any(weight < 0) or weight.sum() <= 0:
+        raise ValueError("sample weights must be one finite, non-negative number per row, not all 0")
+    weight = weight * (len(y) / weight.sum())
     raw = np.array([[_present(row.get(name)) for name in names] for row in feature_rows], dtype=float)
-    means, scales = _standardisation(raw, names)
-    filled = np.where(np.isnan(raw), means, raw)
-    model = LogisticRegression(C=np.inf if l2 == 0 else 1.0 / l2, class_weight=class_weight, max_iter=1000)
-    model.fit((filled - means) / scales, y, sample_weight=None if sample_weight is None else np.asarray(sample_weight, float))
-    return FittedWeights(
-        bias=float(model.intercept_[0]),
-        weights={name: float(w) for name, w in zip(names, model.coef_[0], strict=True)},
-        feature_means={name: float(m) for name, m in zip(names, means, strict=True)},
-        feature_scales={name: float(s) for name, s in zip(names, scales, strict=True)},
+    means, scales = _standardisation(raw, names, weight)
+    x = np.where(np.isnan(raw), 0.0, (raw - means) / scales)
+    coefficients = _minimise_log_loss(x, y, weight, l2, signs)
+    return LogisticPart(
+        bias=float(coefficients[0]),
+        weights=MappingProxyType({name: float(w) for name, w in zip(names, coefficients[1:], strict=True)}),
+        means=MappingProxyType({name: float(m) for name, m in zip(names, means, strict=True)}),
+        scales=MappingProxyType({name: float(v) for name, v in zip(names, scales, strict=True)}),
+        base_rate=float(np.sum(weight * y) / np.sum(weight)),
     )
 
 
-def _standardisation(raw: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column mean and standard deviation over present values (a constant column gets 1)."""
+def _minimise_log_loss(
+    x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float, signs: Sequence[int]
+) -> np.ndarray:
+    """[bias, weights...] minimising sum(weight * log-loss) + l2/2 |weights|^2 with each weight's
+    sign bounded by ``signs`` (-1: <= 0, +1: >= 0)."""
+    design = np.hstack([np.ones((len(y), 1)), x])
+    penalty = np.array([0.0] + [l2] * x.shape[1])
+
+    def objective(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ beta
+        # log(1 + e^z) - y z, stably; its derivative is sigmoid(z) - y
+        loss = np.sum(weight * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.sum(penalty * beta**2)
+        gradient = design.T @ (weight * (_expit(z) - y)) + penalty * beta
+        return float(loss), gradient
+
+    rate = float(np.clip(np.sum(weight * y) / np.sum(weight), 1e-6, 1 - 1e-6))
+    start = np.zeros(design.shape[1])
+    start[0] = math.log(rate / (1 - rate))
+    bounds = [(None, None)] + [(None, 0.0) if sign < 0 else (0.0, None) for sign in signs]
+    result = optimize.minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                               options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-8})
+    if not np.all(np.isfinite(result.x)):
+        raise ValueError(f"the logistic fit did not converge ({result.message})")
+    return result.x
+
+
+def fit_scale(
+    model: LogisticPart,
+    feature_rows: Sequence[Mapping[str, float | None]],
+    labels: Sequence[int],
+    *,
+    sample_weight: Sequence[float] | None = None,
+) -> LogisticPart:
+    """``model`` with all its weights multiplied by one factor >= 0 and its bias refitted, both
+    unpenalised, to the weighted log-loss on these rows (their ranking is unchanged; signs hold).
+
+    A strong L2 penalty chooses the weights' direction well but shrinks them all, so the
+    probabilities come out too timid; this restores their spread (a Platt-style temperature)."""
+    y = _labels_array(labels).astype(float)
+    if len(feature_rows) != len(y):
+        raise ValueError(f"{len(feature_rows)} feature rows but {len(y)} labels")
+    if y.sum() in (0, len(y)):
+        raise ValueError("fitting needs both classes among the labels")
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    weight = weight * (len(y) / weight.sum())
+    z = np.array([sum(model.contributions(_clean_row(row)).values()) for row in feature_rows])
+    design = np.column_stack([np.ones(len(y)), z])
+
+    def objective(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        t = design @ beta
+        return float(np.sum(weight * (np.logaddexp(0.0, t) - y * t))), design.T @ (weight * (_expit(t) - y))
+
+    result = optimize.minimize(objective, np.array([model.bias, 1.0]), jac=True, method="L-BFGS-B",
+                               bounds=[(None, None), (0.0, None)])
+    bias, factor = (float(v) for v in result.x)
+    return dataclasses.replace(
+        model, bias=bias, weights=MappingProxyType({name: w * factor for name, w in model.weights.items()})
+    )
+
+
+def fit_intercept(
+    model: LogisticPart,
+    feature_rows: Sequence[Mapping[str, float | None]],
+    labels: Sequence[int],
+    *,
+    sample_weight: Sequence[float] | None = None,
+) -> LogisticPart:
+    """``model`` with its bias refitted (weights kept) to the weighted log-loss on these rows, and
+    their weighted share of positives as its base rate: how one direction's data is calibrated
+    under weights fitted on several."""
+    y = _labels_array(labels).astype(float)
+    if len(feature_rows) != len(y):
+        raise ValueError(f"{len(feature_rows)} feature rows but {len(y)} labels")
+    if y.sum() in (0, len(y)):
+        raise ValueError("fitting needs both classes among the labels")
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    offset = np.array([sum(model.contributions(_clean_row(row)).values()) for row in feature_rows])
+
+    def objective(bias: np.ndarray) -> tuple[float, np.ndarray]:
+        z = offset + bias[0]
+        loss = np.sum(weight * (np.logaddexp(0.0, z) - y * z))
+        return float(loss), np.array([np.sum(weight * (_expit(z) - y))])
+
+    result = optimize.minimize(objective, np.array([model.bias]), jac=True, method="L-BFGS-B")
+    rate = float(np.sum(weight * y) / np.sum(weight))
+    return dataclasses.replace(model, bias=float(result.x[0]), base_rate=rate)
+
+
+def _clean_row(row: Mapping[str, float | None]) -> dict[str, float]:
+    return {name: value for name, value in ((n, _present(v)) for n, v in row.items()) if value is not None}
+
+
+def _expit(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _standardisation(
+    raw: np.ndarray, names: list[str], weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column weighted mean and standard deviation over present values (a constant column
+    gets scale 1)."""
     present = ~np.isnan(raw)
     empty = [name for name, has in zip(names, present.any(axis=0), strict=True) if not has]
     if empty:
         raise ValueError(f"feature {empty[0]!r} has no value in any row")
-    means = np.nanmean(raw, axis=0)
-    stds = np.nanstd(raw, axis=0)
-    return means, np.where(stds > 0, stds, 1.0)
+    w = np.where(present, weight[:, None], 0.0)
+    filled = np.where(present, raw, 0.0)
+    total = np.where(w.sum(axis=0) > 0, w.sum(axis=0), 1.0)
+    means = (w * filled).sum(axis=0) / total
+    variances = (w * (filled - means) ** 2).sum(axis=0) / total
+    stds = np.sqrt(variances)
+    return means, np.where(stds > 1e-12, stds, 1.0)
 
 
 def _present(value: object) -> float | None:
@@ -830,15 +873,3 @@ def _present(value: object) -> float | None:
     if math.isinf(number):
         raise ValueError(f"feature values must be finite, found {value!r}")
     return number
-
-
-def _finite(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"'{name}' must be a finite number, found {value!r}")
-    return float(value)
-
-
-def _number_map(value: object, name: str) -> dict[str, float]:
-    if not isinstance(value, dict):
-        raise ValueError(f"'{name}' must be an object of feature name to number")
-    return {str(key): _finite(number, f"{name}.{key}") for key, number in value.items()}

@@ -3,7 +3,9 @@
 Two kinds of evidence are combined as independent causes (noisy-OR):
 
 - a logistic model over the translation signals (chrF, BLEU, TER of back- and forward
-  translation, log-probabilities), fitted by ``qa calibrate`` on labelled pairs;
+  translation, log-probabilities), fitted by ``qa calibrate`` on labelled pairs for one engine
+  and kept per ``engine:direction``; monotone: each feature's weight has the sign declared in
+  :data:`FEATURE_SIGNS`. With an engine it was not fitted for, the model is not used;
 - checks that need no model (circular names, repetition, untranslated text, wrong numbers...),
   each with a confidence: how often, when it fires at full strength, the passage is garbled.
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,9 +31,67 @@ SEVERITIES = ("info", "warning", "error")
 REASON_MIN_EVIDENCE = 0.2
 
 
+# The direction of every feature the logistic part may weigh, the one place it is declared.
+# -1: an agreement metric (more agreement with the engine is never more garbled), weight <= 0;
+# +1: a disagreement or size (more of it is never less garbled), weight >= 0.
+# A feature missing here cannot be fitted or loaded: declare its direction first.
+FEATURE_SIGNS: Mapping[str, int] = MappingProxyType({
+    "bt_chrf": -1,
+    "bt_bleu": -1,
+    "fwd_chrf": -1,
+    "round_trip_chrf": -1,
+    "tgt_logprob": -1,
+    "src_logprob": -1,
+    "invariants": -1,  # agreement of figures, names and marks with the source
+    "bt_ter": +1,
+    "length_deviation": +1,  # |length_ratio|: too short or too long
+    "length_shortfall": +1,  # how much shorter than expected (0 when longer)
+    "length_excess": +1,  # how much longer than expected (0 when shorter)
+    "source_length": +1,  # longer sentences have more room for a garble
+    "unknown_words": +1,
+})
+
+# Features computed from a signal rather than read as they are: feature -> (signal, function).
+DERIVED_FEATURES: Mapping[str, tuple[str, Callable[[float], float]]] = MappingProxyType({
+    "length_deviation": ("length_ratio", abs),
+    "length_shortfall": ("length_ratio", lambda value: max(0.0, -value)),
+    "length_excess": ("length_ratio", lambda value: max(0.0, value)),
+})
+
+
+def feature_sign(name: str) -> int:
+    """The declared direction of a feature (see FEATURE_SIGNS); ValueError when it has none."""
+    sign = FEATURE_SIGNS.get(name)
+    if sign is None:
+        raise ValueError(
+            f"feature {name!r} has no declared direction: add it to qa.flag.FEATURE_SIGNS as -1 "
+            "(an agreement metric: more is never more garbled) or +1 (a disagreement: more is "
+            "never less garbled)"
+        )
+    return sign
+
+
+def feature_source(name: str) -> str:
+    """The signal a feature is read from (itself, unless it is derived)."""
+    return DERIVED_FEATURES[name][0] if name in DERIVED_FEATURES else name
+
+
+def feature_value(name: str, values: Mapping[str, float]) -> float | None:
+    """A feature's value from a segment's signal values (or from a row that already holds the
+    feature), or None when its signal is absent."""
+    if name in values:
+        return values[name]
+    if name in DERIVED_FEATURES:
+        signal, function = DERIVED_FEATURES[name]
+        if signal in values:
+            return float(function(values[signal]))
+    return None
+
+
 @dataclass(frozen=True)
 class LogisticPart:
-    """A fitted logistic model over signal values: standardise each, weigh, add, squash."""
+    """A fitted logistic model over features of the signals: standardise each, weigh, add,
+    squash. Every weight respects its feature's declared direction (FEATURE_SIGNS)."""
 
     bias: float = 0.0
     weights: Mapping[str, float] = field(default_factory=dict)
@@ -39,13 +99,24 @@ class LogisticPart:
     scales: Mapping[str, float] = field(default_factory=dict)
     base_rate: float | None = None  # share of positives in the (weighted) training data
 
+    def __post_init__(self) -> None:
+        for name, weight in self.weights.items():
+            if feature_sign(name) * weight < 0:
+                kind = "an agreement metric" if feature_sign(name) < 0 else "a disagreement"
+                raise ValueError(
+                    f"the weight of {name} is {weight:+.4g}, but {name} is {kind}: its weight must be "
+                    f"{'<= 0' if feature_sign(name) < 0 else '>= 0'}"
+                )
+
     def contributions(self, values: Mapping[str, float]) -> dict[str, float]:
-        """Each present feature's contribution to the logit."""
-        return {
-            name: weight * (values[name] - self.means.get(name, 0.0)) / (self.scales.get(name, 1.0) or 1.0)
-            for name, weight in self.weights.items()
-            if name in values
-        }
+        """Each present feature's contribution to the logit, from signal values by name."""
+        contributions = {}
+        for name, weight in self.weights.items():
+            value = feature_value(name, values)
+            if value is not None and not math.isnan(value):
+                scale = self.scales.get(name, 1.0) or 1.0
+                contributions[name] = weight * (value - self.means.get(name, 0.0)) / scale
+        return contributions
 
     def probability(self, values: Mapping[str, float], prior: float | None = None) -> float | None:
         """The model's probability that the segment is garbled, or None when none of its
@@ -63,14 +134,23 @@ class LogisticPart:
         return _sigmoid(self.bias + sum(contributions.values()) + shift)
 
 
-ANY_DIRECTION = "*"
+ANY = "*"
+
+
+def model_key(engine: str, direction: str) -> str:
+    """The key of a model in a flagger: ``"apertium:es-en"``."""
+    return f"{engine}:{direction}"
 
 
 @dataclass(frozen=True)
 class Flagger:
     """Weights, check confidences and severity thresholds; see the module docstring.
 
-    ``models`` maps a direction ("es-en") to its logistic part; ``"*"`` serves the others.
+    ``models`` maps ``"engine:direction"`` ("apertium:es-en") to a logistic part; ``*`` stands
+    for any engine or direction (``"apertium:*"``, ``"*"``), for models written by hand. A model
+    is used only for the engine it names: with any other engine only the checks flag.
+    ``engine`` and ``direction`` say what the flagger is used for (:meth:`for_engine`): the
+    lookup when ``judge`` is not told, and the signature.
     """
 
     models: Mapping[str, LogisticPart] = field(default_factory=dict)
@@ -83,6 +163,9 @@ class Flagger:
     # A check counts only from this strength: weak hints (a word said twice, a lone name) are
     # common in clean text and would drown the model's ranking.
     check_floor: float = 0.5
+    fitted_on: Mapping[str, object] | None = None  # what qa calibrate fitted on and chose
+    engine: str | None = None
+    direction: str | None = None
 
     @property
     def threshold(self) -> float:
@@ -98,13 +181,54 @@ class Flagger:
         thresholds["info"] = threshold
         return dataclasses.replace(self, thresholds=MappingProxyType(thresholds))
 
-    def model_for(self, direction: str | None) -> LogisticPart:
-        """The logistic part fitted for a direction, else the one for any direction."""
-        return self.models.get(direction or "", self.models.get(ANY_DIRECTION, LogisticPart()))
+    def for_engine(self, engine: str | None, direction: str | None = None) -> Flagger:
+        """A copy used with ``engine`` (its name, e.g. ``"apertium"``; None for engine none)
+        on ``direction`` ("es-en"): ``judge`` then looks models up by them, and the signature
+        says which model (or none) serves them."""
+        return dataclasses.replace(self, engine=engine or "none", direction=direction or self.direction)
+
+    def model_entry(self, engine: str | None, direction: str | None) -> tuple[str, LogisticPart] | None:
+        """The key and logistic part fitted for an engine and direction, or None when there is
+        none (wildcards ``*`` match any engine or direction)."""
+        engines = (engine, ANY) if engine else (ANY,)
+        directions = (direction, ANY) if direction else (ANY,)
+        for engine_ in engines:
+            for direction_ in directions:
+                key = ANY if engine_ == direction_ == ANY else model_key(engine_, direction_)
+                if key in self.models:
+                    return key, self.models[key]
+        return None
+
+    def model_for(self, engine: str | None, direction: str | None) -> LogisticPart | None:
+        """The logistic part fitted for an engine and direction, or None."""
+        entry = self.model_entry(engine, direction)
+        return entry[1] if entry else None
+
+    def missing_model_note(self, engine: str | None = None, direction: str | None = None) -> str | None:
+        """One line saying that no model serves the engine and direction (so only the model-free
+        checks flag), or None when one does."""
+        engine = engine or self.engine or "none"
+        direction = direction or self.direction
+        if self.model_entry(engine, direction) is not None:
+            return None
+        where = f"{engine} {direction}" if direction else engine
+        if engine == "none":
+            return f"the flagger has no model for engine none ({direction or 'any direction'}); only the model-free checks flag"
+        return (
+            f"the flagger has no model fitted for {where}; only the model-free checks flag "
+            f"(fit one with qa calibrate --engine {engine})"
+        )
 
     def signature(self) -> dict[str, object]:
         """What produced the flags, recorded in every output."""
-        return {"flagger": self.source, "thresholds": dict(self.thresholds)}
+        signature: dict[str, object] = {"flagger": self.source, "thresholds": dict(self.thresholds)}
+        if self.engine is not None:
+            entry = self.model_entry(self.engine, self.direction)
+            signature["flagger_model"] = entry[0] if entry else None
+            if entry is None:
+                target = model_key(self.engine, self.direction) if self.direction else self.engine
+                signature["flagger_note"] = f"none fitted for {target}; only the model-free checks flag"
+        return signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +252,19 @@ class Verdict:
     span: tuple[int, int] | None
 
 
-def judge(signals: Mapping[str, Signal], flagger: Flagger, direction: str | None = None) -> Verdict:
-    """Score one segment from its signals: noisy-OR of the direction's model and of each check."""
+def judge(
+    signals: Mapping[str, Signal], flagger: Flagger, direction: str | None = None, engine: str | None = None
+) -> Verdict:
+    """Score one segment from its signals: noisy-OR of the model fitted for ``engine`` and
+    ``direction`` and of each check.
+
+    ``engine`` and ``direction`` default to what the flagger is used for (:meth:`Flagger.for_engine`).
+    When no model is fitted for them (or the engine is unknown), only the checks count: one
+    engine's weights never serve another.
+    """
     values = {name: signal.value for name, signal in signals.items()}
-    model = flagger.model_for(direction)
-    model_probability = model.probability(values, flagger.prior)
+    model = flagger.model_for(engine or flagger.engine, direction or flagger.direction)
+    model_probability = model.probability(values, flagger.prior) if model is not None else None
     clean = 1.0 - (model_probability or 0.0)
     reasons: list[Reason] = []
     for name, confidence in flagger.checks.items():
@@ -157,12 +289,11 @@ def _model_reasons(signals: Mapping[str, Signal], model: LogisticPart, probabili
     contributions = model.contributions({name: s.value for name, s in signals.items()})
     # A size prior (garble 0) weighs in the score but explains nothing to an editor.
     pushing = sorted(
-        (value, name) for name, value in contributions.items() if value > 0 and signals[name].garble > 0
+        (value, feature_source(name)) for name, value in contributions.items()
+        if value > 0 and feature_source(name) in signals and signals[feature_source(name)].garble > 0
     )
-    return [
-        Reason(name, probability, signals[name].explanation, signals[name].span)
-        for _, name in reversed(pushing[-2:])
-    ]
+    names = list(dict.fromkeys(name for _, name in reversed(pushing)))[:2]
+    return [Reason(name, probability, signals[name].explanation, signals[name].span) for name in names]
 
 
 def _severity(score: float, thresholds: Mapping[str, float]) -> str | None:
@@ -214,13 +345,39 @@ def _rate(value: object) -> float | None:
 
 def flagger_to_dict(flagger: Flagger) -> dict:
     """The data-file form of a flagger (see :func:`load_flagger`)."""
-    return {
-        "models": {direction: _part_to_dict(part) for direction, part in sorted(flagger.models.items())},
+    document = {
+        "models": {key: _part_to_dict(part) for key, part in sorted(flagger.models.items())},
         "prior": flagger.prior,
         "check_floor": flagger.check_floor,
         "checks": dict(sorted(flagger.checks.items())),
         "thresholds": dict(flagger.thresholds),
     }
+    if flagger.fitted_on is not None:
+        document["fitted_on"] = _plain(flagger.fitted_on)
+    return document
+
+
+def _plain(value: object) -> object:
+    """Mappings (read-only ones too) and sequences as plain JSON-able dicts and lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _check_model_key(key: str) -> str:
+    """A model key is ``engine:direction`` (either may be ``*``) or ``*``; a bare direction
+    (the old form) names no engine and is refused, so one engine's weights never serve another."""
+    if key == ANY:
+        return key
+    engine, colon, direction = key.partition(":")
+    if not colon or not engine or not direction or (direction != ANY and direction.count("-") != 1):
+        raise ValueError(
+            f"model key {key!r} must be ENGINE:SRC-TGT (such as 'apertium:es-en'), ENGINE:* or *; "
+            "fit the flagger again with qa calibrate --engine ENGINE"
+        )
+    return key
 
 
 def parse_flagger(document: object, source: str) -> Flagger:
@@ -231,20 +388,29 @@ def parse_flagger(document: object, source: str) -> Flagger:
     if unknown:
         raise InputError(f"unknown key {sorted(unknown)[0]!r} in flagger file", source)
     try:
-        models = MappingProxyType(
-            {str(direction): _part_from_dict(part) for direction, part in document.get("models", {}).items()}
-        )
+        models = {}
+        for key, part in document.get("models", {}).items():
+            try:
+                models[_check_model_key(str(key))] = _part_from_dict(part)
+            except ValueError as error:
+                raise InputError(f"model {key!r}: {error}", source) from None
         checks = MappingProxyType({k: float(v) for k, v in document.get("checks", {}).items()})
         thresholds = {k: float(v) for k, v in document.get("thresholds", {}).items()}
         prior = _rate(document.get("prior"))
         check_floor = float(document.get("check_floor", 0.5))
+        fitted_on = document.get("fitted_on")
+        if fitted_on is not None and not isinstance(fitted_on, dict):
+            raise ValueError("'fitted_on' must be an object")
     except (AttributeError, TypeError, ValueError) as error:
         raise InputError(f"malformed flagger file ({error})", source) from None
     if set(thresholds) != set(SEVERITIES):
         raise InputError(f"thresholds must name exactly {', '.join(SEVERITIES)}", source)
     if not thresholds["info"] <= thresholds["warning"] <= thresholds["error"]:
         raise InputError("thresholds must rise from info to warning to error", source)
-    return Flagger(models, checks, MappingProxyType(thresholds), source, prior, check_floor)
+    return Flagger(
+        MappingProxyType(models), checks, MappingProxyType(thresholds), source, prior, check_floor,
+        fitted_on=fitted_on,
+    )
 
 
 def load_flagger(path: str | Path | None = None) -> Flagger:

@@ -168,6 +168,8 @@ def score_pairs(
     ``engine`` None runs only the checks that need no model.
     """
     flagger = flagger or load_flagger()
+    if flagger.engine is None:  # a flagger not yet bound to the engine that serves it
+        flagger = flagger.for_engine(engine.name if engine is not None else "none", f"{src_lang}-{tgt_lang}")
     items = [
         pair if isinstance(pair, SentencePair) else SentencePair(str(n), pair[0], pair[1], n)
         for n, pair in enumerate(pairs, start=1)

@@ -8,13 +8,13 @@ import math
 
 import numpy as np
 import pytest
+from conftest import EVAL, need
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from qa.errors import InputError
 from qa.evaluate import (
     EvalResult,
-    FittedWeights,
     LabelledPair,
     LabelledSet,
     Preference,
@@ -25,7 +25,9 @@ from qa.evaluate import (
     evaluate_labelled,
     evaluate_ranking,
     find_ranking_pair,
+    fit_intercept,
     fit_logistic,
+    fit_scale,
     flag_at,
     format_table,
     kendall_tau_wmt,
@@ -37,8 +39,7 @@ from qa.evaluate import (
     precision_recall_f1,
     roc_auc,
 )
-
-from conftest import EVAL, need
+from qa.flag import LogisticPart
 
 
 def write_jsonl(path, records):
@@ -440,43 +441,88 @@ def test_real_wmt12_files_load(pair, direction):
 
 
 def synthetic(n=600, seed=1):
-    """Rows with a feature that raises the odds, one that lowers them, and noise, on raw scales
-    far from standard so the standardisation matters."""
+    """Rows with a disagreement feature that raises the odds, an agreement metric that lowers
+    them and a size that is noise, on raw scales far from standard so standardising matters."""
     rng = np.random.default_rng(seed)
     up, down, noise = rng.normal(size=(3, n))
     probability = 1 / (1 + np.exp(-(2.0 * up - 1.5 * down - 0.5)))
     labels = (rng.random(n) < probability).astype(int).tolist()
     rows = [
-        {"repeats": 50 + 10 * u, "chrf": 0.01 * d - 3, "length": 1000 * z}
+        {"unknown_words": 50 + 10 * u, "bt_chrf": 0.01 * d - 3, "source_length": 1000 * z}
         for u, d, z in zip(up, down, noise, strict=True)
     ]
     return rows, labels
 
 
+def _sklearn_fit(rows, labels, names, l2):
+    matrix = np.array([[row[name] for name in names] for row in rows])
+    scaler = StandardScaler().fit(matrix)
+    model = LogisticRegression(C=1 / l2, max_iter=5000, tol=1e-10).fit(scaler.transform(matrix), labels)
+    return model, scaler, matrix
+
+
 def test_fit_logistic_recovers_the_signs_of_planted_features():
     rows, labels = synthetic()
     fitted = fit_logistic(rows, labels)
-    assert fitted.features == ["chrf", "length", "repeats"]
-    assert fitted.weights["repeats"] > 1.0
-    assert fitted.weights["chrf"] < -0.7
-    assert abs(fitted.weights["length"]) < 0.3
-    assert fitted.feature_means["repeats"] == pytest.approx(np.mean([r["repeats"] for r in rows]))
-    assert fitted.feature_scales["length"] == pytest.approx(np.std([r["length"] for r in rows]))
+    assert isinstance(fitted, LogisticPart)
+    assert sorted(fitted.weights) == ["bt_chrf", "source_length", "unknown_words"]
+    assert fitted.weights["unknown_words"] > 1.0
+    assert fitted.weights["bt_chrf"] < -0.7
+    assert abs(fitted.weights["source_length"]) < 0.3
+    assert fitted.means["unknown_words"] == pytest.approx(np.mean([r["unknown_words"] for r in rows]))
+    assert fitted.scales["source_length"] == pytest.approx(np.std([r["source_length"] for r in rows]))
+    assert fitted.base_rate == pytest.approx(np.mean(labels))
 
 
-@pytest.mark.parametrize(("l2", "class_weight"), [(1.0, "balanced"), (0.1, None), (0.0, "balanced")])
-def test_predict_matches_scikit_learn(l2, class_weight):
+@pytest.mark.parametrize("l2", [1.0, 0.1, 10.0])
+def test_without_active_bounds_the_fit_is_scikit_learns(l2):
+    # Both planted signs agree with the declared ones, so the bounds do not bind.
     rows, labels = synthetic(n=300, seed=2)
-    fitted = fit_logistic(rows, labels, l2=l2, class_weight=class_weight)
-    names = sorted(rows[0])
-    matrix = np.array([[row[name] for name in names] for row in rows])
-    scaler = StandardScaler().fit(matrix)
-    model = LogisticRegression(C=np.inf if l2 == 0 else 1 / l2, class_weight=class_weight, max_iter=1000)
-    model.fit(scaler.transform(matrix), labels)
+    rows = [{"unknown_words": r["unknown_words"], "bt_chrf": r["bt_chrf"]} for r in rows]
+    fitted = fit_logistic(rows, labels, l2=l2)
+    names = ["bt_chrf", "unknown_words"]
+    model, scaler, matrix = _sklearn_fit(rows, labels, names, l2)
     expected = model.predict_proba(scaler.transform(matrix))[:, 1]
-    predicted = [fitted.predict(row) for row in rows]
+    predicted = [fitted.probability(row) for row in rows]
     assert predicted == pytest.approx(expected.tolist(), abs=1e-5)
-    assert all(0.0 <= p <= 1.0 for p in predicted)
+    assert [fitted.weights[name] for name in names] == pytest.approx(model.coef_[0].tolist(), abs=1e-4)
+
+
+def collinear(n=800, seed=3):
+    """Back- and forward-translation chrF that move together, with labels that an unconstrained
+    fit explains by giving forward chrF a positive weight (more agreement, more garbled)."""
+    rng = np.random.default_rng(seed)
+    common = rng.normal(size=n)
+    bt = 60 + 10 * (common + 0.15 * rng.normal(size=n))
+    fwd = 60 + 10 * (common + 0.15 * rng.normal(size=n))
+    z = -3.0 * (bt - 60) / 10 + 2.0 * (fwd - 60) / 10  # the suppressor effect of collinear features
+    labels = (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int).tolist()
+    return [{"bt_chrf": b, "fwd_chrf": f} for b, f in zip(bt, fwd, strict=True)], labels
+
+
+def test_collinear_agreement_metrics_never_get_a_positive_weight():
+    rows, labels = collinear()
+    model, _, _ = _sklearn_fit(rows, labels, ["bt_chrf", "fwd_chrf"], 1.0)
+    assert model.coef_[0][1] > 0.5  # the unconstrained fit gets the sign wrong
+    fitted = fit_logistic(rows, labels)
+    assert fitted.weights["fwd_chrf"] <= 0 and fitted.weights["bt_chrf"] < 0
+    # At its bound forward chrF adds nothing: the fit is the one on back-translation chrF alone.
+    alone = fit_logistic([{"bt_chrf": row["bt_chrf"]} for row in rows], labels)
+    assert fitted.weights["fwd_chrf"] == pytest.approx(0.0, abs=1e-6)
+    assert fitted.weights["bt_chrf"] == pytest.approx(alone.weights["bt_chrf"], abs=1e-4)
+
+
+def test_a_disagreement_feature_never_gets_a_negative_weight():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=400)
+    labels = (rng.random(400) < 1 / (1 + np.exp(2 * x))).astype(int).tolist()  # more TER, fewer garbles
+    fitted = fit_logistic([{"bt_ter": v} for v in x], labels)
+    assert fitted.weights["bt_ter"] == 0.0
+
+
+def test_a_feature_without_a_declared_direction_is_refused():
+    with pytest.raises(ValueError, match="'mystery' has no declared direction.*FEATURE_SIGNS"):
+        fit_logistic([{"mystery": 1.0}, {"mystery": 2.0}], [0, 1])
 
 
 def test_stronger_l2_shrinks_the_weights():
@@ -485,64 +531,57 @@ def test_stronger_l2_shrinks_the_weights():
     assert sum(abs(w) for w in tight.weights.values()) < sum(abs(w) for w in loose.weights.values())
 
 
+def test_each_file_weighs_the_same_however_many_rows_it_holds():
+    rows, labels = synthetic(n=300, seed=5)
+    small, big = (rows[:100], labels[:100]), (rows[100:], labels[100:])
+    # Weighing each file by 1/len is the same as repeating the small file's rows twice.
+    weighted = fit_logistic(small[0] + big[0], small[1] + big[1],
+                            sample_weight=[1 / 100] * 100 + [1 / 200] * 200)
+    # (The weights are normalised to the number of rows, 300 here and 400 there: same penalty per row.)
+    repeated = fit_logistic(small[0] * 2 + big[0], small[1] * 2 + big[1], l2=400 / 300)
+    assert weighted.weights == pytest.approx(dict(repeated.weights), abs=1e-4)
+    assert weighted.base_rate == pytest.approx((np.mean(small[1]) + np.mean(big[1])) / 2)
+
+
 def test_missing_features_take_the_training_mean():
     rows, labels = synthetic(n=200)
-    rows[0] = {"repeats": rows[0]["repeats"]}  # two features missing while fitting
-    rows[1]["chrf"] = float("nan")
+    rows[0] = {"unknown_words": rows[0]["unknown_words"]}  # two features missing while fitting
+    rows[1]["bt_chrf"] = float("nan")
     fitted = fit_logistic(rows, labels)
-    chrf_values = [row["chrf"] for row in rows[2:]]
-    assert fitted.feature_means["chrf"] == pytest.approx(np.mean(chrf_values))
-    mean_row = dict(fitted.feature_means)
-    assert fitted.predict({}) == pytest.approx(1 / (1 + math.exp(-fitted.bias)))
-    assert fitted.predict({"repeats": 70.0}) == pytest.approx(fitted.predict({**mean_row, "repeats": 70.0}))
-    with_extras = {"repeats": 70.0, "chrf": None, "unknown": 5.0}
-    assert fitted.predict(with_extras) == fitted.predict({"repeats": 70.0})
+    assert fitted.means["bt_chrf"] == pytest.approx(np.mean([row["bt_chrf"] for row in rows[2:]]))
+    assert fitted.probability({}) is None  # nothing to judge by
+    mean_row = dict(fitted.means)
+    assert fitted.probability({"unknown_words": 70.0}) == pytest.approx(
+        fitted.probability({**mean_row, "unknown_words": 70.0}))
+    assert fitted.probability({"unknown_words": 70.0, "unknown": 5.0}) == fitted.probability({"unknown_words": 70.0})
 
 
-def test_predict_stays_in_range_for_extreme_values():
-    fitted = FittedWeights(bias=0.0, weights={"x": 1.0}, feature_means={"x": 0.0}, feature_scales={"x": 1.0})
-    assert fitted.predict({"x": 1e6}) == 1.0 and fitted.predict({"x": -1e6}) == 0.0
+def test_scale_and_intercept_refits_keep_the_ranking_and_the_signs():
+    rows, labels = synthetic(n=400, seed=6)
+    shrunk = fit_logistic(rows, labels, l2=10_000.0)
+    scaled = fit_scale(shrunk, rows, labels)
+    factor = scaled.weights["unknown_words"] / shrunk.weights["unknown_words"]
+    assert factor > 5  # the penalty had made the probabilities timid
+    for name in shrunk.weights:
+        assert scaled.weights[name] == pytest.approx(factor * shrunk.weights[name])
+    assert roc_auc(labels, [scaled.probability(r) for r in rows]) == pytest.approx(
+        roc_auc(labels, [shrunk.probability(r) for r in rows]))
+    half = rows[:200], [1] * 150 + [0] * 50
+    refitted = fit_intercept(scaled, *half)
+    assert refitted.weights == scaled.weights and refitted.base_rate == 0.75
+    assert np.mean([refitted.probability(r) for r in half[0]]) == pytest.approx(0.75, abs=0.01)
 
 
 @pytest.mark.parametrize(
     ("rows", "labels", "message"),
     [
-        ([{"x": 1.0}, {"x": 2.0}], [1, 1], "both classes"),
-        ([{"x": 1.0}], [0, 1], "1 feature rows but 2 labels"),
+        ([{"bt_chrf": 1.0}, {"bt_chrf": 2.0}], [1, 1], "both classes"),
+        ([{"bt_chrf": 1.0}], [0, 1], "1 feature rows but 2 labels"),
         ([{}, {}], [0, 1], "no features"),
-        ([{"x": None}, {"x": float("nan")}], [0, 1], "'x' has no value"),
-        ([{"x": "high"}, {"x": 1.0}], [0, 1], "must be numbers"),
+        ([{"bt_chrf": None}, {"bt_chrf": float("nan")}], [0, 1], "'bt_chrf' has no value"),
+        ([{"bt_chrf": "high"}, {"bt_chrf": 1.0}], [0, 1], "must be numbers"),
     ],
 )
 def test_fit_logistic_refuses_unusable_input(rows, labels, message):
     with pytest.raises(ValueError, match=message):
         fit_logistic(rows, labels)
-
-
-def test_weights_round_trip_through_readable_json():
-    rows, labels = synthetic(n=200)
-    fitted = fit_logistic(rows, labels)
-    text = fitted.to_json()
-    assert FittedWeights.from_json(text) == fitted
-    data = json.loads(text)
-    assert list(data) == ["bias", "feature_means", "feature_scales", "weights"]
-    assert list(data["weights"]) == ["chrf", "length", "repeats"]
-    weight_lines = [line for line in text.splitlines() if line.strip().startswith('"repeats"')]
-    assert len(weight_lines) == 3  # one line per number: in means, scales and weights
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "not json",
-        "[]",
-        '{"bias": 0, "weights": {"x": 1}, "feature_means": {"x": 0}}',
-        '{"bias": 0, "weights": {"x": 1}, "feature_means": {"x": 0}, "feature_scales": {"x": 0}}',
-        '{"bias": 0, "weights": {"x": 1}, "feature_means": {"y": 0}, "feature_scales": {"x": 1}}',
-        '{"bias": "0", "weights": {}, "feature_means": {}, "feature_scales": {}}',
-    ],
-)
-def test_bad_weights_json_is_an_input_error(text):
-    with pytest.raises(InputError, match="bad weights file") as caught:
-        FittedWeights.from_json(text, path="weights.json")
-    assert str(caught.value).startswith("weights.json: ")

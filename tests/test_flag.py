@@ -9,7 +9,15 @@ from types import MappingProxyType
 import pytest
 
 from qa.errors import InputError
-from qa.flag import Flagger, LogisticPart, judge, load_flagger, parse_flagger
+from qa.flag import (
+    FEATURE_SIGNS,
+    Flagger,
+    LogisticPart,
+    flagger_to_dict,
+    judge,
+    load_flagger,
+    parse_flagger,
+)
 from qa.signals.base import Signal
 
 THRESHOLDS = MappingProxyType({"info": 0.4, "warning": 0.55, "error": 0.8})
@@ -91,3 +99,102 @@ def test_weak_check_evidence_below_the_floor_does_not_count():
     verdict = judge({"names": _signal("names", 1, 0.45), "repetition": _signal("repetition", 1, 0.6)}, flagger)
     assert verdict.score == pytest.approx(0.6)
     assert [r.signal for r in verdict.reasons] == ["repetition"]
+
+
+# --------------------------------------------------------------------------------------------
+# Models per engine and direction
+
+
+def _part(weight=-2.0):
+    return LogisticPart(bias=-1.0, weights={"bt_chrf": weight}, means={"bt_chrf": 50.0},
+                        scales={"bt_chrf": 10.0}, base_rate=0.3)
+
+
+LOW_CHRF = {"bt_chrf": _signal("bt_chrf", 30.0, 0.7)}
+
+
+def test_a_model_serves_only_the_engine_and_direction_it_was_fitted_for():
+    flagger = Flagger(models={"apertium:es-en": _part()}, thresholds=THRESHOLDS)
+    fitted = judge(LOW_CHRF, flagger, "es-en", engine="apertium").score
+    assert fitted == pytest.approx(1 / (1 + math.exp(-3.0)))
+    for engine, direction in [("ct2", "es-en"), ("marian", "es-en"), ("none", "es-en"), ("apertium", "en-es")]:
+        assert judge(LOW_CHRF, flagger, direction, engine=engine).score == 0.0, (engine, direction)
+    # An engine nobody named: no model either (never another engine's weights).
+    assert judge(LOW_CHRF, flagger, "es-en").score == 0.0
+    # Bound to the engine in use, judge needs no engine argument.
+    assert judge(LOW_CHRF, flagger.for_engine("apertium", "es-en")).score == fitted
+    assert judge(LOW_CHRF, flagger.for_engine("apertium"), "es-en").score == fitted
+    assert judge(LOW_CHRF, flagger.for_engine("ct2"), "es-en").score == 0.0
+
+
+def test_wildcards_serve_any_engine_or_direction():
+    flagger = Flagger(models={"apertium:*": _part(-1.0), "*": _part(-3.0)}, thresholds=THRESHOLDS)
+    assert flagger.model_entry("apertium", "en-es")[0] == "apertium:*"
+    assert flagger.model_entry("marian", "es-en")[0] == "*"
+    assert flagger.model_entry(None, None)[0] == "*"
+
+
+def test_without_a_model_the_note_and_the_signature_say_so():
+    flagger = Flagger(models={"apertium:es-en": _part()}, thresholds=THRESHOLDS)
+    assert flagger.missing_model_note("apertium", "es-en") is None
+    assert flagger.missing_model_note("ct2", "es-en") == (
+        "the flagger has no model fitted for ct2 es-en; only the model-free checks flag "
+        "(fit one with qa calibrate --engine ct2)")
+    assert "no model for engine none" in flagger.missing_model_note("none", "es-en")
+    assert flagger.for_engine("apertium", "es-en").signature()["flagger_model"] == "apertium:es-en"
+    signature = flagger.for_engine("ct2", "es-en").signature()
+    assert signature["flagger_model"] is None
+    assert signature["flagger_note"] == "none fitted for ct2:es-en; only the model-free checks flag"
+    assert "flagger_model" not in flagger.signature()  # not yet told what it is used with
+    assert flagger.for_engine(None).engine == "none"
+
+
+def test_weights_must_respect_the_declared_directions():
+    with pytest.raises(ValueError, match="fwd_chrf is an agreement metric: its weight must be <= 0"):
+        LogisticPart(weights={"fwd_chrf": 0.2})
+    with pytest.raises(ValueError, match="bt_ter is a disagreement: its weight must be >= 0"):
+        LogisticPart(weights={"bt_ter": -0.2})
+    with pytest.raises(ValueError, match="'mystery' has no declared direction"):
+        LogisticPart(weights={"mystery": 1.0})
+    assert FEATURE_SIGNS["bt_chrf"] == -1 and FEATURE_SIGNS["unknown_words"] == 1
+
+
+def test_a_derived_feature_reads_its_signal_and_explains_by_it():
+    part = LogisticPart(bias=0.0, weights={"length_deviation": 2.0}, means={"length_deviation": 0.1},
+                        scales={"length_deviation": 0.1})
+    flagger = Flagger(models={"*": part}, thresholds=THRESHOLDS)
+    short = judge({"length_ratio": _signal("length_ratio", -0.5, 0.0)}, flagger)
+    long = judge({"length_ratio": _signal("length_ratio", 0.5, 0.6)}, flagger)
+    assert short.score == pytest.approx(long.score)  # |log ratio| either way
+    assert short.score == pytest.approx(1 / (1 + math.exp(-8.0)))
+    assert [r.signal for r in long.reasons] == ["length_ratio"]
+    assert short.reasons == ()  # a garble-0 signal explains nothing
+
+
+def _document(models, **extra):
+    return {"models": models, "thresholds": dict(THRESHOLDS), **extra}
+
+
+def test_model_keys_name_an_engine():
+    part = {"bias": 0.0, "weights": {"bt_chrf": -1.0}, "means": {"bt_chrf": 50}, "scales": {"bt_chrf": 10}}
+    with pytest.raises(InputError, match="model 'es-en': model key 'es-en' must be ENGINE:SRC-TGT"):
+        parse_flagger(_document({"es-en": part}), "old.json")
+    wrong = {**part, "weights": {"bt_chrf": 1.0}}
+    with pytest.raises(InputError, match="old.json: model 'apertium:es-en': the weight of bt_chrf"):
+        parse_flagger(_document({"apertium:es-en": wrong}), "old.json")
+    flagger = parse_flagger(_document({"apertium:es-en": part}, fitted_on={"engine": "apertium", "l2": 1.0}), "f")
+    assert list(flagger.models) == ["apertium:es-en"]
+    again = parse_flagger(flagger_to_dict(flagger), "f")
+    assert again.models == flagger.models and dict(again.fitted_on) == {"engine": "apertium", "l2": 1.0}
+
+
+def test_packaged_flagger_is_fitted_per_engine_and_direction_with_cross_validated_figures():
+    flagger = load_flagger()
+    assert flagger.prior == 0.05
+    assert set(flagger.models) == {"apertium:es-en", "apertium:en-es"}
+    record = flagger.fitted_on
+    assert record["engine"] == "apertium" and set(record["cv"]) == set(record["files"])
+    for figures in record["cv"].values():
+        assert figures["trained_on"] and 0 < figures["flagger_auc"] < 1
+    for part in flagger.models.values():
+        assert sorted(part.weights) == sorted(record["features"])

@@ -16,6 +16,7 @@ from qa.cli.common import (
     engine_options,
     error_line,
     handle_errors,
+    note_flagger_model,
     note_line,
     open_engine,
     parse_model_options,
@@ -105,6 +106,9 @@ def _run_check(paths, options: dict, config_file, changed_since, quiet, no_cache
         device=settings.device, cache_path=settings.cache,
         no_cache=no_cache, directions=directions,
     )
+    # The flagger's model is the one fitted for the engine actually used, or none.
+    flagger = flagger.for_engine(signature["engine"] if signature else "none", f"{settings.src_lang}-{settings.tgt_lang}")
+    note_flagger_model(flagger, flagger.engine, flagger.direction)
     try:
         with terminal_progress(not quiet) as progress:
             report = check_corpus(

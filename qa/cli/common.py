@@ -31,6 +31,14 @@ def note_line(message: object) -> None:
     click.echo(f"qa: {message}", err=True)
 
 
+def note_flagger_model(flagger: Any, engine: str | None, direction: str) -> None:
+    """One line on stderr when the flagger has no model fitted for the engine and direction
+    (only the model-free checks then flag)."""
+    note = flagger.missing_model_note(engine or "none", direction)
+    if note:
+        note_line(note)
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     click.echo(f"qa: warning: {message}", err=True)
 

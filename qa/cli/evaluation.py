@@ -12,6 +12,7 @@ from qa.cli.common import (
     close_engine,
     engine_options,
     handle_errors,
+    note_flagger_model,
     note_line,
     open_engine,
     parse_model_options,
@@ -30,6 +31,17 @@ def _directions_of(paths) -> list[tuple[str, str]]:
     return directions
 
 
+def _judged_directions(paths) -> list[str]:
+    from qa.evaluate import load_eval_set
+
+    directions: list[str] = []
+    for path in paths:
+        data = load_eval_set(path)
+        if f"{data.src_lang}-{data.tgt_lang}" not in directions:
+            directions.append(f"{data.src_lang}-{data.tgt_lang}")
+    return directions
+
+
 @click.command("eval")
 @click.argument("paths", nargs=-1, required=True, metavar="LABELLED...")
 @engine_options(with_none=True)
@@ -40,28 +52,33 @@ def _directions_of(paths) -> list[tuple[str, str]]:
 @handle_errors
 def eval_command(paths, engine, models, beam_size, threads, device, cache_path, no_cache, threshold, flagger_path,
                  output_format, quiet):
-    """Measure qa on labelled files next to two baselines (back-translation chrF, length ratio).
+    """Measure qa on labelled files, held out, next to each single signal.
 
     \b
     LABELLED files are JSON Lines with `src`, `tgt`, `label` (1 = should be flagged), for which
-    ROC-AUC, average precision and precision/recall/F1 at the threshold are printed; or a WMT12
-    `*.segments.jsonl` / `*.preferences.jsonl` file (its partner is found by name), for which the
-    segment-level Kendall tau is printed.
+    the flagger's ROC-AUC (with AP and precision/recall/F1 at the threshold) is printed next to
+    the ROC-AUC of each single signal (agreement metrics negated) and the best of them. The
+    flagger's figure is never a fit scored on its own data: with two or more labelled files
+    given, its model is refitted (same features and L2) on the other files for each one (LOFO);
+    a single file it was fitted on gets the held-out figure `qa calibrate` recorded. A WMT12
+    `*.segments.jsonl` / `*.preferences.jsonl` file (its partner is found by name) gets the
+    segment-level Kendall tau instead.
     """
-    from qa.calibrate import evaluate_file
+    from qa.calibrate import evaluate_files
     from qa.evaluate import format_table
     from qa.progress import terminal_progress
 
     flagger = load_configured_flagger(flagger_path, threshold)
     directions = _directions_of(paths)
-    cached, _ = open_engine(engine=engine, models=parse_model_options(models, directions), beam_size=beam_size,
-                            threads=threads, device=device, cache_path=cache_path, no_cache=no_cache,
-                            directions=directions)
-    rows = []
+    cached, signature = open_engine(engine=engine, models=parse_model_options(models, directions),
+                                    beam_size=beam_size, threads=threads, device=device, cache_path=cache_path,
+                                    no_cache=no_cache, directions=directions)
+    engine_name = signature["engine"] if signature else "none"
+    for direction in _judged_directions(paths):
+        note_flagger_model(flagger, engine_name, direction)
     try:
         with terminal_progress(not quiet) as progress:
-            for path in paths:
-                rows.append(evaluate_file(path, engine=cached, flagger=flagger, progress=progress))
+            rows = evaluate_files(paths, engine=cached, engine_name=engine_name, flagger=flagger, progress=progress)
     finally:
         close_engine(cached, quiet=quiet)
     if output_format == "json":
@@ -70,45 +87,73 @@ def eval_command(paths, engine, models, beam_size, threads, device, cache_path, 
         for row in rows:
             click.echo(json.dumps(asdict(row)))
     else:
-        click.echo(format_table(rows))
+        click.echo(format_table([row.table_row() for row in rows]))
     note_line(f"flagger {flagger.source}, thresholds {dict(flagger.thresholds)}")
+
+
+def _parse_features(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    from qa.errors import InputError
+    from qa.flag import FEATURE_SIGNS
+
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    for name in names:
+        if name not in FEATURE_SIGNS:
+            raise InputError(f"--features: {name!r} has no declared direction (known: {', '.join(FEATURE_SIGNS)})")
+    return names
 
 
 @click.command("calibrate")
 @click.argument("paths", nargs=-1, required=True, metavar="LABELLED...")
 @engine_options(with_none=False)
 @click.option("--flagger", "flagger_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Start from this flagger file (its checks and thresholds are kept).")
+              help="Start from this flagger file (its checks, thresholds, prior and other engines' models are kept).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the fitted flagger file (JSON).")
-@click.option("--l2", type=click.FloatRange(0), default=1.0, show_default=True,
-              help="Strength of the L2 penalty of the logistic regression.")
+@click.option("--l2", type=click.FloatRange(0), default=None,
+              help="Fix the L2 strength instead of choosing it by cross-validation.")
+@click.option("--features", metavar="A,B,...", default=None,
+              help="Fix the features instead of choosing them by cross-validation.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @handle_errors
 def calibrate_command(paths, engine, models, beam_size, threads, device, cache_path, no_cache, flagger_path, output,
-                      l2, quiet):
-    """Fit the flagger's weights on labelled files and write them to a flagger file.
+                      l2, features, quiet):
+    """Fit the flagger's model for an engine on labelled files and write a flagger file.
 
-    The translation signals (back- and forward-translation chrF, BLEU, TER, log-probabilities)
-    are combined by a logistic regression fitted here; the model-free checks keep their
-    confidences and the thresholds are kept. Use the file with `--flagger`.
+    The translation signals (back- and forward-translation chrF, BLEU, TER, length, and with
+    MarianMT the log-probabilities) are combined by a monotone logistic regression: agreement
+    with the engine can only lower the score, disagreement only raise it. It is fitted on all
+    files pooled, each file weighing the same, and stored per direction under `ENGINE:SRC-TGT`;
+    the L2 strength and the features are chosen by leave-one-labelled-file-out cross-validation,
+    recorded with the held-out ROC-AUC of each file under `fitted_on`. The model-free checks
+    keep their confidences and the thresholds are kept. Use the file with `--flagger`.
     """
-    from qa.calibrate import fit_flagger
+    from qa.calibrate import calibrate, score_labelled
     from qa.flag import flagger_to_dict, load_flagger
     from qa.progress import terminal_progress
 
     base = load_flagger(flagger_path)
+    chosen_features = _parse_features(features)
     directions = _directions_of(paths)
     cached, signature = open_engine(engine=engine, models=parse_model_options(models, directions), beam_size=beam_size,
                                     threads=threads, device=device, cache_path=cache_path, no_cache=no_cache,
-                            directions=directions)
+                                    directions=directions)
+    engine_name = signature["engine"]
     try:
         with terminal_progress(not quiet) as progress:
-            fitted, count = fit_flagger(paths, engine=cached, base=base, l2=l2, progress=progress)
+            files = [score_labelled(path, engine=cached, flagger=base.for_engine(engine_name), progress=progress)
+                     for path in paths]
     finally:
         close_engine(cached, quiet=quiet)
+    fitted, record = calibrate(files, base=base, engine=engine_name, features=chosen_features, l2=l2)
     document = flagger_to_dict(fitted)
-    document["fitted_on"] = {"files": [Path(p).name for p in paths], "pairs": count,
-                             "engine": signature["engine"], "l2": l2}
+    document = {"comment": f"Written by qa calibrate (engine {engine_name}) on the labelled files named in fitted_on; "
+                           "checks and thresholds set by hand (see README).", **document}
     output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    note_line(f"wrote {output} (fitted on {', '.join(f'{n} {d} pairs' for d, n in count.items())})")
+    chosen = ", ".join(record["features"]) or "none"
+    note_line(f"wrote {output}: features {chosen}, l2 {record['l2']}, fitted on "
+              + ", ".join(f"{n} pairs of {name}" for name, n in record["pairs"].items()))
+    for name, figures in (record.get("cv") or {}).items():
+        note_line(f"held out {name}: flagger ROC-AUC {figures['flagger_auc']:.3f}, best single signal "
+                  f"{figures['best_single_signal']} {figures['best_single_auc']:.3f}")

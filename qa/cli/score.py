@@ -16,6 +16,7 @@ from qa.cli.common import (
     engine_options,
     error_line,
     handle_errors,
+    note_flagger_model,
     note_line,
     open_engine,
     parse_model_options,
@@ -58,6 +59,9 @@ def score_command(pairs_path, src_lang, tgt_lang, engine, models, beam_size, thr
         engine=engine, models=parse_model_options(models, directions), beam_size=beam_size,
         threads=threads, device=device, cache_path=cache_path, no_cache=no_cache, directions=directions,
     )
+    # The flagger's model is the one fitted for the engine actually used, or none.
+    flagger = flagger.for_engine(cached.name if cached is not None else "none", f"{src_lang}-{tgt_lang}")
+    note_flagger_model(flagger, flagger.engine, flagger.direction)
     bad_lines = 0
     try:
         with terminal_progress(not quiet) as progress, progress.task(
