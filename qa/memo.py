@@ -129,7 +129,7 @@ def segment_key(segment: Segment) -> list:
         segment.source, segment.target, segment.src_lang, segment.tgt_lang, segment.back_translation,
         segment.forward_translation, segment.round_trip, scores(segment.target_scores),
         scores(segment.source_scores), list(segment.preceding_targets),
-        None if segment.target_unknown is None else list(segment.target_unknown),
+        None if segment.target_unknown is None else list(segment.target_unknown), segment.heading,
     ]
 
 

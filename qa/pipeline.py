@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -159,6 +160,30 @@ class _Plan:
     related: list[tuple[Sentence, ...]] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     target_texts: list[str] = field(default_factory=list)  # every planned target sentence, in order
+    headings: frozenset[Sentence] = frozenset()  # target sentences of headlines and subtitles
+
+
+# A paragraph of one short sentence without a final mark reads as a subheading.
+SUBHEADING_WORDS = 12
+_ENDS_SENTENCE = re.compile(r"[.!?…:;\"'»”’)\]]\s*$")
+
+
+def _headings(article: Article | None) -> frozenset[Sentence]:
+    """The sentences of an article that are headings: headlines, subtitles, and one-sentence
+    paragraphs that read as subheadings (short, no final mark), as page dumps and JSON
+    articles write them."""
+    if article is None:
+        return frozenset()
+    found = set()
+    for block in article.blocks:
+        sentences = block.sentences
+        if block.role in (Role.HEADLINE, Role.SUBTITLE):
+            found.update(sentences)
+        elif len(sentences) == 1 and len(sentences[0].text.split()) <= SUBHEADING_WORDS and not _ENDS_SENTENCE.search(
+            sentences[0].text
+        ):
+            found.add(sentences[0])
+    return frozenset(found)
 
 
 def _text_sentences(article: Article | None) -> list[tuple[Role, Sentence]]:
@@ -226,8 +251,8 @@ class _Checker:
         return reports
 
     def plan(self, pair: ArticlePair, back: dict[str, str], forward: dict[str, str]) -> _Plan:
-        plan = _Plan(pair)
         targets = _text_sentences(pair.target)
+        plan = _Plan(pair, headings=_headings(pair.target))
         sources = _text_sentences(pair.source)
         if pair.method == "embedded-headline" or not sources:
             self.plan_without_source(plan, sources, targets, back, forward)
@@ -301,6 +326,7 @@ class _Checker:
             source_text, target_text, self.src, self.tgt,
             back_translation=back_text, forward_translation=forward_text,
             preceding_targets=tuple(plan.target_texts[-CONTEXT_SENTENCES:]),
+            heading=any(t in plan.headings for t in targets),
         ))
         plan.target_texts.extend(t.text for t in targets)
 
@@ -371,6 +397,8 @@ def check_corpus(
 ) -> Report:
     """Check every pair that has a translation; ``engine`` None runs only the model-free checks."""
     flagger = flagger or load_flagger()
+    if flagger.engine is None:  # a flagger not yet bound to the engine that serves it
+        flagger = flagger.for_engine(engine.name if engine is not None else "none", f"{src_lang}-{tgt_lang}")
     checker = _Checker(engine, flagger, src_lang, tgt_lang, progress or NullProgress())
     articles = checker.run(pairs)
     return Report(tuple(articles), tuple(errors), make_signature(engine_info, flagger, src_lang, tgt_lang))

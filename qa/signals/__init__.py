@@ -19,6 +19,7 @@ SIGNAL_MODULES = (
     "qa.signals.names",
     "qa.signals.agreement",
     "qa.signals.vocabulary",
+    "qa.signals.coverage",
     "qa.signals.context",
     "qa.signals.size",
 )

@@ -29,6 +29,7 @@ class Segment:
     source_scores: TokenScores | None = None  # forced decoding of source given target
     preceding_targets: tuple[str, ...] = ()  # the article's target sentences before this one
     target_unknown: tuple[str, ...] | None = None  # target words the engine's analyser does not know
+    heading: bool = False  # a headline or subtitle: short, freely worded, often without a final mark
 
 
 @dataclass(frozen=True, slots=True)

@@ -506,6 +506,9 @@ def _source_repeats_all(source: str | None, words: Sequence[str]) -> bool:
     return all(folded.count(word) >= 2 for word in words)
 
 
+PURPOSE_CONNECTORS = frozenset({"for", "para"})
+
+
 def _circle_weight(tokens: Sequence[Token], run: NameRun, repeated: list[str], lang: str) -> float:
     strong = [word for word in repeated if word not in WEAK_NAME_WORDS]
     if not strong:
@@ -516,8 +519,10 @@ def _circle_weight(tokens: Sequence[Token], run: NameRun, repeated: list[str], l
         return 0.9
     # The word on both sides of an "of"/"for" is the circle proper ("Intelligence of ...
     # Intelligence"); without one it may be a title ("Gone Baby Gone").
+    # "for" joins a purpose and reads as a title more often ("the Model Law for Trade Law
+    # Uniformity"): one word around it is a warning.
     places = [index for index, word in words if word == strong[0]]
-    connectors = NAME_CONNECTORS.get(base_lang(lang), frozenset({"of", "de"}))
+    connectors = NAME_CONNECTORS.get(base_lang(lang), frozenset({"of", "de"})) - PURPOSE_CONNECTORS
     around = any(tokens[i].text in connectors for i in range(places[0] + 1, places[-1]))
     return 0.8 if around else 0.7
 

@@ -732,17 +732,27 @@ def _pair_leftovers(source_left: Sequence[Quantity], target_left: Sequence[Quant
     )
 
 
-CHANGED_WEIGHT = 0.8
-SLIP_WEIGHT = 0.9  # a changed figure that looks like a classic slip: x10, x1000, a year off by one
+# A changed figure that looks like a classic slip (x10, x1000, a decimal mark, a year off by one)
+# is an error. Any other changed figure is a warning: between two careful texts it is as often a
+# correction, a rounding or a conversion as a mistake, but an editor must look.
+SLIP_WEIGHT = 0.9
+CHANGED_WEIGHT = 0.7
+# "1,6 billones" against "1.6 billion": a thousandfold apart by the dictionary, but the false friend
+# is so common in Spanish writing that the source may well mean a thousand million.
+FALSE_FRIEND_WEIGHT = 0.6
 ONE_SIDED_WEIGHT = 0.4
+WITHOUT_SLIP_CAP = 0.75
+_BILLON = re.compile(r"\bbill(?:ón|on|ones)\b", re.IGNORECASE)
+_BILLION = re.compile(r"\bbillions?\b", re.IGNORECASE)
 
 
 def numbers(segment: Segment) -> Signal | None:
     """Figures of the source missing or changed in the translation, or added to it.
 
-    ``value`` is the number of mismatches (a changed figure counts once). ``garble`` is 0.8 for
-    a changed figure (0.9 when it looks like a decimal-mark, thousandfold or off-by-one slip),
-    0.4 for a figure on one side only, plus 0.1 for each further mismatch. The span is the first
+    ``value`` is the number of mismatches (a changed figure counts once). ``garble`` is 0.7 for
+    a changed figure (0.9 when it looks like a decimal-mark, thousandfold or off-by-one slip; 0.6
+    for billón against billion), 0.4 for a figure on one side only, plus 0.1 for each further
+    mismatch, at most 0.75 without a slip. The span is the first
     wrong or added figure in the translation. None without a source.
     """
     if not segment.source or not segment.target:
@@ -750,17 +760,27 @@ def numbers(segment: Segment) -> Signal | None:
     comparison = compare_numbers(segment.source, segment.target, segment.src_lang, segment.tgt_lang)
     if not comparison.count:
         return Signal("numbers", 0.0, 0.0, "the figures match the source")
-    weights = [SLIP_WEIGHT if _is_slip(s, t) else CHANGED_WEIGHT for s, t in comparison.changed]
+    weights = [_changed_weight(s, t) for s, t in comparison.changed]
     weights += [ONE_SIDED_WEIGHT] * (len(comparison.missing) + len(comparison.added))
+    garble = combine(weights)
+    if max(weights) < SLIP_WEIGHT:  # several figures that differ without a slip stay a warning
+        garble = min(garble, WITHOUT_SLIP_CAP)
     wrong = [t for _, t in comparison.changed] + list(comparison.added)
     first = min(wrong, key=lambda q: q.start) if wrong else None
     return Signal(
         "numbers",
         float(comparison.count),
-        combine(weights),
+        garble,
         _explain(comparison),
         (first.start, first.end) if first else None,
     )
+
+
+def _changed_weight(source: Quantity, target: Quantity) -> float:
+    # Only when the translation chose "billion": a "billones" written for "billion" is the slip.
+    if _BILLON.search(source.text) and _BILLION.search(target.text):
+        return FALSE_FRIEND_WEIGHT
+    return SLIP_WEIGHT if _is_slip(source, target) else CHANGED_WEIGHT
 
 
 def _is_slip(source: Quantity, target: Quantity) -> bool:

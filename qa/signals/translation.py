@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from sacrebleu.metrics import BLEU, CHRF, TER
 
@@ -29,6 +30,7 @@ def metric_signatures() -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=4096)  # the coverage signals read the same scores
 def _chrf(hypothesis: str, reference: str) -> float:
     return _CHRF.sentence_score(hypothesis, [reference]).score
 
