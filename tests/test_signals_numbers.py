@@ -108,7 +108,7 @@ def test_spelled_numbers_are_found_for_confirmation():
 )
 def test_numbers_catch_changed_figures(source, target, expected_source, expected_target):
     signal = numbers(es_en(source, target))
-    assert signal.garble >= 0.7  # a warning at least (see the severity test below)
+    assert signal.garble >= 0.6  # a warning at least (see the severity test below)
     assert signal.value == 1
     assert f"the source has {expected_source} but the translation has {expected_target}" in signal.explanation
     start, end = signal.span
@@ -222,15 +222,19 @@ def test_several_mismatches_add_up():
 @pytest.mark.parametrize(
     ("source", "target", "least", "most"),
     [
-        # Slips are errors: a decimal mark, a thousandfold scale word, a year off by one.
+        # Slips are errors: a decimal mark, a tenfold figure, a thousandfold one in digits, a year
+        # off by one.
         ("Llega al 8,5 % de su capacidad.", "It reaches 85% of its capacity.", 0.8, 1.0),
-        ("La deuda bajará a 340 millones.", "The debt will fall to 340 billion.", 0.8, 1.0),
+        ("Se construirán 1.500 pisos.", "1.5 flats will be built.", 0.8, 1.0),
         ("Empezó en 2022.", "It began in 2021.", 0.8, 1.0),
         # Other changed figures are warnings: an editor looks, the build does not fail.
         ("Acudieron 12 personas.", "17 people came.", 0.7, 0.75),
         ("Tiene 50.000 empleados.", "It has 55,000 employees.", 0.7, 0.75),
-        # The billón false friend, when the translation says billion, is a warning.
+        # The billion trap, a thousandfold difference in scale words of the billion family, is a
+        # warning whichever side fell into it.
         ("Costará 3,2 billones de dólares.", "It will cost 3.2 billion dollars.", 0.55, 0.65),
+        ("Se vendieron 710 mil millones de acciones.", "710 million shares were sold.", 0.55, 0.65),
+        ("La deuda bajará a 340 millones.", "The debt will fall to 340 billion.", 0.55, 0.65),
     ],
 )
 def test_changed_figures_are_errors_only_when_they_look_like_slips(source, target, least, most):
@@ -249,7 +253,7 @@ def test_numbers_work_the_other_way_round():
     )
     assert numbers(en_es("Prices rose 3.5%.", "Los precios subieron un 35 %.")).garble >= 0.8
     assert numbers(en_es("It cost 2 billion dollars.", "Costó 2.000 millones de dólares.")).garble == 0
-    assert numbers(en_es("It cost 2 billion dollars.", "Costó 2 billones de dólares.")).garble >= 0.8
+    assert 0.5 <= numbers(en_es("It cost 2 billion dollars.", "Costó 2 billones de dólares.")).garble < 0.8
     # Tokenised machine translation leaves spaces after separators.
     assert numbers(en_es("Over 1,000 left by 3:30 a.m.", "Más de 1, 000 salieron a las 3: 30.")).garble == 0
     assert numbers(en_es("It opened on January 1, 2013.", "Abrió el 1 de enero de 2013.")).garble == 0

@@ -737,21 +737,24 @@ def _pair_leftovers(source_left: Sequence[Quantity], target_left: Sequence[Quant
 # correction, a rounding or a conversion as a mistake, but an editor must look.
 SLIP_WEIGHT = 0.9
 CHANGED_WEIGHT = 0.7
-# "1,6 billones" against "1.6 billion": a thousandfold apart by the dictionary, but the false friend
-# is so common in Spanish writing that the source may well mean a thousand million.
-FALSE_FRIEND_WEIGHT = 0.6
+# The billion trap: "billón" is a million million, "billion" a thousand million, and translators
+# on both sides fall for it ("1,6 billones" for 1.6 billion, "710 mil millones" for 710 million). A
+# thousandfold difference that lies in such scale words alone is a warning: one of the texts is
+# wrong, as often the source as the translation, and an editor must look.
+BILLION_TRAP_WEIGHT = 0.6
 ONE_SIDED_WEIGHT = 0.4
 WITHOUT_SLIP_CAP = 0.75
-_BILLON = re.compile(r"\bbill(?:ón|on|ones)\b", re.IGNORECASE)
-_BILLION = re.compile(r"\bbillions?\b", re.IGNORECASE)
+_BILLION_FAMILY = re.compile(
+    r"\b(?:bill(?:ón|on|ones|ions?)|mil(?:es de)? millones|thousand millions?|millardos?)\b", re.IGNORECASE
+)
 
 
 def numbers(segment: Segment) -> Signal | None:
     """Figures of the source missing or changed in the translation, or added to it.
 
     ``value`` is the number of mismatches (a changed figure counts once). ``garble`` is 0.7 for
-    a changed figure (0.9 when it looks like a decimal-mark, thousandfold or off-by-one slip; 0.6
-    for billón against billion), 0.4 for a figure on one side only, plus 0.1 for each further
+    a changed figure (0.9 when it looks like a decimal-mark, tenfold or off-by-one slip; 0.6 for
+    the billion trap), 0.4 for a figure on one side only, plus 0.1 for each further
     mismatch, at most 0.75 without a slip. The span is the first
     wrong or added figure in the translation. None without a source.
     """
@@ -777,10 +780,19 @@ def numbers(segment: Segment) -> Signal | None:
 
 
 def _changed_weight(source: Quantity, target: Quantity) -> float:
-    # Only when the translation chose "billion": a "billones" written for "billion" is the slip.
-    if _BILLON.search(source.text) and _BILLION.search(target.text):
-        return FALSE_FRIEND_WEIGHT
+    if _in_billion_trap(source, target):
+        return BILLION_TRAP_WEIGHT
     return SLIP_WEIGHT if _is_slip(source, target) else CHANGED_WEIGHT
+
+
+def _in_billion_trap(source: Quantity, target: Quantity) -> bool:
+    """Whether two figures differ by a power of a thousand and one of them says it with a word
+    of the billion family."""
+    if source.value <= 0 or target.value <= 0:
+        return False
+    thousands = math.log10(target.value / source.value) / 3
+    family = _BILLION_FAMILY.search(source.text) or _BILLION_FAMILY.search(target.text)
+    return bool(family) and abs(thousands - round(thousands)) < 1e-9 and round(thousands) != 0
 
 
 def _is_slip(source: Quantity, target: Quantity) -> bool:
