@@ -50,7 +50,6 @@ from qa.translate.base import Engine
 CANDIDATE_FEATURES = (
     "bt_chrf",
     "fwd_chrf",
-    "bt_bleu",
     "bt_ter",
     "round_trip_chrf",
     "tgt_logprob",

@@ -37,7 +37,6 @@ REASON_MIN_EVIDENCE = 0.2
 # A feature missing here cannot be fitted or loaded: declare its direction first.
 FEATURE_SIGNS: Mapping[str, int] = MappingProxyType({
     "bt_chrf": -1,
-    "bt_bleu": -1,
     "fwd_chrf": -1,
     "round_trip_chrf": -1,
     "tgt_logprob": -1,

@@ -344,3 +344,9 @@ def test_numbers_need_a_source():
     assert numbers(Segment(None, "It rose 5%.", "es", "en")) is None
     assert numbers(Segment("Subió un 5 %.", None, "es", "en")) is None
     assert set(SIGNALS) == {"numbers"}
+
+
+def test_an_article_before_the_scale_word():
+    source = "Se aspira a que sean 175 los millones de familias con acceso al banco."
+    assert numbers(es_en(source, "The aim is for 175 million families to have a bank.")).garble == 0
+    assert numbers(es_en(source, "The aim is for 175 families to have a bank.")).garble > 0.5

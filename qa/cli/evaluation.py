@@ -121,7 +121,7 @@ def calibrate_command(paths, engine, models, beam_size, threads, device, cache_p
                       l2, features, quiet):
     """Fit the flagger's model for an engine on labelled files and write a flagger file.
 
-    The translation signals (back- and forward-translation chrF, BLEU, TER, length, and with
+    The translation signals (back- and forward-translation chrF, TER, length, and with
     MarianMT the log-probabilities) are combined by a monotone logistic regression: agreement
     with the engine can only lower the score, disagreement only raise it. It is fitted on all
     files pooled, each file weighing the same, and stored per direction under `ENGINE:SRC-TGT`;

@@ -51,6 +51,7 @@ MULTIPLIERS: dict[str, dict[str, float]] = {
         **dict.fromkeys(["mil", "miles de"], 1e3),  # "450 miles de pisos" is rare but means 450,000
     },
 }
+SCALE_ARTICLES: dict[str, tuple[str, ...]] = {"es": ("los", "las")}
 # Abbreviations that mean a multiplier only right after a currency amount ("€5m", "$3bn", "$2tn").
 CURRENCY_MULTIPLIERS = {"m": 1e6, "mn": 1e6, "bn": 1e9, "k": 1e3, "tn": 1e12}
 PERCENT = re.compile(r"\s?(?:%|por\s+ciento\b|per\s*cent\b|percent\b)", re.IGNORECASE)
@@ -388,7 +389,10 @@ def _scale_pattern(lang: str) -> re.Pattern[str] | None:
     if not words:
         return None
     alternation = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in words)
-    return re.compile(rf"[\s-]?({alternation})\b", re.IGNORECASE)  # "45-million"
+    # "sean 175 los millones de familias": Spanish may put an article before the scale word.
+    article = "|".join(SCALE_ARTICLES.get(lang, ()))
+    before = rf"(?:(?:{article})\s+)?" if article else ""
+    return re.compile(rf"[\s-]?{before}({alternation})\b", re.IGNORECASE)  # "45-million"
 
 
 _CURRENCY_SCALE = re.compile(rf"\s?({'|'.join(CURRENCY_MULTIPLIERS)})\b")

@@ -7,13 +7,12 @@ import math
 import re
 from functools import lru_cache
 
-from sacrebleu.metrics import BLEU, CHRF, TER
+from sacrebleu.metrics import CHRF, TER
 
 from qa.signals.base import Segment, Signal
 from qa.translate.base import TokenScores
 
 _CHRF = CHRF()
-_BLEU = BLEU(effective_order=True)
 _TER = TER()
 # The weakest span is this many target tokens wide.
 _WEAK_SPAN_TOKENS = 4
@@ -21,11 +20,10 @@ _WEAK_SPAN_TOKENS = 4
 
 def metric_signatures() -> dict[str, str]:
     """sacrebleu's signature of each metric, recorded in every output."""
-    for metric in (_CHRF, _BLEU, _TER):
+    for metric in (_CHRF, _TER):
         metric.sentence_score("a", ["a"])  # sacrebleu signs a metric only once it has been used
     return {
         "chrF": str(_CHRF.get_signature()),
-        "BLEU": str(_BLEU.get_signature()),
         "TER": str(_TER.get_signature()),
     }
 
@@ -44,14 +42,6 @@ def back_translation_chrf(segment: Segment) -> Signal | None:
         "bt_chrf", value, 1 - value / 100,
         f"back-translation matches the source at chrF {value:.0f}",
     )
-
-
-def back_translation_bleu(segment: Segment) -> Signal | None:
-    """Sentence BLEU (0-100) of the back-translation against the source."""
-    if not (segment.source and segment.target and segment.back_translation is not None):
-        return None
-    value = _BLEU.sentence_score(segment.back_translation, [segment.source]).score
-    return Signal("bt_bleu", value, 1 - value / 100, f"back-translation BLEU {value:.0f}")
 
 
 def back_translation_ter(segment: Segment) -> Signal | None:
@@ -144,7 +134,6 @@ def _weakest_span(text: str, scores: TokenScores) -> tuple[int, int] | None:
 
 SIGNALS = {
     "bt_chrf": back_translation_chrf,
-    "bt_bleu": back_translation_bleu,
     "bt_ter": back_translation_ter,
     "fwd_chrf": forward_translation_chrf,
     "round_trip_chrf": round_trip_chrf,
