@@ -9,8 +9,10 @@ How the flagger's logistic part is fitted (``qa calibrate``):
   each file weighing the same however many pairs it holds;
 - the L2 strength and the feature subset are chosen by leave-one-labelled-file-out (LOFO)
   cross-validation: a fold fits on every other file (pooled across directions) and scores the
-  held-out one with the whole flagger (model and checks); features are added greedily, each only
-  when it raises the mean held-out ROC-AUC by :data:`SELECTION_MARGIN`;
+  held-out one with the whole flagger (model and checks); WMT12 ranking sets given too are scored
+  by the flagger fitted on every labelled file (their concordance with human preferences, on the
+  scale of a ROC-AUC); features are added greedily, each only when it raises the mean of these
+  held-out figures by :data:`SELECTION_MARGIN`;
 - the model is stored under ``engine:direction`` for each direction in the files, its bias refitted
   on that direction's files (with their base rate), so the prior shift of ``qa.flag`` holds.
 
@@ -50,7 +52,6 @@ from qa.translate.base import Engine
 CANDIDATE_FEATURES = (
     "bt_chrf",
     "fwd_chrf",
-    "bt_ter",
     "round_trip_chrf",
     "tgt_logprob",
     "src_logprob",
@@ -63,7 +64,7 @@ CANDIDATE_FEATURES = (
 )
 # Strong penalties matter: with files this unlike, shrunken (more equal) weights transfer best.
 L2_GRID = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
-# A feature joins the model only when it raises the mean held-out ROC-AUC by this much.
+# A feature joins the model only when it raises the mean held-out figure by this much.
 SELECTION_MARGIN = 0.005
 # Used when there is no second file to cross-validate on (and nothing else is asked for).
 DEFAULT_FEATURES = ("bt_chrf", "fwd_chrf", "length_deviation", "source_length")
@@ -116,6 +117,35 @@ def score_labelled(
         labels=tuple(data.labels),
         signals=tuple(r.signals for r in results),
     )
+
+
+@dataclass(frozen=True)
+class RankingScores:
+    """A WMT12 ranking set scored by an engine: each candidate translation's signals and the
+    human preferences between them. Never fitted on; it judges settings from outside."""
+
+    name: str
+    direction: str
+    keys: tuple[tuple[int, str], ...]  # (line, system) of each candidate
+    signals: tuple[Mapping[str, Signal], ...]
+    preferences: tuple[evaluate.Preference, ...]
+
+    def concordance(self, flagger: Flagger) -> float:
+        """How often the flagger scores the translation humans found worse higher: Kendall tau
+        mapped to [0, 1], ((tau + 1) / 2), the same scale as a ROC-AUC."""
+        scores = [judge(signals, flagger, self.direction).score for signals in self.signals]
+        tau = evaluate.kendall_tau_wmt(list(self.preferences), dict(zip(self.keys, scores, strict=True))).tau
+        return (tau + 1) / 2
+
+
+def score_ranking(
+    data: evaluate.RankingSet, *, engine: Engine | None, flagger: Flagger, progress: Progress | None = None,
+) -> RankingScores:
+    """Score every candidate of a ranking set and keep its signals."""
+    candidates = data.candidates()
+    results = _score([(c.src, c.mt) for c in candidates], data.src_lang, data.tgt_lang, engine, flagger, progress)
+    return RankingScores(data.name, f"{data.src_lang}-{data.tgt_lang}", tuple((c.line, c.system) for c in candidates),
+                         tuple(r.signals for r in results), tuple(data.preferences))
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,6 +261,7 @@ class Selection:
     l2: float
     folds: tuple[Fold, ...]
     steps: tuple[dict, ...] = field(default_factory=tuple)  # each feature added, in order
+    figure: float | None = None  # what chose it: the mean held-out figure (see select_settings)
 
     @property
     def mean_auc(self) -> float:
@@ -241,18 +272,31 @@ def select_settings(
     files: Sequence[LabelledScores], *, base: Flagger, engine: str,
     candidates: Sequence[str] = CANDIDATE_FEATURES, l2_grid: Sequence[float] = L2_GRID,
     margin: float = SELECTION_MARGIN, features: Sequence[str] | None = None, l2: float | None = None,
-    progress: Progress | None = None,
+    rankings: Sequence[RankingScores] = (), progress: Progress | None = None,
 ) -> Selection:
     """Choose the feature subset (greedy forward selection) and the L2 strength (a grid) by the
-    mean LOFO ROC-AUC of the flagger. ``features`` or ``l2`` fix that setting instead."""
+    mean held-out figure of the flagger: the LOFO ROC-AUC of each labelled file and, for each
+    ranking set in ``rankings``, the concordance with human preferences of the flagger fitted
+    on all labelled files (never fitted on, a ranking set is always held out). ``features`` or
+    ``l2`` fix that setting instead."""
     grid = (l2,) if l2 is not None else tuple(l2_grid)
+
+    def judged(chosen: Sequence[str], strength: float, folds: Sequence[Fold]) -> float:
+        figures = [fold.auc for fold in folds]
+        if rankings:
+            fitted = fit_models(files, chosen, strength)
+            for ranking in rankings:
+                part = fitted.for_direction(ranking.direction) if fitted else None
+                figures.append(ranking.concordance(with_model(base, engine, ranking.direction, part)))
+        return float(np.mean(figures))
 
     def best_l2(chosen: Sequence[str]) -> tuple[float, float, list[Fold]]:
         best: tuple[float, float, list[Fold]] | None = None
         for strength in grid:
             folds = lofo(files, features=chosen, l2=strength, base=base, engine=engine)
-            if best is None or _mean_auc(folds) > best[0] + 1e-9:
-                best = (_mean_auc(folds), strength, folds)
+            figure = judged(chosen, strength, folds)
+            if best is None or figure > best[0] + 1e-9:
+                best = (figure, strength, folds)
             if not chosen:
                 break  # no model: the strength changes nothing
         return best
@@ -260,11 +304,11 @@ def select_settings(
     if features is not None:
         chosen = present_features(files, features)
         auc, strength, folds = best_l2(chosen)
-        return Selection(tuple(chosen), strength, tuple(folds), ({"fixed": list(chosen), "mean_auc": auc},))
+        return Selection(tuple(chosen), strength, tuple(folds), ({"fixed": list(chosen), "mean_figure": auc},), auc)
     pool = present_features(files, candidates)
     chosen: list[str] = []
     auc, strength, folds = best_l2(chosen)
-    steps = [{"features": [], "mean_auc": round(auc, 4)}]
+    steps = [{"features": [], "mean_figure": round(auc, 4)}]
     while True:
         trials = []
         for name in pool:
@@ -278,8 +322,8 @@ def select_settings(
             break
         chosen.append(name)
         auc, strength, folds = trial_auc, trial_l2, trial_folds
-        steps.append({"added": name, "l2": trial_l2, "mean_auc": round(auc, 4)})
-    return Selection(tuple(chosen), strength, tuple(folds), tuple(steps))
+        steps.append({"added": name, "l2": trial_l2, "mean_figure": round(auc, 4)})
+    return Selection(tuple(chosen), strength, tuple(folds), tuple(steps), auc)
 
 
 def single_signal_aucs(file: LabelledScores, features: Sequence[str] = CANDIDATE_FEATURES) -> dict[str, float]:
@@ -309,6 +353,7 @@ def best_signal(aucs: Mapping[str, float]) -> tuple[str | None, float | None]:
 def calibrate(
     files: Sequence[LabelledScores], *, base: Flagger, engine: str, features: Sequence[str] | None = None,
     l2: float | None = None, candidates: Sequence[str] = CANDIDATE_FEATURES,
+    rankings: Sequence[RankingScores] = (),
 ) -> tuple[Flagger, dict]:
     """Fit the flagger's logistic part for ``engine`` on labelled files, with settings chosen by
     LOFO cross-validation (or fixed by ``features`` / ``l2``; with one file, the defaults).
@@ -326,11 +371,12 @@ def calibrate(
     }
     if len(files) >= 2:
         selection = select_settings(files, base=base, engine=engine, features=features, l2=l2,
-                                    candidates=candidates)
+                                    candidates=candidates, rankings=rankings)
         chosen, strength = list(selection.features), selection.l2
+        judged_by = "held-out ROC-AUC" + (" and WMT12 concordance" if rankings else "")
         record["selection"] = "leave-one-labelled-file-out cross-validation, greedy forward selection " \
-            f"(margin {SELECTION_MARGIN}) over {', '.join(present_features(files, candidates))}; " \
-            f"l2 from {list(L2_GRID) if l2 is None else [l2]}"
+            f"by mean {judged_by} (margin {SELECTION_MARGIN}) over " \
+            f"{', '.join(present_features(files, candidates))}; l2 from {list(L2_GRID) if l2 is None else [l2]}"
         record["steps"] = list(selection.steps)
         record["cv"] = {}
         for fold, held in zip(selection.folds, files, strict=True):
@@ -342,6 +388,14 @@ def calibrate(
                 "single_signal_auc": {k: round(v, 4) for k, v in singles.items()},
             }
         record["cv_mean_auc"] = round(selection.mean_auc, 4)
+        if rankings:
+            fitted = fit_models(files, chosen, strength)
+            record["rankings"] = {
+                r.name: round(2 * r.concordance(with_model(base, engine, r.direction,
+                                                           fitted.for_direction(r.direction) if fitted else None)) - 1, 4)
+                for r in rankings
+            }
+            record["cv_mean_figure"] = round(selection.figure, 4)
     else:
         chosen = present_features(files, features if features is not None else DEFAULT_FEATURES)
         strength = DEFAULT_L2 if l2 is None else l2

@@ -42,7 +42,6 @@ FEATURE_SIGNS: Mapping[str, int] = MappingProxyType({
     "tgt_logprob": -1,
     "src_logprob": -1,
     "invariants": -1,  # agreement of figures, names and marks with the source
-    "bt_ter": +1,
     "length_deviation": +1,  # |length_ratio|: too short or too long
     "length_shortfall": +1,  # how much shorter than expected (0 when longer)
     "length_excess": +1,  # how much longer than expected (0 when shorter)
@@ -162,6 +161,9 @@ class Flagger:
     # A check counts only from this strength: weak hints (a word said twice, a lone name) are
     # common in clean text and would drown the model's ranking.
     check_floor: float = 0.5
+    # The model alone gives at most this much: an agreement metric or a size prior can say "look
+    # here", never "this is garbled"; only a check, alone or with the model, reaches an error.
+    model_ceiling: float = 0.75
     fitted_on: Mapping[str, object] | None = None  # what qa calibrate fitted on and chose
     engine: str | None = None
     direction: str | None = None
@@ -264,6 +266,8 @@ def judge(
     values = {name: signal.value for name, signal in signals.items()}
     model = flagger.model_for(engine or flagger.engine, direction or flagger.direction)
     model_probability = model.probability(values, flagger.prior) if model is not None else None
+    if model_probability is not None:
+        model_probability = min(model_probability, flagger.model_ceiling)
     clean = 1.0 - (model_probability or 0.0)
     reasons: list[Reason] = []
     for name, confidence in flagger.checks.items():
@@ -348,6 +352,7 @@ def flagger_to_dict(flagger: Flagger) -> dict:
         "models": {key: _part_to_dict(part) for key, part in sorted(flagger.models.items())},
         "prior": flagger.prior,
         "check_floor": flagger.check_floor,
+        "model_ceiling": flagger.model_ceiling,
         "checks": dict(sorted(flagger.checks.items())),
         "thresholds": dict(flagger.thresholds),
     }
@@ -383,7 +388,8 @@ def parse_flagger(document: object, source: str) -> Flagger:
     """Build a Flagger from the parsed data file, with clear errors naming ``source``."""
     if not isinstance(document, dict):
         raise InputError("flagger file must hold a JSON object", source)
-    unknown = set(document) - {"models", "prior", "check_floor", "checks", "thresholds", "comment", "fitted_on"}
+    unknown = set(document) - {"models", "prior", "check_floor", "model_ceiling", "checks", "thresholds", "comment",
+                               "fitted_on"}
     if unknown:
         raise InputError(f"unknown key {sorted(unknown)[0]!r} in flagger file", source)
     try:
@@ -397,6 +403,9 @@ def parse_flagger(document: object, source: str) -> Flagger:
         thresholds = {k: float(v) for k, v in document.get("thresholds", {}).items()}
         prior = _rate(document.get("prior"))
         check_floor = float(document.get("check_floor", 0.5))
+        model_ceiling = float(document.get("model_ceiling", 0.75))
+        if not 0 < model_ceiling <= 1:
+            raise ValueError(f"model_ceiling must be in (0, 1], not {model_ceiling}")
         fitted_on = document.get("fitted_on")
         if fitted_on is not None and not isinstance(fitted_on, dict):
             raise ValueError("'fitted_on' must be an object")
@@ -408,7 +417,7 @@ def parse_flagger(document: object, source: str) -> Flagger:
         raise InputError("thresholds must rise from info to warning to error", source)
     return Flagger(
         MappingProxyType(models), checks, MappingProxyType(thresholds), source, prior, check_floor,
-        fitted_on=fitted_on,
+        model_ceiling=model_ceiling, fitted_on=fitted_on,
     )
 
 

@@ -516,8 +516,8 @@ def test_a_disagreement_feature_never_gets_a_negative_weight():
     rng = np.random.default_rng(4)
     x = rng.normal(size=400)
     labels = (rng.random(400) < 1 / (1 + np.exp(2 * x))).astype(int).tolist()  # more TER, fewer garbles
-    fitted = fit_logistic([{"bt_ter": v} for v in x], labels)
-    assert fitted.weights["bt_ter"] == 0.0
+    fitted = fit_logistic([{"length_deviation": v} for v in x], labels)
+    assert fitted.weights["length_deviation"] == 0.0
 
 
 def test_a_feature_without_a_declared_direction_is_refused():

@@ -37,7 +37,7 @@ def test_checks_combine_as_noisy_or():
 
 def test_model_part_uses_standardised_weights_and_ignores_missing_features():
     model = LogisticPart(bias=-1.0, weights={"bt_chrf": -2.0}, means={"bt_chrf": 50.0}, scales={"bt_chrf": 10.0})
-    flagger = Flagger(models={"*": model}, thresholds=THRESHOLDS)
+    flagger = Flagger(models={"*": model}, thresholds=THRESHOLDS, model_ceiling=1.0)  # the model itself
     low = judge({"bt_chrf": _signal("bt_chrf", 30.0, 0.7)}, flagger)
     assert low.score == pytest.approx(1 / (1 + math.exp(-(-1.0 + 4.0))))
     assert low.severity == "error"
@@ -114,7 +114,7 @@ LOW_CHRF = {"bt_chrf": _signal("bt_chrf", 30.0, 0.7)}
 
 
 def test_a_model_serves_only_the_engine_and_direction_it_was_fitted_for():
-    flagger = Flagger(models={"apertium:es-en": _part()}, thresholds=THRESHOLDS)
+    flagger = Flagger(models={"apertium:es-en": _part()}, thresholds=THRESHOLDS, model_ceiling=1.0)
     fitted = judge(LOW_CHRF, flagger, "es-en", engine="apertium").score
     assert fitted == pytest.approx(1 / (1 + math.exp(-3.0)))
     for engine, direction in [("ct2", "es-en"), ("marian", "es-en"), ("none", "es-en"), ("apertium", "en-es")]:
@@ -152,8 +152,8 @@ def test_without_a_model_the_note_and_the_signature_say_so():
 def test_weights_must_respect_the_declared_directions():
     with pytest.raises(ValueError, match="fwd_chrf is an agreement metric: its weight must be <= 0"):
         LogisticPart(weights={"fwd_chrf": 0.2})
-    with pytest.raises(ValueError, match="bt_ter is a disagreement: its weight must be >= 0"):
-        LogisticPart(weights={"bt_ter": -0.2})
+    with pytest.raises(ValueError, match="unknown_words is a disagreement: its weight must be >= 0"):
+        LogisticPart(weights={"unknown_words": -0.2})
     with pytest.raises(ValueError, match="'mystery' has no declared direction"):
         LogisticPart(weights={"mystery": 1.0})
     assert FEATURE_SIGNS["bt_chrf"] == -1 and FEATURE_SIGNS["unknown_words"] == 1
@@ -162,7 +162,7 @@ def test_weights_must_respect_the_declared_directions():
 def test_a_derived_feature_reads_its_signal_and_explains_by_it():
     part = LogisticPart(bias=0.0, weights={"length_deviation": 2.0}, means={"length_deviation": 0.1},
                         scales={"length_deviation": 0.1})
-    flagger = Flagger(models={"*": part}, thresholds=THRESHOLDS)
+    flagger = Flagger(models={"*": part}, thresholds=THRESHOLDS, model_ceiling=1.0)
     short = judge({"length_ratio": _signal("length_ratio", -0.5, 0.0)}, flagger)
     long = judge({"length_ratio": _signal("length_ratio", 0.5, 0.6)}, flagger)
     assert short.score == pytest.approx(long.score)  # |log ratio| either way
@@ -198,3 +198,16 @@ def test_packaged_flagger_is_fitted_per_engine_and_direction_with_cross_validate
         assert figures["trained_on"] and 0 < figures["flagger_auc"] < 1
     for part in flagger.models.values():
         assert sorted(part.weights) == sorted(record["features"])
+
+
+def test_the_model_alone_never_reaches_an_error():
+    from qa.signals.base import Signal
+
+    part = LogisticPart(bias=8.0, weights={"unknown_words": 3.0}, means={"unknown_words": 0.0},
+                        scales={"unknown_words": 1.0}, base_rate=0.5)
+    flagger = Flagger(models={"apertium:es-en": part}, checks={"repetition": 1.0}).for_engine("apertium", "es-en")
+    many = {"unknown_words": Signal("unknown_words", 9.0, 1.0, "9 words not in the English dictionary")}
+    verdict = judge(many, flagger)
+    assert verdict.score == pytest.approx(flagger.model_ceiling) and verdict.severity == "warning"
+    doubled = {**many, "repetition": Signal("repetition", 1.0, 0.9, "'the plan' appears twice")}
+    assert judge(doubled, flagger).severity == "error"

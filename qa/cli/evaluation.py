@@ -121,15 +121,18 @@ def calibrate_command(paths, engine, models, beam_size, threads, device, cache_p
                       l2, features, quiet):
     """Fit the flagger's model for an engine on labelled files and write a flagger file.
 
-    The translation signals (back- and forward-translation chrF, TER, length, and with
+    The translation signals (back- and forward-translation chrF, length, unknown words, and with
     MarianMT the log-probabilities) are combined by a monotone logistic regression: agreement
     with the engine can only lower the score, disagreement only raise it. It is fitted on all
     files pooled, each file weighing the same, and stored per direction under `ENGINE:SRC-TGT`;
     the L2 strength and the features are chosen by leave-one-labelled-file-out cross-validation,
-    recorded with the held-out ROC-AUC of each file under `fitted_on`. The model-free checks
+    recorded with the held-out ROC-AUC of each file under `fitted_on`. WMT12 ranking sets
+    (`*.segments.jsonl`) given too are never fitted on: they judge the settings by the
+    flagger's agreement with human preferences. The model-free checks
     keep their confidences and the thresholds are kept. Use the file with `--flagger`.
     """
-    from qa.calibrate import calibrate, score_labelled
+    from qa.calibrate import calibrate, score_labelled, score_ranking
+    from qa.evaluate import LabelledSet, load_eval_set
     from qa.flag import flagger_to_dict, load_flagger
     from qa.progress import terminal_progress
 
@@ -140,13 +143,18 @@ def calibrate_command(paths, engine, models, beam_size, threads, device, cache_p
                                     threads=threads, device=device, cache_path=cache_path, no_cache=no_cache,
                                     directions=directions)
     engine_name = signature["engine"]
+    loaded = [(path, load_eval_set(path)) for path in paths]
+    bound = base.for_engine(engine_name)
     try:
         with terminal_progress(not quiet) as progress:
-            files = [score_labelled(path, engine=cached, flagger=base.for_engine(engine_name), progress=progress)
-                     for path in paths]
+            files = [score_labelled(data, engine=cached, flagger=bound, progress=progress, name=Path(path).name)
+                     for path, data in loaded if isinstance(data, LabelledSet)]
+            rankings = [score_ranking(data, engine=cached, flagger=bound, progress=progress)
+                        for _, data in loaded if not isinstance(data, LabelledSet)]
     finally:
         close_engine(cached, quiet=quiet)
-    fitted, record = calibrate(files, base=base, engine=engine_name, features=chosen_features, l2=l2)
+    fitted, record = calibrate(files, base=base, engine=engine_name, features=chosen_features, l2=l2,
+                               rankings=rankings)
     document = flagger_to_dict(fitted)
     document = {"comment": f"Written by qa calibrate (engine {engine_name}) on the labelled files named in fitted_on; "
                            "checks and thresholds set by hand (see README).", **document}
@@ -157,3 +165,5 @@ def calibrate_command(paths, engine, models, beam_size, threads, device, cache_p
     for name, figures in (record.get("cv") or {}).items():
         note_line(f"held out {name}: flagger ROC-AUC {figures['flagger_auc']:.3f}, best single signal "
                   f"{figures['best_single_signal']} {figures['best_single_auc']:.3f}")
+    for name, tau in (record.get("rankings") or {}).items():
+        note_line(f"ranking set {name} (never fitted on): Kendall tau {tau:.3f}")

@@ -31,7 +31,6 @@ RULE_DESCRIPTIONS = {
     "addition": "A sentence with no counterpart in the source",
     "omission": "A source sentence with no counterpart in the translation",
     "bt_chrf": "The back-translation differs from the source (chrF)",
-    "bt_ter": "The back-translation needs many edits to match the source (TER)",
     "fwd_chrf": "The engine's translation of the source differs from the text (chrF)",
     "round_trip_chrf": "The text does not survive a round trip through the source language",
     "tgt_logprob": "The translation model finds this translation unlikely",

@@ -7,25 +7,20 @@ import math
 import re
 from functools import lru_cache
 
-from sacrebleu.metrics import CHRF, TER
+from sacrebleu.metrics import CHRF
 
 from qa.signals.base import Segment, Signal
 from qa.translate.base import TokenScores
 
 _CHRF = CHRF()
-_TER = TER()
 # The weakest span is this many target tokens wide.
 _WEAK_SPAN_TOKENS = 4
 
 
 def metric_signatures() -> dict[str, str]:
     """sacrebleu's signature of each metric, recorded in every output."""
-    for metric in (_CHRF, _TER):
-        metric.sentence_score("a", ["a"])  # sacrebleu signs a metric only once it has been used
-    return {
-        "chrF": str(_CHRF.get_signature()),
-        "TER": str(_TER.get_signature()),
-    }
+    _CHRF.sentence_score("a", ["a"])  # sacrebleu signs a metric only once it has been used
+    return {"chrF": str(_CHRF.get_signature())}
 
 
 @lru_cache(maxsize=4096)  # the coverage signals read the same scores
@@ -42,14 +37,6 @@ def back_translation_chrf(segment: Segment) -> Signal | None:
         "bt_chrf", value, 1 - value / 100,
         f"back-translation matches the source at chrF {value:.0f}",
     )
-
-
-def back_translation_ter(segment: Segment) -> Signal | None:
-    """TER (edits per reference word, in %) from the back-translation to the source."""
-    if not (segment.source and segment.target and segment.back_translation is not None):
-        return None
-    value = _TER.sentence_score(segment.back_translation, [segment.source]).score
-    return Signal("bt_ter", value, min(value, 100.0) / 100, f"back-translation TER {value:.0f}")
 
 
 def forward_translation_chrf(segment: Segment) -> Signal | None:
@@ -134,7 +121,6 @@ def _weakest_span(text: str, scores: TokenScores) -> tuple[int, int] | None:
 
 SIGNALS = {
     "bt_chrf": back_translation_chrf,
-    "bt_ter": back_translation_ter,
     "fwd_chrf": forward_translation_chrf,
     "round_trip_chrf": round_trip_chrf,
     "tgt_logprob": target_logprob,
