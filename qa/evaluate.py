@@ -785,14 +785,8 @@ def fit_scale(
 
     A strong L2 penalty chooses the weights' direction well but shrinks them all, so the
     probabilities come out too timid; this restores their spread (a Platt-style temperature)."""
-    y = _labels_array(labels).astype(float)
-    if len(feature_rows) != len(y):
-        raise ValueError(f"{len(feature_rows)} feature rows but {len(y)} labels")
-    if y.sum() in (0, len(y)):
-        raise ValueError("fitting needs both classes among the labels")
-    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    y, weight, z = _refit_inputs(model, feature_rows, labels, sample_weight)
     weight = weight * (len(y) / weight.sum())
-    z = np.array([sum(model.contributions(_clean_row(row)).values()) for row in feature_rows])
     design = np.column_stack([np.ones(len(y)), z])
 
     def objective(beta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -817,13 +811,7 @@ def fit_intercept(
     """``model`` with its bias refitted (weights kept) to the weighted log-loss on these rows, and
     their weighted share of positives as its base rate: how one direction's data is calibrated
     under weights fitted on several."""
-    y = _labels_array(labels).astype(float)
-    if len(feature_rows) != len(y):
-        raise ValueError(f"{len(feature_rows)} feature rows but {len(y)} labels")
-    if y.sum() in (0, len(y)):
-        raise ValueError("fitting needs both classes among the labels")
-    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    offset = np.array([sum(model.contributions(_clean_row(row)).values()) for row in feature_rows])
+    y, weight, offset = _refit_inputs(model, feature_rows, labels, sample_weight)
 
     def objective(bias: np.ndarray) -> tuple[float, np.ndarray]:
         z = offset + bias[0]
@@ -833,6 +821,22 @@ def fit_intercept(
     result = optimize.minimize(objective, np.array([model.bias]), jac=True, method="L-BFGS-B")
     rate = float(np.sum(weight * y) / np.sum(weight))
     return dataclasses.replace(model, bias=float(result.x[0]), base_rate=rate)
+
+
+def _refit_inputs(
+    model: LogisticPart, feature_rows: Sequence[Mapping[str, float | None]], labels: Sequence[int],
+    sample_weight: Sequence[float] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, row weights and the model's logit contributions of each row, for refitting a
+    fitted model's scale or bias; ValueError unless rows and labels match and hold both classes."""
+    y = _labels_array(labels).astype(float)
+    if len(feature_rows) != len(y):
+        raise ValueError(f"{len(feature_rows)} feature rows but {len(y)} labels")
+    if y.sum() in (0, len(y)):
+        raise ValueError("fitting needs both classes among the labels")
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    contributions = np.array([sum(model.contributions(_clean_row(row)).values()) for row in feature_rows])
+    return y, weight, contributions
 
 
 def _clean_row(row: Mapping[str, float | None]) -> dict[str, float]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from qa.signals.base import Segment, Signal
 from qa.signals.agreement import invariants_signal
+from qa.signals.base import Segment, Signal
 from qa.signals.intrinsic import length_ratio
 from qa.signals.translation import back_translation_chrf, forward_translation_chrf
 

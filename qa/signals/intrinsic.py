@@ -14,7 +14,6 @@ signal modules.
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import re
 import unicodedata
