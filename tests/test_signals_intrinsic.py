@@ -114,9 +114,9 @@ def test_a_word_said_twice_close_by_is_weak_evidence():
         ("The plan will the plan will have a budget of two million.", 0.8, 1.0),
         ("Talks between the United States United States and Morocco resumed.", 0.8, 1.0),
         ("A security guard from a security agency found the bag.", 0.0, 0.45),
-        ("They pressed the right buttons at the right moment.", 0.0, 0.45),
-        ("The fire brigade had to bring the fire under control.", 0.0, 0.45),
-        ("I don't poke my nose in what I don't understand.", 0.0, 0.45),
+        ("She took the early train to catch the early ferry.", 0.0, 0.45),
+        ("The harbour master closed the harbour at dawn.", 0.0, 0.45),
+        ("I don't sign what I don't read.", 0.0, 0.45),
         ("The new water plan was approved in May by the council that wrote the new water plan.", 0.5, 0.7),
     ],
 )
@@ -125,9 +125,9 @@ def test_repetition_severity_matches_what_an_editor_sees(text, least, most):
 
 
 def test_a_repeat_the_source_makes_too_is_faithful():
-    text = "What is private offline is private online."
+    text = "What is cheap here is cheap there."
     assert repetition(english(text)).garble >= 0.8
-    faithful = repetition(english(text, source="Lo que es privado fuera de línea es privado en línea."))
+    faithful = repetition(english(text, source="Lo que es barato aquí es barato allí."))
     assert faithful.garble <= 0.25
     # A double stays an error whatever the source says.
     double = "The museum will reopen the museum museum in May."
@@ -135,10 +135,10 @@ def test_a_repeat_the_source_makes_too_is_faithful():
 
 
 def test_a_name_around_of_is_left_to_circular_name():
-    text = "We are dependent, said Steve Goldman of Goldman Management."
+    text = "We agree, said Ana Ferrer of Ferrer Logistics."
     assert repetition(english(text)).garble == 0
     assert circular_name(english(text)).garble >= 0.7
-    source = "Somos dependientes, dijo Steve Goldman, de Goldman Management."
+    source = "Estamos de acuerdo, dijo Ana Ferrer, de Ferrer Logistics."
     assert circular_name(english(text, source=source)).garble <= 0.25
 
 

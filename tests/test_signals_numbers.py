@@ -102,7 +102,7 @@ def test_spelled_numbers_are_found_for_confirmation():
             "275 millones",
             "285 million",
         ),
-        ("Se dañaron 582 mil 835 hectáreas.", "835,582 hectares were damaged.", "582 mil 835", "835,582"),
+        ("Se dañaron 312 mil 450 hectáreas.", "450,312 hectares were damaged.", "312 mil 450", "450,312"),
         ("Hay dos candidatos desde 2001.", "There have been two candidates since 2002.", "2001", "2002"),
     ],
 )
@@ -186,9 +186,9 @@ def test_numbers_catch_changed_figures(source, target, expected_source, expected
         ("La mitad del pleno votó a favor.", "50 per cent of the chamber voted in favour."),
         ("Un 25 % del pleno votó a favor.", "A quarter of the chamber voted in favour."),
         # Numbers written in parts (Mexican press), 24-hour times with "h", decades in words.
-        ("Se dañaron 582 mil 835 hectáreas.", "582,835 hectares were damaged."),
+        ("Se dañaron 312 mil 450 hectáreas.", "312,450 hectares were damaged."),
         ("El estado recibió 5 millones 143 mil 312 dólares.", "The state received 5,143,312 dollars."),
-        ("El estado invirtió 17 mil 280 millones de pesos.", "The state invested 17,280 million pesos."),
+        ("El estado invirtió 12 mil 500 millones de pesos.", "The state invested 12,500 million pesos."),
         ("El partido empieza a las 20h45.", "The match starts at 8:45 pm."),
         ("Fue una moda de los años 60.", "It was a fashion of the Sixties."),
     ],
@@ -233,7 +233,7 @@ def test_several_mismatches_add_up():
         # The billion trap, a thousandfold difference in scale words of the billion family, is a
         # warning whichever side fell into it.
         ("Costará 3,2 billones de dólares.", "It will cost 3.2 billion dollars.", 0.55, 0.65),
-        ("Se vendieron 710 mil millones de acciones.", "710 million shares were sold.", 0.55, 0.65),
+        ("Se vendieron 350 mil millones de acciones.", "350 million shares were sold.", 0.55, 0.65),
         ("La deuda bajará a 340 millones.", "The debt will fall to 340 billion.", 0.55, 0.65),
     ],
 )
@@ -268,7 +268,7 @@ def test_numbers_work_the_other_way_round():
         ("2 tn of coal", "en", [2]),  # "tn" is a trillion only after a currency sign
         ("10,7 miles de millones, 450 miles de pisos, 3 millardos", "es", [10.7e9, 450e3, 3e9]),
         ("2 billones, 1.250 millones, 3 mil millones", "es", [2e12, 1.25e9, 3e9]),
-        ("582 mil 835, 5 millones 143 mil 312, 17 mil 280 millones", "es", [582835, 5143312, 17.28e9]),
+        ("312 mil 450, 5 millones 143 mil 312, 12 mil 500 millones", "es", [312450, 5143312, 12.5e9]),
         ("3 millones 20 personas", "es", [3e6, 20]),  # a further part needs its own scale word
     ],
 )
@@ -312,9 +312,9 @@ def test_fractions_in_words_confirm_percentages():
 
 
 def test_leftover_figures_pair_like_with_like():
-    comparison = compare_numbers("Vendió 1,6 billones.", "In 2007 it sold 1.6 billion.", "es", "en")
-    assert [(s.text, t.text) for s, t in comparison.changed] == [("1,6 billones", "1.6 billion")]
-    assert [q.text for q in comparison.added] == ["2007"]
+    comparison = compare_numbers("Vendió 2,4 billones.", "In 2009 it sold 2.4 billion.", "es", "en")
+    assert [(s.text, t.text) for s, t in comparison.changed] == [("2,4 billones", "2.4 billion")]
+    assert [q.text for q in comparison.added] == ["2009"]
     comparison = compare_numbers(
         "El 15 % de los pisos se vendió en 2011.", "In 2012, 16% of the flats were sold.", "es", "en"
     )
@@ -347,6 +347,6 @@ def test_numbers_need_a_source():
 
 
 def test_an_article_before_the_scale_word():
-    source = "Se aspira a que sean 175 los millones de familias con acceso al banco."
-    assert numbers(es_en(source, "The aim is for 175 million families to have a bank.")).garble == 0
-    assert numbers(es_en(source, "The aim is for 175 families to have a bank.")).garble > 0.5
+    source = "Se espera que sean 40 los millones de usuarios de la nueva red."
+    assert numbers(es_en(source, "Some 40 million users are expected on the new network.")).garble == 0
+    assert numbers(es_en(source, "Some 40 users are expected on the new network.")).garble > 0.5

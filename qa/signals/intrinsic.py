@@ -261,7 +261,7 @@ def _repeat_weight(
         # name and "again, again" emphasis. No name is a phrase said twice in a row.
         return (0.9 if plain and (length >= 2 or not is_name) else 0.0), "double"
     if between in OF_LINKS.get(lang, ()):
-        if is_name:  # "Steve Goldman of Goldman Sachs": a name around "of" is circular_name's to judge
+        if is_name:  # "Ana Ferrer of Ferrer Logistics": a name around "of" is circular_name's to judge
             return 0.0, "name"
         return (0.0, "idiom") if OF_IDIOMS & {token.key for token in copy} else (0.85, "of")
     if gap == 1 and between in IDIOM_LINKS.get(lang, ()):
@@ -272,10 +272,10 @@ def _repeat_weight(
     if length >= 2 and (parallel or is_name):
         return 0.25, "phrase"
     # Said again at a distance, a phrase is at most a warning: clean text does it too ("the
-    # sovereign wealth fund ... the sovereign wealth fund"); only a double or an "X of X" is an error.
+    # new water plan ... the new water plan"); only a double or an "X of X" is an error.
     if length >= 2 and content >= 2:
         return (0.6 if gap <= REPEAT_NEAR else 0.5 if gap <= REPEAT_MID else 0.35), "phrase"
-    # One content word said again with its article ("the fire brigade ... the fire", "a security
+    # One content word said again with its article ("the harbour master ... the harbour", "a security
     # guard from a security agency") is ordinary writing: at most a hint, below the check floor.
     if length >= 2 and is_content_word(copy[-1], lang):
         if all(token.key in _EDGE_WORDS for token in copy[:-1]):
@@ -477,7 +477,7 @@ def circular_name(segment: Segment) -> Signal | None:
         repeated = circular_words(tokens, run, segment.tgt_lang)
         if repeated:
             weight = _circle_weight(tokens, run, repeated, segment.tgt_lang)
-            if _source_repeats_all(segment.source, repeated):  # "Steve Goldman of Goldman Sachs"
+            if _source_repeats_all(segment.source, repeated):  # "Ana Ferrer of Ferrer Logistics"
                 weight = min(weight, FAITHFUL_REPEAT)
             findings.append((weight, run, repeated))
     if not findings:
@@ -518,8 +518,8 @@ def _circle_weight(tokens: Sequence[Token], run: NameRun, repeated: list[str], l
         return 0.9
     # The word on both sides of an "of"/"for" is the circle proper ("Intelligence of ...
     # Intelligence"); without one it may be a title ("Gone Baby Gone").
-    # "for" joins a purpose and reads as a title more often ("the Model Law for Trade Law
-    # Uniformity"): one word around it is a warning.
+    # "for" joins a purpose and reads as a title more often ("the Water Law for Clean Water
+    # Access"): one word around it is a warning.
     places = [index for index, word in words if word == strong[0]]
     connectors = NAME_CONNECTORS.get(base_lang(lang), frozenset({"of", "de"})) - PURPOSE_CONNECTORS
     around = any(tokens[i].text in connectors for i in range(places[0] + 1, places[-1]))

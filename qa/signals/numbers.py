@@ -4,7 +4,7 @@ source that the translation drops or changes, or one the translation adds.
 Each side is read in its own language's conventions before comparing values: Spanish writes
 "3,5 %" and "1.500" where English writes "3.5%" and "1,500"; "1.250 millones" is 1.25 billion;
 "mil millones", "miles de millones" and "thousand million" are a billion (the Spanish "billón" is
-a million million); "582 mil 835" is 582,835. A range or list that writes its scale word or
+a million million); "312 mil 450" is 312,450. A range or list that writes its scale word or
 percent sign once gives it to each figure ("entre 265 y 275 millones", "5-7 %"). Ordinals
 ("67th"), ranges ("2020-2030") and clock times ("las 23.00" = "11 pm") are handled. Figures
 written in words ("dos", "a billion", "two thirds") only ever confirm a figure written in digits
@@ -137,7 +137,7 @@ _NUMERAL = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*")
 # A further group of three digits: RAE style groups thousands with spaces ("230 000"), and
 # tokenised machine translation leaves a space after the separator ("1, 000").
 _SPACE_GROUP = re.compile(r"(?:[ \u00a0\u202f\u2009]|(?P<mark>[.,]) )(?P<digits>\d{3})(?!\d|[.,]\d)")
-# The next part of a number written with scale words: "582 mil 835", "5 millones 143 mil 312".
+# The next part of a number written with scale words: "312 mil 450", "5 millones 143 mil 312".
 _COMPOUND_PART = re.compile(r"[ \u00a0]+(\d{1,3})(?!\d|[.,]\d)")
 _LOOSE_SUFFIX = re.compile(r"(m|mn|bn|k|tn)\b")  # "2.3m people": probably million, maybe metres
 _CURRENCY = r"(?:(?:US|A|C|R|NZ|HK)?\$|[€£¥]|\b(?:EUR|USD|GBP|CHF|JPY))"
@@ -300,7 +300,7 @@ def find_quantities(text: str, lang: str) -> list[Quantity]:
     clocks = _find_clocks(text)
     in_clock = {i for clock in clocks for i in range(clock.start, clock.end)}
     figures: list[_Figure] = []
-    read_up_to = 0  # a numeral may take in the digits after it ("230 000", "582 mil 835")
+    read_up_to = 0  # a numeral may take in the digits after it ("230 000", "312 mil 450")
     for match in _NUMERAL.finditer(text):
         start = match.start()
         if start < read_up_to or start in in_clock:
@@ -327,7 +327,7 @@ def _read_figure(text: str, match: re.Match[str], lang: str, *, currency: bool) 
     alternatives = () if other is None else (other * scale,)
     if scale == 1.0 and (suffix := _LOOSE_SUFFIX.match(text, end)):
         alternatives = (*alternatives, digits * CURRENCY_MULTIPLIERS[suffix.group(1)])
-    elif not _close(value, digits * scale):  # written in parts: "582 mil 835" has one reading
+    elif not _close(value, digits * scale):  # written in parts: "312 mil 450" has one reading
         alternatives = ()
     scale_word = text[digits_end:end].strip(" -")
     percent = PERCENT.match(text, end)
@@ -358,7 +358,7 @@ def _currency_before(text: str, start: int) -> bool:
 
 def _scaled(text: str, digits: float, end: int, lang: str, *, currency: bool) -> tuple[float, float, int]:
     """The value of ``digits`` with the scale words after them, also for a number written in
-    parts ("582 mil 835", "17 mil 280 millones", "5 millones 143 mil 312"); returns the value,
+    parts ("312 mil 450", "12 mil 500 millones", "5 millones 143 mil 312"); returns the value,
     the factor of the first scale word (1 without one) and where the number ends."""
     scale, end = _multiplier_after(text, end, lang, currency=currency)
     if scale == 1.0:
@@ -378,7 +378,7 @@ def _scaled(text: str, digits: float, end: int, lang: str, *, currency: bool) ->
 
 
 def _add_scale(total: float, current: float, factor: float) -> float:
-    """The running total of a number in parts once ``current`` meets a scale word: "17 mil 280
+    """The running total of a number in parts once ``current`` meets a scale word: "12 mil 500
     millones" scales all before it, "5 millones 143 mil" only its own part."""
     return (total + current) * factor if total < factor else total + current * factor
 
@@ -389,7 +389,7 @@ def _scale_pattern(lang: str) -> re.Pattern[str] | None:
     if not words:
         return None
     alternation = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in words)
-    # "sean 175 los millones de familias": Spanish may put an article before the scale word.
+    # "serán 40 los millones de usuarios": Spanish may put an article before the scale word.
     article = "|".join(SCALE_ARTICLES.get(lang, ()))
     before = rf"(?:(?:{article})\s+)?" if article else ""
     return re.compile(rf"[\s-]?{before}({alternation})\b", re.IGNORECASE)  # "45-million"
@@ -742,7 +742,7 @@ def _pair_leftovers(source_left: Sequence[Quantity], target_left: Sequence[Quant
 SLIP_WEIGHT = 0.9
 CHANGED_WEIGHT = 0.7
 # The billion trap: "billón" is a million million, "billion" a thousand million, and translators
-# on both sides fall for it ("1,6 billones" for 1.6 billion, "710 mil millones" for 710 million). A
+# on both sides fall for it ("2,4 billones" for 2.4 billion, "350 mil millones" for 350 million). A
 # thousandfold difference that lies in such scale words alone is a warning: one of the texts is
 # wrong, as often the source as the translation, and an editor must look.
 BILLION_TRAP_WEIGHT = 0.6
