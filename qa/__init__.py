@@ -4,7 +4,7 @@ It reads a source article and its translation, aligns them, back-translates with
 (or Apertium), scores every passage and flags the garbled ones for an editor.
 
     import qa
-    report = qa.check("corpora/")                 # -> qa.pipeline.Report
+    report = qa.check("corpora/")                 # -> qa.results.Report, as `qa check` finds
     results = qa.score_pairs([("Hola", "Hello")], src_lang="es", tgt_lang="en")
 """
 
@@ -18,7 +18,7 @@ def __getattr__(name: str):
     # The library entry points import torch-free but heavy modules; load them on first use so
     # that `qa --version` and `import qa` stay instant.
     if name == "check":
-        from qa.pipeline import check
+        from qa.run import check
 
         return check
     if name == "score_pairs":

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from qa.errors import InputError
 from qa.files import write_atomically
-from qa.pipeline import ArticleReport, CheckedSegment, Report
+from qa.results import ArticleReport, CheckedSegment, Report
 
 BASELINE_VERSION = 1
 EXCERPT_WIDTH = 80

@@ -27,8 +27,11 @@ PYPROJECT = "pyproject.toml"
 DEFAULT = "default"
 COMMAND_LINE = "command line"
 
+# Every choice and range a setting has, defined once: the command-line options use these too.
 ENGINES = ("auto", "marian", "ct2", "apertium", "none")
 DEVICES = ("cpu", "cuda")
+BEAM_RANGE = (1, 16)
+THREADS_RANGE = (1, 256)
 FAIL_ON = ("error", "warning", "info", "never")
 PAIRINGS = ("auto", "front-matter", "file-name", "folders")
 PATH_KEYS = ("flagger", "cache", "baseline")
@@ -284,17 +287,14 @@ def _formats() -> list[str]:
     return sorted(FORMATS)
 
 
-def _beam(written: str, value: Any, where: Where) -> int:
-    # TOML booleans are Python ints; ``beam = true`` is a mistake, not 1.
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 16:
-        raise where.error(f"{written!r} must be a whole number from 1 to 16, not {_show(value)}")
-    return value
+def _whole_number(low: int, high: int) -> Check:
+    def check(written: str, value: Any, where: Where) -> int:
+        # TOML booleans are Python ints; ``beam = true`` is a mistake, not 1.
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise where.error(f"{written!r} must be a whole number from {low} to {high}, not {_show(value)}")
+        return value
 
-
-def _threads(written: str, value: Any, where: Where) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 256:
-        raise where.error(f"{written!r} must be a whole number from 1 to 256, not {_show(value)}")
-    return value
+    return check
 
 
 def _threshold(written: str, value: Any, where: Where) -> float:
@@ -346,8 +346,8 @@ _CHECKS: dict[str, Check] = {
     "tgt_lang": _string,
     "engine": _choice(ENGINES),
     "models": _models,
-    "beam": _beam,
-    "threads": _threads,
+    "beam": _whole_number(*BEAM_RANGE),
+    "threads": _whole_number(*THREADS_RANGE),
     "device": _choice(DEVICES),
     "threshold": _threshold,
     "flagger": _path,

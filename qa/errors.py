@@ -35,3 +35,21 @@ class EngineUnavailable(EngineError):
 
 class CacheError(QAError):
     """The translation cache could not be used; callers fall back to running without it."""
+
+
+def first_line(error: BaseException | str, limit: int = 200) -> str:
+    """A short, single-line description of an exception or of an error text (a tool's stderr),
+    for user-facing messages.
+
+    The first non-blank line, stripped; for an exception it is prefixed with the exception's type
+    (``"OSError: disk full"``), and is the bare type name when the message is empty; an empty text
+    gives ``"no error message"``. Longer than ``limit`` characters, it is cut to ``limit`` with a
+    trailing ``…``.
+    """
+    text = error if isinstance(error, str) else str(error)
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not isinstance(error, str):
+        line = f"{type(error).__name__}: {line}" if line else type(error).__name__
+    elif not line:
+        line = "no error message"
+    return line if len(line) <= limit else line[: limit - 1] + "…"

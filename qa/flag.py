@@ -15,18 +15,20 @@ The weights, confidences and thresholds are data (``qa/data/flagger.json`` by de
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
 from qa.errors import InputError
+from qa.results import SEVERITIES, Reason, Verdict
+from qa.signals import specs as signal_specs
 from qa.signals.base import Signal
 
-SEVERITIES = ("info", "warning", "error")
 # A check contributes to the reasons when its own evidence reaches this.
 REASON_MIN_EVIDENCE = 0.2
 
@@ -220,37 +222,6 @@ class Flagger:
             f"(fit one with qa calibrate --engine {engine})"
         )
 
-    def signature(self) -> dict[str, object]:
-        """What produced the flags, recorded in every output."""
-        signature: dict[str, object] = {"flagger": self.source, "thresholds": dict(self.thresholds)}
-        if self.engine is not None:
-            entry = self.model_entry(self.engine, self.direction)
-            signature["flagger_model"] = entry[0] if entry else None
-            if entry is None:
-                target = model_key(self.engine, self.direction) if self.direction else self.engine
-                signature["flagger_note"] = f"none fitted for {target}; only the model-free checks flag"
-        return signature
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """One reason a segment was scored as it was."""
-
-    signal: str
-    evidence: float
-    explanation: str
-    span: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The flagger's judgement of one segment."""
-
-    score: float
-    flagged: bool
-    severity: str | None
-    reasons: tuple[Reason, ...]
-    span: tuple[int, int] | None
 
 
 def judge(
@@ -384,6 +355,12 @@ def _check_model_key(key: str) -> str:
     return key
 
 
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to a misspelt one, else nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def parse_flagger(document: object, source: str) -> Flagger:
     """Build a Flagger from the parsed data file, with clear errors naming ``source``."""
     if not isinstance(document, dict):
@@ -411,6 +388,10 @@ def parse_flagger(document: object, source: str) -> Flagger:
             raise ValueError("'fitted_on' must be an object")
     except (AttributeError, TypeError, ValueError) as error:
         raise InputError(f"malformed flagger file ({error})", source) from None
+    known = signal_specs()
+    for name in checks:
+        if name not in known:
+            raise InputError(f"unknown check {name!r} in flagger file{_did_you_mean(name, known)}", source)
     if set(thresholds) != set(SEVERITIES):
         raise InputError(f"thresholds must name exactly {', '.join(SEVERITIES)}", source)
     if not thresholds["info"] <= thresholds["warning"] <= thresholds["error"]:

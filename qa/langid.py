@@ -23,6 +23,11 @@ MIN_CONFIDENCE = 0.75
 # Up to this many words, a text whose every word is capitalised is taken for a name ("José
 # Antonio Sierra"): names say little about the language a text is written in.
 NAME_MAX_WORDS = 4
+# English names of the languages a report or an explanation names; other codes are shown as they are.
+LANGUAGE_NAMES = {
+    "ca": "Catalan", "de": "German", "en": "English", "es": "Spanish", "eu": "Basque",
+    "fr": "French", "gl": "Galician", "it": "Italian", "nl": "Dutch", "pt": "Portuguese",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,11 @@ class LanguageSpan:
     start: int
     end: int
     lang: str
+
+
+def language_name(code: str) -> str:
+    """A language's English name ("es" and "es-ES" -> "Spanish"), else the code as it is."""
+    return LANGUAGE_NAMES.get(code.split("-")[0].split("_")[0].strip().lower(), code)
 
 
 def is_language_code(code: str) -> bool:

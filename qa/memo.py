@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 from qa import __version__
 from qa.align import Link
 from qa.signals import Segment, Signal, compute_signals
-from qa.translate.base import Engine, EngineInfo, TokenScores
-from qa.translate.cache import CachedEngine, CacheScope, TranslationCache
+from qa.translate.base import EngineInfo, TokenScores
+from qa.translate.cache import CacheScope, TranslationCache
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -89,14 +89,11 @@ class Memo:
         return results
 
 
-def cache_of(engine: Engine | None) -> TranslationCache | None:
-    """The cache an engine keeps its translations in, if any: where qa's own results go too."""
-    return engine.cache if isinstance(engine, CachedEngine) else None
-
-
-def cached_signals(segments: Sequence[Segment], engine: Engine | None, src: str, tgt: str) -> list[dict[str, Signal]]:
-    """``compute_signals`` of each segment, kept in the engine's cache when it has one."""
-    memo = Memo(cache_of(engine), "signals", src, tgt)
+def cached_signals(
+    segments: Sequence[Segment], cache: TranslationCache | None, src: str, tgt: str
+) -> list[dict[str, Signal]]:
+    """``compute_signals`` of each segment, kept in ``cache`` when there is one."""
+    memo = Memo(cache, "signals", src, tgt)
     return memo.many(segments, segment_key, compute_signals, signals_to_json, signals_from_json)
 
 

@@ -1,25 +1,27 @@
-"""Checking whole articles: pair, translate, align, score and flag every passage.
+"""Checking paired articles: translate, align, score and flag every passage.
 
-``check_corpus`` is the main job behind ``qa check``; ``check`` is the library entry point.
+``check_corpus`` is the check itself; ``qa.run`` wraps it with discovery, settings, ignores and
+the baseline for ``qa check`` and ``qa.check()``.
 """
 
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa import __version__
 from qa.align import Link, align_sentences, pair_adjacent_gaps, profile, similarity
 from qa.corpus.model import Article, ArticlePair, Role, Sentence
 from qa.errors import InputError
-from qa.flag import SEVERITIES, Flagger, load_flagger
-from qa.memo import Memo, cache_of, cached_signals, links_from_json, links_to_json
+from qa.flag import Flagger, load_flagger
+from qa.memo import Memo, cached_signals, links_from_json, links_to_json
 from qa.progress import NullProgress, Progress
-from qa.score import SegmentResult, add_translations, judge_segment, translate_all
+from qa.results import ArticleReport, CheckedSegment, Report
+from qa.score import add_translations, judge_segment, translate_all
+from qa.signature import make_signature
 from qa.signals import Segment, Signal
 from qa.translate.base import Engine
+from qa.translate.cache import TranslationCache
 
 # A target sentence "carries" a source headline it resembles at least this much, and this many
 # standard deviations more than the article's sentences do on average.
@@ -29,124 +31,6 @@ HEADLINE_CARRIER_SPREAD = 2.5
 # articles are far shorter; the bound keeps a pathological file of thousands of paragraphs from
 # costing time and memory that grow with the square of its length.
 CONTEXT_SENTENCES = 500
-
-
-@dataclass(frozen=True)
-class CheckedSegment:
-    """One aligned passage of an article with its verdict.
-
-    ``kind`` is the link (``1-1``, ``2-1``, ``1-0`` omission, ``0-1`` addition...),
-    ``untranslated`` for a target sentence written in the source language, or ``no-source``
-    when the article has no source text for it. ``related_source`` holds source sentences that
-    carry the same content without being its translation (a source headline found in the body).
-    """
-
-    kind: str
-    role: Role
-    target: tuple[Sentence, ...]
-    source: tuple[Sentence, ...]
-    result: SegmentResult
-    line: int
-    column: int
-    file_span: tuple[int, int] | None
-    related_source: tuple[Sentence, ...] = ()
-
-    def __repr__(self) -> str:
-        text = " ".join(s.text for s in self.target) or "(omitted) " + " ".join(s.text for s in self.source)
-        verdict = self.result.severity or "ok"
-        return (
-            f"<CheckedSegment {self.line}:{self.column} {self.kind} {self.role.value} {verdict} "
-            f"score={self.result.score:.2f} {textwrap.shorten(text, 60, placeholder='…')!r}>"
-        )
-
-    def _repr_html_(self) -> str:
-        from qa.report.notebook import segment_html
-
-        return segment_html(self)
-
-
-@dataclass(frozen=True)
-class ArticleReport:
-    """The checked segments of one article pair."""
-
-    pair: ArticlePair
-    segments: tuple[CheckedSegment, ...]
-
-    def __repr__(self) -> str:
-        return f"<ArticleReport {self.path} {len(self.segments)} segments, {len(self.flagged)} flagged>"
-
-    @property
-    def path(self) -> str:
-        """The translation's path (or the source's, when it has no translation)."""
-        article = self.pair.target or self.pair.source
-        return article.path if article else ""
-
-    @property
-    def flagged(self) -> list[CheckedSegment]:
-        """The flagged segments, in file order."""
-        return [segment for segment in self.segments if segment.result.flagged]
-
-
-@dataclass(frozen=True)
-class Report:
-    """Everything one check found, and what produced it."""
-
-    articles: tuple[ArticleReport, ...]
-    errors: tuple[InputError, ...] = ()
-    signature: dict = field(default_factory=dict)
-
-    def __repr__(self) -> str:
-        counts = self.counts()
-        by_severity = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
-        flagged = f"{len(self.flagged)} flagged" + (f" ({by_severity})" if by_severity else "")
-        errors = f", {len(self.errors)} unreadable" if self.errors else ""
-        engine = self.signature.get("engine", {}).get("engine")
-        return f"<Report {len(self.articles)} articles, {flagged}{errors} engine={engine}>"
-
-    def _repr_html_(self) -> str:
-        from qa.report.notebook import report_html
-
-        return report_html(self)
-
-    def to_pandas(self):
-        """One row per segment: place, text, source, verdict and a ``sig_<name>`` column per
-        signal (see :func:`qa.report.frames.to_dataframe`). Needs pandas (``qa[notebook]``)."""
-        from qa.report.frames import to_dataframe
-
-        return to_dataframe(self)
-
-    @property
-    def flagged(self) -> list[tuple[ArticleReport, CheckedSegment]]:
-        """Every flagged segment with its article."""
-        return [(article, segment) for article in self.articles for segment in article.flagged]
-
-    def counts(self) -> dict[str, int]:
-        """Flags by severity."""
-        counts = {severity: 0 for severity in SEVERITIES}
-        for _, segment in self.flagged:
-            counts[segment.result.severity] += 1
-        return counts
-
-    def return_code(self, fail_on: str) -> int:
-        """0 when nothing is flagged at or above ``fail_on`` (error, warning, info or never), else 1."""
-        if fail_on == "never":
-            return 0
-        floor = SEVERITIES.index(fail_on)
-        counts = self.counts()
-        return 1 if any(counts[s] for s in SEVERITIES[floor:]) else 0
-
-
-def make_signature(engine_info: dict | None, flagger: Flagger, src_lang: str, tgt_lang: str) -> dict:
-    """What produced a report: tool version, engine, model, revision, thresholds, metrics."""
-    from qa.signals.translation import metric_signatures
-
-    return {
-        "qa": __version__,
-        "direction": f"{src_lang}-{tgt_lang}",
-        "engine": engine_info or {"engine": "none", "model": None, "revision": None},
-        **flagger.signature(),
-        "metrics": metric_signatures(),
-    }
 
 
 @dataclass
@@ -222,10 +106,13 @@ def _carriers(headline: str, headline_translation: str | None, targets: Sequence
 class _Checker:
     """Runs the phases over all pairs at once, so the engine sees large batches."""
 
-    def __init__(self, engine: Engine | None, flagger: Flagger, src_lang: str, tgt_lang: str, progress: Progress):
-        self.engine, self.flagger, self.progress = engine, flagger, progress
+    def __init__(
+        self, engine: Engine | None, cache: TranslationCache | None, flagger: Flagger, src_lang: str, tgt_lang: str,
+        progress: Progress,
+    ):
+        self.engine, self.cache, self.flagger, self.progress = engine, cache, flagger, progress
         self.src, self.tgt = src_lang, tgt_lang
-        self.alignments = Memo(cache_of(engine), "alignment", src_lang, tgt_lang)
+        self.alignments = Memo(cache, "alignment", src_lang, tgt_lang)
 
     def translate(self, texts: list[str], from_lang: str, to_lang: str, what: str) -> dict[str, str]:
         if self.engine is None or not texts:
@@ -334,7 +221,7 @@ class _Checker:
         article = plan.pair.target
         roles = {sentence: block.role for block in article.blocks for sentence in block.sentences}
         checked = []
-        computed = cached_signals(segments, self.engine, self.src, self.tgt)
+        computed = cached_signals(segments, self.cache, self.src, self.tgt)
         for n, (kind, targets, sources, related, segment, signals) in enumerate(
             zip(plan.kinds, plan.targets, plan.sources, plan.related, segments, computed, strict=True)
         ):
@@ -347,7 +234,7 @@ class _Checker:
             role = roles.get(targets[0], Role.BODY) if targets else Role.BODY
             checked.append(CheckedSegment(
                 kind, role, targets, sources, result, line, column,
-                _file_span(article, targets, result.span), related,
+                _file_span(article, targets, result.span), related, anchor,
             ))
         checked.sort(key=lambda c: (c.line, c.column))
         return ArticleReport(plan.pair, tuple(checked))
@@ -388,50 +275,19 @@ def check_corpus(
     pairs: Sequence[ArticlePair],
     *,
     engine: Engine | None,
-    engine_info: dict | None = None,
+    cache: TranslationCache | None = None,
     flagger: Flagger | None = None,
     src_lang: str = "es",
     tgt_lang: str = "en",
     errors: Sequence[InputError] = (),
     progress: Progress | None = None,
 ) -> Report:
-    """Check every pair that has a translation; ``engine`` None runs only the model-free checks."""
+    """Check every pair that has a translation; ``engine`` None runs only the model-free checks.
+    Alignments and signals are kept in ``cache`` when one is given, whatever the engine.
+    (``qa.run`` wraps this with everything else a check does: settings, ignores, baseline.)"""
     flagger = flagger or load_flagger()
     if flagger.engine is None:  # a flagger not yet bound to the engine that serves it
         flagger = flagger.for_engine(engine.name if engine is not None else "none", f"{src_lang}-{tgt_lang}")
-    checker = _Checker(engine, flagger, src_lang, tgt_lang, progress or NullProgress())
+    checker = _Checker(engine, cache, flagger, src_lang, tgt_lang, progress or NullProgress())
     articles = checker.run(pairs)
-    return Report(tuple(articles), tuple(errors), make_signature(engine_info, flagger, src_lang, tgt_lang))
-
-
-def check(
-    source,
-    translation=None,
-    *,
-    src_lang: str = "es",
-    tgt_lang: str = "en",
-    engine: Engine | str | None = "auto",
-    flagger: Flagger | None = None,
-) -> Report:
-    """Check articles from the library: ``check("corpora/")``, ``check("a.es.md", "a.en.md")``.
-
-    ``source`` and ``translation`` are paths (files or folders), read and paired as ``qa check``
-    does. ``engine`` is an Engine, an engine name (``auto``, ``marian``, ``apertium``) or None
-    for the model-free checks only.
-    """
-    from qa.corpus import read_paths
-
-    paths = [p for p in (source, translation) if p is not None]
-    corpus = read_paths(paths, src_lang=src_lang, tgt_lang=tgt_lang)
-    engine_info = None
-    if isinstance(engine, str):
-        from qa.translate import EngineOptions, create_engine
-
-        engine, _ = create_engine(engine, EngineOptions(), [(tgt_lang, src_lang), (src_lang, tgt_lang)])
-    if engine is not None:
-        info = engine.info(src_lang, tgt_lang)
-        engine_info = {"engine": info.engine, "model": info.model, "revision": info.revision}
-    return check_corpus(
-        corpus.pairs, engine=engine, engine_info=engine_info, flagger=flagger,
-        src_lang=src_lang, tgt_lang=tgt_lang, errors=corpus.errors,
-    )
+    return Report(tuple(articles), tuple(errors), make_signature(engine, flagger, src_lang, tgt_lang))

@@ -5,50 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from qa.corpus.model import SentencePair
-from qa.flag import Flagger, Reason, judge, load_flagger
+from qa.flag import Flagger, judge, load_flagger
 from qa.memo import cached_signals
 from qa.progress import NullProgress, Progress
+from qa.results import SegmentResult
 from qa.signals import Segment, Signal, compute_signals
 from qa.translate.base import Engine, TokenScores
+from qa.translate.cache import TranslationCache
 
 # Translations are requested in chunks of this many texts so progress can be shown.
 CHUNK = 64
-
-
-@dataclass(frozen=True)
-class SegmentResult:
-    """The judgement of one segment, with the evidence behind it."""
-
-    id: str
-    source: str | None
-    target: str | None
-    score: float
-    flagged: bool
-    severity: str | None
-    reasons: tuple[Reason, ...]
-    signals: dict[str, Signal]
-    span: tuple[int, int] | None
-    back_translation: str | None = None
-
-    def to_dict(self) -> dict:
-        """A JSON-ready view: score, flag, severity, reasons and every signal's value."""
-        return {
-            "id": self.id,
-            "score": round(self.score, 4),
-            "flagged": self.flagged,
-            "severity": self.severity,
-            "reasons": [
-                {"signal": r.signal, "evidence": round(r.evidence, 4), "explanation": r.explanation,
-                 "span": list(r.span) if r.span else None}
-                for r in self.reasons
-            ],
-            "signals": {name: round(signal.value, 4) for name, signal in sorted(self.signals.items())},
-            "span": list(self.span) if self.span else None,
-            "back_translation": self.back_translation,
-        }
 
 
 def translate_all(
@@ -161,11 +129,15 @@ def score_pairs(
     tgt_lang: str,
     engine: Engine | None = None,
     flagger: Flagger | None = None,
+    cache: TranslationCache | None = None,
     progress: Progress | None = None,
 ) -> list[SegmentResult]:
     """Score sentence pairs (``SentencePair`` or ``(src, tgt)`` tuples), in input order.
 
-    ``engine`` None runs only the checks that need no model.
+    ``engine`` None runs only the checks that need no model. Each pair's signals are kept in
+    ``cache`` when one is given (whatever the engine), so scoring the same pairs again computes
+    nothing; the engine's translations are cached only when it is wrapped in a
+    :class:`~qa.translate.cache.CachedEngine`.
     """
     flagger = flagger or load_flagger()
     if flagger.engine is None:  # a flagger not yet bound to the engine that serves it
@@ -176,7 +148,7 @@ def score_pairs(
     ]
     segments = [Segment(p.src or None, p.tgt or None, src_lang, tgt_lang) for p in items]
     segments = add_translations(segments, engine, progress)
-    signals = cached_signals(segments, engine, src_lang, tgt_lang)
+    signals = cached_signals(segments, cache, src_lang, tgt_lang)
     return [
         judge_segment(item.id, segment, flagger, signals=computed)
         for item, segment, computed in zip(items, segments, signals, strict=True)

@@ -164,14 +164,16 @@ def test_eval_reports_held_out_figures_next_to_each_single_signal(apertium_avail
     cache = str(tmp_path / "cache.sqlite3")
     table = run_qa("eval", *map(str, two_files), "--engine", "apertium", "--cache", cache)
     assert table.returncode == 0, table.stderr
-    header, _rule, *rows = table.stdout.strip().splitlines()
+    signature, _blank, header, _rule, *rows = table.stdout.strip().splitlines()
+    assert signature.startswith("signature: qa ") and "apertium" in signature
     for column in ("flagger", "fit", "bt_chrf", "fwd_chrf", "source_length", "best single", "flagger - best"):
         assert f" {column} " in header, header
     assert len(rows) == 2 and all(" LOFO " in row for row in rows)
 
     result = run_qa("eval", *map(str, two_files), "--engine", "apertium", "--cache", cache, "--format", "json")
     assert result.returncode == 0, result.stderr
-    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    signature, first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert signature["signature"]["engine"]["engine"] == "apertium"
     assert first["fit"] == "LOFO" and first["trained_on"] == ["second.jsonl"]
     assert second["trained_on"] == ["first.jsonl"]
     assert first["model"] == "apertium:es-en"
@@ -194,7 +196,7 @@ def test_calibrate_then_eval_one_file_it_was_fitted_on(apertium_available, two_f
     alone = run_qa("eval", str(two_files[0]), "--engine", "apertium", "--cache", cache, "--flagger", str(output),
                    "--format", "json")
     assert alone.returncode == 0, alone.stderr
-    row = json.loads(alone.stdout)
+    _signature, row = (json.loads(line) for line in alone.stdout.splitlines())
     assert row["fit"] == "calibrate's LOFO" and row["flagger"] == record["cv"]["first.jsonl"]["flagger_auc"]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qa.pipeline import check
+from qa.run import check
 from qa.corpus.model import Role
 
 REPO = Path(__file__).resolve().parent.parent

@@ -75,7 +75,8 @@ def test_translate_with_a_tiny_marian_model_hits_the_cache_the_second_time(tiny_
     assert second.returncode == 0, second.stderr
     assert "2 from the cache, 0 translated" in second.stderr
     assert second.stdout == first.stdout
-    rows = [json.loads(line) for line in first.stdout.splitlines()]
+    signature, *rows = (json.loads(line) for line in first.stdout.splitlines())
+    assert signature["signature"]["engine"]["engine"] == "marian"
     assert [row["src"] for row in rows] == ["el perro come pan", "la casa es grande"]
 
 

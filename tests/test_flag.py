@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from types import MappingProxyType
@@ -141,12 +142,24 @@ def test_without_a_model_the_note_and_the_signature_say_so():
         "the flagger has no model fitted for ct2 es-en; only the model-free checks flag "
         "(fit one with qa calibrate --engine ct2)")
     assert "no model for engine none" in flagger.missing_model_note("none", "es-en")
-    assert flagger.for_engine("apertium", "es-en").signature()["flagger_model"] == "apertium:es-en"
-    signature = flagger.for_engine("ct2", "es-en").signature()
-    assert signature["flagger_model"] is None
-    assert signature["flagger_note"] == "none fitted for ct2:es-en; only the model-free checks flag"
-    assert "flagger_model" not in flagger.signature()  # not yet told what it is used with
     assert flagger.for_engine(None).engine == "none"
+
+
+def test_the_signature_names_the_model_that_serves_the_engine_or_none():
+    from qa.signature import flagger_hash, make_signature
+
+    flagger = Flagger(models={"apertium:es-en": _part()}, thresholds=THRESHOLDS, source="mine.json")
+    served = make_signature(None, flagger, "es", "en")
+    assert served.engine == "none" and served.flagger_model is None
+    assert served.flagger_note == "none fitted for none:es-en; only the model-free checks flag"
+    assert served.flagger == "mine.json" and served.flagger_hash == flagger_hash(flagger)
+    assert served.to_dict()["short"] == served.short() and served.short().startswith("qa ")
+    assert "flagger mine.json#" in served.short() and "model none" in served.short()
+    # The hash follows what decides verdicts: a threshold changes it, the file's name does not.
+    assert flagger_hash(flagger.with_threshold(0.5)) != flagger_hash(flagger)
+    assert flagger_hash(dataclasses.replace(flagger, source="other.json")) == flagger_hash(flagger)
+    rows = dict(served.rows())
+    assert rows["flagger"] == "mine.json" and rows["engine"] == "none"
 
 
 def test_weights_must_respect_the_declared_directions():
@@ -211,3 +224,16 @@ def test_the_model_alone_never_reaches_an_error():
     assert verdict.score == pytest.approx(flagger.model_ceiling) and verdict.severity == "warning"
     doubled = {**many, "repetition": Signal("repetition", 1.0, 0.9, "'the plan' appears twice")}
     assert judge(doubled, flagger).severity == "error"
+
+
+def test_the_signature_of_a_real_engine_names_its_models_both_ways(apertium_available):
+    from qa.signature import make_signature
+    from qa.translate.apertium import ApertiumEngine
+
+    flagger = Flagger(models={"apertium:es-en": _part()}, thresholds=THRESHOLDS)
+    signature = make_signature(ApertiumEngine(), flagger, "es", "en")
+    assert signature.engine == "apertium" and signature.flagger_model == "apertium:es-en"
+    assert signature.flagger_note is None and signature.beam is None
+    assert set(signature.models) == {"es-en", "en-es"}
+    assert signature.model.model == signature.models["es-en"].model
+    assert f"apertium {signature.model}" in signature.short()

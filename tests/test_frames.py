@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import need
 
-from qa.pipeline import check
+from qa.run import check
 
 SOURCE = """\
 ---

@@ -22,7 +22,7 @@ def checked_json(corpus, cache_path) -> str:
     """The JSON report of a check of ``corpus`` with Apertium through a cache at ``cache_path``."""
     with TranslationCache(cache_path) as cache:
         engine = CachedEngine(ApertiumEngine(EngineOptions()), cache)
-        report = check_corpus(read_paths([corpus]).pairs, engine=engine)
+        report = check_corpus(read_paths([corpus]).pairs, engine=engine, cache=cache)
     return renderer("json")(report)
 
 
@@ -95,10 +95,39 @@ def test_qa_score_keeps_signals_in_the_cache_too(apertium_available, tmp_path, m
              ("Ambas partes estudiarán la cooperación.", "Both sides will consider cooperation on both sides.")]
     with TranslationCache(tmp_path / "cache.sqlite3") as cache:
         engine = CachedEngine(ApertiumEngine(EngineOptions()), cache)
-        first = [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)]
+        first = [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine, cache=cache)]
         signals = counting(monkeypatch, qa.memo, "compute_signals")
-        assert [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)] == first
+        assert [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine, cache=cache)] == first
         assert signals == []
+
+
+def test_results_are_memoised_without_an_engine_too(tmp_path, monkeypatch):
+    """The cache is passed to the check, not reached through the engine: with engine none (the
+    pre-commit default) a second check of an unchanged corpus aligns and scores nothing."""
+    corpus = write_corpus(tmp_path / "content")
+    with TranslationCache(tmp_path / "cache.sqlite3") as cache:
+        first = renderer("json")(check_corpus(read_paths([corpus]).pairs, engine=None, cache=cache))
+        alignments = counting(monkeypatch, qa.pipeline, "align_sentences")
+        signals = counting(monkeypatch, qa.memo, "compute_signals")
+        assert renderer("json")(check_corpus(read_paths([corpus]).pairs, engine=None, cache=cache)) == first
+        assert alignments == [] and signals == []
+        # Without a cache, everything is computed.
+        assert renderer("json")(check_corpus(read_paths([corpus]).pairs, engine=None)) == first
+        assert alignments and signals
+
+
+def test_qa_check_with_engine_none_fills_the_configured_cache(tmp_path):
+    import subprocess
+    import sys
+
+    corpus = write_corpus(tmp_path / "content")
+    cache = tmp_path / "cache.sqlite3"
+    done = subprocess.run([sys.executable, "-m", "qa", "check", "--engine", "none", "--cache", str(cache), "-q",
+                           "--", str(corpus)], capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    with sqlite3.connect(cache) as connection:
+        kinds = {kind for (kind,) in connection.execute("SELECT DISTINCT kind FROM entries")}
+    assert kinds == {"alignment", "signals"}
 
 
 def test_texts_that_cannot_be_stored_are_still_scored(tmp_path):
@@ -119,6 +148,6 @@ def test_texts_that_cannot_be_stored_are_still_scored(tmp_path):
     pairs = [("Hola \ud800 mundo.", "Hello \ud800 world."), ("Adiós.", "Goodbye.")]
     with TranslationCache(tmp_path / "cache.sqlite3") as cache:
         engine = CachedEngine(Echo(), cache)
-        first = [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)]
-        assert [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)] == first
+        first = [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine, cache=cache)]
+        assert [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine, cache=cache)] == first
     assert len(first) == 2

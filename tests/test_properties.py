@@ -34,7 +34,8 @@ from qa.corpus.model import Article, ArticlePair
 from qa.corpus.page import parse_page
 from qa.corpus.pairs import parse_sentence_pairs, sentence_pairs_to_article_pair
 from qa.errors import InputError
-from qa.pipeline import Report, check_corpus
+from qa.pipeline import check_corpus
+from qa.results import Report
 from qa.report import FORMATS, renderer
 from qa.score import score_pairs
 from qa.segment import split_sentences

@@ -34,7 +34,9 @@ def test_score_jsonl_keeps_input_order_and_ids(tmp_path, apertium_available):
     path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in PAIRS), encoding="utf-8")
     result = run_qa("score", str(path), "--engine", "apertium", "--quiet")
     assert result.returncode == 0, result.stderr
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    signature, *rows = (json.loads(line) for line in result.stdout.splitlines())
+    assert signature["signature"]["engine"]["engine"] == "apertium"
+    assert signature["signature"]["flagger_model"] == "apertium:es-en"
     assert [row["id"] for row in rows] == ["a", "b", "c"]
     for row in rows:
         assert set(row) >= {"id", "score", "flagged", "severity", "reasons", "signals"}
@@ -50,7 +52,8 @@ def test_score_tsv_with_engine_none(tmp_path):
     path.write_text("".join(f"{p['src']}\t{p['tgt']}\n" for p in PAIRS), encoding="utf-8")
     result = run_qa("score", str(path), "--engine", "none")
     assert result.returncode == 0, result.stderr
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    signature, *rows = (json.loads(line) for line in result.stdout.splitlines())
+    assert signature["signature"]["short"].startswith("qa ") and signature["signature"]["engine"]["engine"] == "none"
     assert [row["id"] for row in rows] == ["1", "2", "3"]
     assert [row["flagged"] for row in rows] == [True, False, True]
     assert all("bt_chrf" not in row["signals"] for row in rows)
@@ -78,7 +81,7 @@ def test_score_streams_in_chunks_in_order_and_reports_bad_lines(tmp_path, monkey
     result = CliRunner().invoke(cli, ["score", str(path), "--engine", "none"])
     assert result.exit_code == 2
     assert f"qa: error: {path}:4: record has no 'tgt' string" in result.stderr.splitlines()
-    scored = [json.loads(line) for line in result.stdout.splitlines()]
+    _signature, *scored = (json.loads(line) for line in result.stdout.splitlines())
     assert [row["id"] for row in scored] == ["a", "b", "c", "aa", "bb", "cc"]
     whole = score_pairs([(p["src"], p["tgt"]) for p in PAIRS * 2], src_lang="es", tgt_lang="en")
     assert [row["score"] for row in scored] == [r.to_dict()["score"] for r in whole]

@@ -17,7 +17,7 @@ from tests.conftest import EVAL, REPO, need
 
 CORPUS = REPO / "corpora"
 NEWSTEST = EVAL / "newstest2013-articles.jsonl"
-SIGNALS = {**intrinsic.SIGNALS, **numbers.SIGNALS, **untranslated.SIGNALS, **names.SIGNALS}
+SIGNALS = {spec.name: spec.function for module in (intrinsic, numbers, untranslated, names) for spec in module.SPECS}
 STRONG = 0.5
 MAX_FALSE_POSITIVE_RATE = 0.02
 KIND_TO_SIGNAL = {

@@ -6,7 +6,7 @@ import pytest
 
 from qa.signals.base import Segment
 from qa.signals.intrinsic import (
-    SIGNALS,
+    SPECS,
     circular_name,
     combine,
     is_content_word,
@@ -17,6 +17,7 @@ from qa.signals.intrinsic import (
 )
 from qa.signals.untranslated import untranslated
 
+SIGNALS = {spec.name: spec.function for spec in SPECS}
 TARGET_ONLY = {
     **{name: SIGNALS[name] for name in ("repetition", "circular_name", "oscillation")},
     "untranslated": untranslated,
@@ -32,7 +33,7 @@ def spanish(text: str) -> Segment:
 
 
 def test_registry_names_the_signals():
-    assert set(SIGNALS) == {"repetition", "circular_name", "oscillation", "length_ratio"}
+    assert [spec.name for spec in SPECS] == ["repetition", "circular_name", "oscillation", "length_ratio"]
     for name, function in SIGNALS.items():
         signal = function(english("The council met on Monday.", "El consejo se reunió el lunes."))
         assert signal is not None and signal.name == name

@@ -6,7 +6,7 @@ import pytest
 
 from qa.signals.base import Segment
 from qa.signals.names import (
-    SIGNALS,
+    SPECS,
     acronym_present,
     find_names,
     is_acronym,
@@ -100,4 +100,4 @@ def test_a_name_facing_an_unmatched_name_may_be_its_translation():
 def test_names_need_a_source():
     assert names(Segment(None, "John Miller spoke.", "es", "en")) is None
     assert names(es_en("Habló.", "He spoke.")).garble == 0
-    assert set(SIGNALS) == {"names"}
+    assert [spec.name for spec in SPECS] == ["names"]

@@ -6,7 +6,7 @@ import pytest
 
 from qa.signals.base import Segment
 from qa.signals.numbers import (
-    SIGNALS,
+    SPECS,
     compare_numbers,
     find_quantities,
     find_spelled,
@@ -343,7 +343,7 @@ def test_thousands_of_figures_are_read_in_linear_time():
 def test_numbers_need_a_source():
     assert numbers(Segment(None, "It rose 5%.", "es", "en")) is None
     assert numbers(Segment("Subió un 5 %.", None, "es", "en")) is None
-    assert set(SIGNALS) == {"numbers"}
+    assert [spec.name for spec in SPECS] == ["numbers"]
 
 
 def test_an_article_before_the_scale_word():

@@ -6,7 +6,7 @@ import pytest
 
 from qa.signals.base import Segment
 from qa.signals.untranslated import (
-    SIGNALS,
+    SPECS,
     foreign_spans,
     inside_quotes,
     pair_markers,
@@ -116,7 +116,7 @@ def test_no_source_text_is_needed_but_a_target_is():
     assert untranslated(Segment("Hola.", None, "es", "en")) is None
     assert untranslated(Segment(None, "   ", "es", "en")) is None
     assert untranslated(english("The council met on Monday.")).value == 0
-    assert set(SIGNALS) == {"untranslated"}
+    assert [spec.name for spec in SPECS] == ["untranslated"]
 
 
 def test_foreign_spans_and_quotes():

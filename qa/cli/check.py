@@ -5,43 +5,21 @@ flags win over the file, the file over the defaults."""
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from qa.cli.common import (
     EXIT_BAD_INPUT,
-    close_engine,
     engine_options,
     error_line,
+    flagger_options,
     handle_errors,
-    note_flagger_model,
+    load_command_settings,
     note_line,
-    open_engine,
-    parse_model_options,
 )
+from qa.config import FAIL_ON
 from qa.report import FORMATS, renderer
-
-
-def flagger_options(command):
-    """``--threshold`` and ``--flagger``, shared by commands that flag."""
-    command = click.option(
-        "--flagger", "flagger_path", type=click.Path(dir_okay=False, path_type=Path),
-        help="Weights and thresholds file written by `qa calibrate` (default: the packaged one).",
-    )(command)
-    return click.option(
-        "--threshold", type=click.FloatRange(0, 1),
-        help="Flag segments whose garble score reaches this (default: the flagger's info threshold).",
-    )(command)
-
-
-def load_configured_flagger(flagger_path: Path | None, threshold: float | None):
-    """The flagger from a file or the default, with the threshold overridden when given."""
-    from qa.flag import load_flagger
-
-    flagger = load_flagger(flagger_path)
-    return flagger.with_threshold(threshold) if threshold is not None else flagger
 
 
 def check_options(command):
@@ -63,78 +41,25 @@ def check_options(command):
     return command
 
 
-@dataclass
-class _Run:
-    """What one configured check produced."""
-
-    report: object
-    settings: object
-    errors: list
-    stats: object | None
-
-
-def _run_check(paths, options: dict, config_file, changed_since, quiet, no_cache) -> _Run:
-    """Load the settings, read and pair the files, check them and drop inline-ignored flags."""
-    from qa.baseline import clear_flags, is_inline_ignored
-    from qa.changes import affected_pairs, changed_files
-    from qa.config import is_ignored, load_settings
-    from qa.corpus import discover, read_paths
-    from qa.pipeline import check_corpus
+def configured_run(paths, options: dict, *, config_file, changed_since, quiet, no_cache, use_baseline=True):
+    """Load the settings (flags over the file over the defaults) and run qa.run's check,
+    printing its notes (unless quiet) and errors on stderr as they come."""
     from qa.progress import terminal_progress
+    from qa.run import open_cache, run_check
 
     cli_models = options.pop("models")
-    settings, _ = load_settings(Path(paths[0]), options, config_file=config_file)
-    directions = [(settings.tgt_lang, settings.src_lang), (settings.src_lang, settings.tgt_lang)]
-    models = {**settings.models, **parse_model_options(cli_models, directions)}
-    flagger = load_configured_flagger(settings.flagger, settings.threshold)
-
-    errors: list = []
-    files = [path for path in discover(paths, errors=errors) if not is_ignored(path, settings)]
-    corpus = read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, pairing=settings.pairing)
-    errors += corpus.errors
-    pairs = corpus.pairs
-    if changed_since:
-        changes = changed_files(changed_since, settings.root)
-        pairs = affected_pairs(pairs, changes.changed)
-        if not quiet:
-            note_line(f"{len(pairs)} article pair(s) changed since {changed_since}")
-    for error in errors:
-        error_line(error)
-
-    cached, signature = open_engine(
-        engine=settings.engine, models=models, beam_size=settings.beam, threads=settings.threads,
-        device=settings.device, cache_path=settings.cache,
-        no_cache=no_cache, directions=directions,
-    )
-    # The flagger's model is the one fitted for the engine actually used, or none.
-    flagger = flagger.for_engine(signature["engine"] if signature else "none", f"{settings.src_lang}-{settings.tgt_lang}")
-    note_flagger_model(flagger, flagger.engine, flagger.direction)
+    settings = load_command_settings(paths[0], options, config_file=config_file, models=cli_models)
+    cache = open_cache(settings, enabled=not no_cache)
     try:
         with terminal_progress(not quiet) as progress:
-            report = check_corpus(
-                pairs, engine=cached, engine_info=signature, flagger=flagger,
-                src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, errors=errors, progress=progress,
+            return run_check(
+                paths, settings, cache=cache, changed_since=changed_since, use_baseline=use_baseline,
+                baseline_required=options.get("baseline") is not None, progress=progress,
+                note=(lambda message: None) if quiet else note_line, error=error_line,
             )
     finally:
-        close_engine(cached, quiet=quiet)
-    return _Run(clear_flags(report, is_inline_ignored), settings, errors, cached.stats if cached else None)
-
-
-def _apply_baseline(report, settings, from_command_line: bool, quiet: bool):
-    """The report without the flags the baseline accepts; stale entries listed on stderr."""
-    from qa.baseline import apply_baseline, read_baseline
-
-    if settings.baseline is None:
-        return report
-    if not settings.baseline.exists() and not from_command_line:
-        note_line(f"no baseline yet at {settings.baseline} (write one with `qa baseline`)")
-        return report
-    outcome = apply_baseline(report, read_baseline(settings.baseline), settings.root)
-    if not quiet:
-        note_line(f"{len(outcome.accepted)} flag(s) accepted by the baseline {settings.baseline}")
-    for entry in outcome.stale:
-        note_line(f"baseline entry no longer matches: {entry.path}: {entry.signal}: {entry.text!r}")
-    return outcome.report
+        if cache is not None:
+            cache.close()
 
 
 def write_report(path: Path, text: str) -> None:
@@ -156,7 +81,7 @@ def write_report(path: Path, text: str) -> None:
               help="Output format (default text).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file; the summary line still goes to the terminal.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+@click.option("--fail-on", type=click.Choice(FAIL_ON),
               help="Exit with 1 when a passage is flagged at or above this severity (default error).")
 @handle_errors
 def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_size, threads, device, cache_path,
@@ -178,9 +103,9 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
         "threshold": threshold, "flagger": flagger_path, "fail_on": fail_on, "cache": cache_path,
         "baseline": baseline, "format": output_format,
     }
-    run = _run_check(paths, options, config_file, changed_since, quiet, no_cache)
-    settings = run.settings
-    report = _apply_baseline(run.report, settings, baseline is not None, quiet)
+    run = configured_run(paths, options, config_file=config_file, changed_since=changed_since, quiet=quiet,
+                         no_cache=no_cache)
+    settings, report = run.settings, run.report
     rendered = renderer(settings.format)(report)
     if output:
         write_report(output, rendered)
@@ -218,10 +143,11 @@ def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, bea
         "threads": threads, "device": device,
         "threshold": threshold, "flagger": flagger_path,  "cache": cache_path,
     }
-    run = _run_check(paths, options, config_file, changed_since, quiet, no_cache)
+    run = configured_run(paths, options, config_file=config_file, changed_since=changed_since, quiet=quiet,
+                         no_cache=no_cache, use_baseline=False)
     settings = run.settings
     target = output or settings.baseline or settings.root / ".qa-baseline.json"
-    baseline = build_baseline(run.report, settings.root)
+    baseline = build_baseline(run.before_baseline, settings.root)
     write_baseline(baseline, Path(target))
     note_line(f"wrote {target}: {len(baseline.entries)} accepted flag(s)")
     if run.errors:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from qa.errors import EngineError, InputError, QAError
+from qa.errors import EngineError, InputError, QAError, first_line
 from qa.translate.base import is_out_of_memory
 
 EXIT_OK = 0
@@ -29,14 +29,6 @@ def error_line(message: object) -> None:
 def note_line(message: object) -> None:
     """Print one ``qa: ...`` informational line on stderr (stdout is kept for results)."""
     click.echo(f"qa: {message}", err=True)
-
-
-def note_flagger_model(flagger: Any, engine: str | None, direction: str) -> None:
-    """One line on stderr when the flagger has no model fitted for the engine and direction
-    (only the model-free checks then flag)."""
-    note = flagger.missing_model_note(engine or "none", direction)
-    if note:
-        note_line(note)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -67,18 +59,13 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except (MemoryError, RuntimeError) as error:
             if not is_out_of_memory(error):
                 raise
-            error_line(f"out of memory ({_first_line(error)})")
+            error_line(f"out of memory ({first_line(str(error))})")
             sys.exit(EXIT_ENGINE)
         except KeyboardInterrupt:
             error_line("interrupted")
             sys.exit(130)
 
     return wrapper
-
-
-def _first_line(error: BaseException, limit: int = 200) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0][:limit] if lines else type(error).__name__
 
 
 def parse_model_options(values: tuple[str, ...], directions: list[tuple[str, str]]) -> dict[str, str]:
@@ -96,13 +83,25 @@ def parse_model_options(values: tuple[str, ...], directions: list[tuple[str, str
     return models
 
 
+def flagger_options(command):
+    """``--threshold`` and ``--flagger``, shared by commands that flag."""
+    command = click.option(
+        "--flagger", "flagger_path", type=click.Path(dir_okay=False, path_type=Path),
+        help="Weights and thresholds file written by `qa calibrate` (default: the packaged one).",
+    )(command)
+    return click.option(
+        "--threshold", type=click.FloatRange(0, 1),
+        help="Flag segments whose garble score reaches this (default: the flagger's info threshold).",
+    )(command)
+
+
 def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The options that choose and tune a translation engine, shared by every command.
 
     ``with_none`` adds the engine ``none`` (only the checks that need no model)."""
-    from qa.translate import ENGINE_CHOICES
+    from qa.config import BEAM_RANGE, DEVICES, ENGINES, THREADS_RANGE
 
-    choices = (*ENGINE_CHOICES, "none") if with_none else ENGINE_CHOICES
+    choices = ENGINES if with_none else tuple(name for name in ENGINES if name != "none")
     none_help = " none: only the checks that need no model." if with_none else ""
     options = [
         click.option(
@@ -119,11 +118,11 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
             help="MarianMT model: a Hugging Face name or a local folder (default "
             "Helsinki-NLP/opus-mt-SRC-TGT); prefix SRC-TGT= to set one direction. Repeatable.",
         ),
-        click.option("--beam", "beam_size", type=click.IntRange(1, 16),
+        click.option("--beam", "beam_size", type=click.IntRange(*BEAM_RANGE),
                      help="Beam size for MarianMT (default 1: greedy)."),
-        click.option("--threads", type=click.IntRange(1, 256),
+        click.option("--threads", type=click.IntRange(*THREADS_RANGE),
                      help="CPU threads for MarianMT (default: all cores)."),
-        click.option("--device", type=click.Choice(["cpu", "cuda"]),
+        click.option("--device", type=click.Choice(DEVICES),
                      help="Where MarianMT runs (default cpu)."),
         click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="Translation cache file (default: the user cache folder, or $QA_CACHE_DIR)."),
@@ -138,58 +137,45 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
     return decorate
 
 
-def close_engine(cached: Any, *, quiet: bool = False) -> None:
-    """Print the engine's notes (over-long inputs split, batches retried after running out of
-    memory) on stderr, each distinct one once, then close it. ``cached`` may be None."""
-    if cached is None:
-        return
+def load_command_settings(start: str | Path | None, options: Mapping[str, Any], *, config_file: Path | None = None,
+                          models: tuple[str, ...] = (), directions: list[tuple[str, str]] | None = None):
+    """The settings of a command: its flags over qa.toml / ``[tool.qa]`` (the nearest to
+    ``start``, or ``config_file``) over the defaults, with ``--model`` values laid over the
+    configured models for ``directions`` (default: the settings' own, both ways)."""
+    from qa.config import load_settings
+    from qa.run import check_directions, with_models
+
+    settings, _ = load_settings(Path(start) if start is not None else Path.cwd(), options, config_file=config_file)
+    return with_models(settings, parse_model_options(models, directions or check_directions(settings)))
+
+
+def start_engine(settings: Any, *, no_cache: bool, quiet: bool = False,
+                 directions: list[tuple[str, str]] | None = None) -> tuple[Any, Any]:
+    """The configured cache (None with ``no_cache``) and the engine the settings name wrapped in
+    it (None for engine none); the choice is noted on stderr unless ``quiet``. Raises
+    EngineUnavailable when no engine can serve ``directions`` (default: the settings' own)."""
+    from qa.run import open_cache, open_engine
+
+    cache = open_cache(settings, enabled=not no_cache)
     try:
-        if not quiet:
-            for note, count in Counter(cached.notes).items():
-                note_line(note if count == 1 else f"{note} ({count} times)")
+        return open_engine(settings, cache, directions=directions, note=_silent if quiet else note_line), cache
+    except BaseException:
+        if cache is not None:
+            cache.close()
+        raise
+
+
+def close_engine(engine: Any, cache: Any = None, *, quiet: bool = False) -> None:
+    """Print the engine's notes on stderr (unless ``quiet``), then close it and the cache.
+    Either may be None."""
+    from qa.run import close_engine as close
+
+    try:
+        close(engine, note=_silent if quiet else note_line)
     finally:
-        cached.close()
+        if cache is not None:
+            cache.close()
 
 
-def open_engine(
-    *,
-    engine: str | None,
-    models: Mapping[str, str],
-    beam_size: int | None,
-    cache_path: Path | None,
-    threads: int | None = None,
-    device: str | None = None,
-    no_cache: bool,
-    directions: list[tuple[str, str]],
-):
-    """Create the engine the options ask for, wrapped in the translation cache.
-
-    Prints the engine choice on stderr (for ``auto`` with the reason) and returns the cached
-    engine and a description of it for output signatures (None for engine ``none``); raises
-    EngineUnavailable when no engine can serve ``directions``. ``models`` maps directions to
-    model names or folders (see :func:`parse_model_options`).
-    """
-    engine = engine or "auto"
-    beam_size = beam_size or 1
-    if engine == "none":
-        note_line("engine none: only the checks that need no model")
-        return None, None
-    from qa.translate import EngineOptions, create_engine
-    from qa.translate.cache import CachedEngine, TranslationCache, default_cache_path
-
-    options = EngineOptions(
-        models=dict(models), beam_size=beam_size, threads=threads, device=device or "cpu"
-    )
-    inner, choice_note = create_engine(engine, options, directions)
-    if engine == "auto":
-        note_line(choice_note)
-    described = {}
-    for src, tgt in directions:
-        info = inner.info(src, tgt)
-        described[f"{src}-{tgt}"] = {"model": info.model, "revision": info.revision}
-    first = next(iter(described.values()))
-    note_line(f"engine {inner.name}, model {first['model']} (revision {first['revision']})")
-    signature = {"engine": inner.name, "model": first["model"], "revision": first["revision"],
-                 "models": described, "beam": beam_size}
-    cache = None if no_cache else TranslationCache(cache_path or default_cache_path())
-    return CachedEngine(inner, cache), signature
+def _silent(message: object) -> None:
+    """A note nobody asked to hear (``--quiet``)."""

@@ -7,15 +7,19 @@ from pathlib import Path
 
 import click
 
-from qa.cli.check import flagger_options, load_configured_flagger
 from qa.cli.common import (
     close_engine,
     engine_options,
+    flagger_options,
     handle_errors,
-    note_flagger_model,
+    load_command_settings,
     note_line,
-    open_engine,
-    parse_model_options,
+    start_engine,
+)
+
+CONFIG_OPTION = click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="Read settings from this file instead of the nearest qa.toml / pyproject.toml.",
 )
 
 
@@ -46,12 +50,13 @@ def _judged_directions(paths) -> list[str]:
 @click.argument("paths", nargs=-1, required=True, metavar="LABELLED...")
 @engine_options(with_none=True)
 @flagger_options
+@CONFIG_OPTION
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="A Markdown table, or one JSON object per file.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @handle_errors
 def eval_command(paths, engine, models, beam_size, threads, device, cache_path, no_cache, threshold, flagger_path,
-                 output_format, quiet):
+                 config_file, output_format, quiet):
     """Measure qa on labelled files, held out, next to each single signal.
 
     \b
@@ -62,33 +67,43 @@ def eval_command(paths, engine, models, beam_size, threads, device, cache_path, 
     given, its model is refitted (same features and L2) on the other files for each one (LOFO);
     a single file it was fitted on gets the held-out figure `qa calibrate` recorded. A WMT12
     `*.segments.jsonl` / `*.preferences.jsonl` file (its partner is found by name) gets the
-    segment-level Kendall tau instead.
+    segment-level Kendall tau instead. The output opens with the signature (a line of its own
+    above the table; with --format json, a first `{"signature": ...}` object).
     """
     from qa.calibrate import evaluate_files
     from qa.evaluate import format_table
     from qa.progress import terminal_progress
+    from qa.run import configured_flagger
+    from qa.signature import make_signature
 
-    flagger = load_configured_flagger(flagger_path, threshold)
+    options = {"engine": engine, "beam": beam_size, "threads": threads, "device": device, "cache": cache_path,
+               "threshold": threshold, "flagger": flagger_path}
     directions = _directions_of(paths)
-    cached, signature = open_engine(engine=engine, models=parse_model_options(models, directions),
-                                    beam_size=beam_size, threads=threads, device=device, cache_path=cache_path,
-                                    no_cache=no_cache, directions=directions)
-    engine_name = signature["engine"] if signature else "none"
-    for direction in _judged_directions(paths):
-        note_flagger_model(flagger, engine_name, direction)
+    settings = load_command_settings(paths[0], options, config_file=config_file, models=models, directions=directions)
+    flagger = configured_flagger(settings, "none")
+    cached, cache = start_engine(settings, no_cache=no_cache, quiet=quiet, directions=directions)
+    engine_name = cached.name if cached is not None else "none"
     try:
+        if not quiet:
+            for direction in _judged_directions(paths):
+                missing = flagger.missing_model_note(engine_name, direction)
+                if missing:
+                    note_line(missing)
         with terminal_progress(not quiet) as progress:
             rows = evaluate_files(paths, engine=cached, engine_name=engine_name, flagger=flagger, progress=progress)
+        first = _judged_directions(paths)[0].split("-")
+        signature = make_signature(cached, flagger.for_engine(engine_name, "-".join(first)), *first)
     finally:
-        close_engine(cached, quiet=quiet)
+        close_engine(cached, cache, quiet=quiet)
     if output_format == "json":
         from dataclasses import asdict
 
+        click.echo(json.dumps({"signature": signature.to_dict()}, ensure_ascii=False))
         for row in rows:
             click.echo(json.dumps(asdict(row)))
     else:
+        click.echo(f"signature: {signature.short()}\n")
         click.echo(format_table([row.table_row() for row in rows]))
-    note_line(f"flagger {flagger.source}, thresholds {dict(flagger.thresholds)}")
 
 
 def _parse_features(value: str | None) -> list[str] | None:
@@ -115,10 +130,11 @@ def _parse_features(value: str | None) -> list[str] | None:
               help="Fix the L2 strength instead of choosing it by cross-validation.")
 @click.option("--features", metavar="A,B,...", default=None,
               help="Fix the features instead of choosing them by cross-validation.")
+@CONFIG_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @handle_errors
 def calibrate_command(paths, engine, models, beam_size, threads, device, cache_path, no_cache, flagger_path, output,
-                      l2, features, quiet):
+                      l2, features, config_file, quiet):
     """Fit the flagger's model for an engine on labelled files and write a flagger file.
 
     The translation signals (back- and forward-translation chrF, length, unknown words, and with
@@ -136,13 +152,18 @@ def calibrate_command(paths, engine, models, beam_size, threads, device, cache_p
     from qa.flag import flagger_to_dict, load_flagger
     from qa.progress import terminal_progress
 
-    base = load_flagger(flagger_path)
     chosen_features = _parse_features(features)
     directions = _directions_of(paths)
-    cached, signature = open_engine(engine=engine, models=parse_model_options(models, directions), beam_size=beam_size,
-                                    threads=threads, device=device, cache_path=cache_path, no_cache=no_cache,
-                                    directions=directions)
-    engine_name = signature["engine"]
+    options = {"engine": engine, "beam": beam_size, "threads": threads, "device": device, "cache": cache_path,
+               "flagger": flagger_path}
+    settings = load_command_settings(paths[0], options, config_file=config_file, models=models, directions=directions)
+    if settings.engine == "none":
+        from qa.errors import InputError
+
+        raise InputError("qa calibrate fits the model of an engine: engine none (from the settings) has none")
+    base = load_flagger(settings.flagger)
+    cached, cache = start_engine(settings, no_cache=no_cache, quiet=quiet, directions=directions)
+    engine_name = cached.name
     loaded = [(path, load_eval_set(path)) for path in paths]
     bound = base.for_engine(engine_name)
     try:
@@ -152,7 +173,7 @@ def calibrate_command(paths, engine, models, beam_size, threads, device, cache_p
             rankings = [score_ranking(data, engine=cached, flagger=bound, progress=progress)
                         for _, data in loaded if not isinstance(data, LabelledSet)]
     finally:
-        close_engine(cached, quiet=quiet)
+        close_engine(cached, cache, quiet=quiet)
     fitted, record = calibrate(files, base=base, engine=engine_name, features=chosen_features, l2=l2,
                                rankings=rankings)
     document = flagger_to_dict(fitted)

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from qa.cli.common import (
-    close_engine,
-    engine_options,
-    handle_errors,
-    note_line,
-    open_engine,
-    parse_model_options,
-)
+from qa.cli.common import close_engine, engine_options, handle_errors, load_command_settings, note_line, start_engine
 from qa.errors import InputError
 
 
@@ -39,30 +33,50 @@ def _read_texts(texts: tuple[str, ...], file: str | None) -> list[str]:
 @click.option("--from", "-s", "src", default="es", show_default=True, help="Source language (ISO 639-1).")
 @click.option("--to", "-t", "tgt", default="en", show_default=True, help="Target language (ISO 639-1).")
 @engine_options()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read settings from this file instead of the nearest qa.toml / pyproject.toml.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: one translation per line; json: one object per line.")
+              show_default=True, help="text: one translation per line; json: one object per line, after a "
+              "first line holding the signature.")
+@click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @handle_errors
 def translate_command(texts, file, src, tgt, engine, models, beam_size, threads, device, cache_path, no_cache,
-                      output_format):
+                      config_file, output_format, quiet):
     """Translate TEXT (or each line of --file) from --from to --to.
+
+    Engine settings not given as flags come from the nearest qa.toml / `[tool.qa]`.
 
     \b
     Examples:
       qa translate --engine apertium "Nuevos acuerdos para garantizar la estabilidad del Sahel"
       qa translate --engine marian --model ./opus-mt-es-en --file sentences.txt
     """
+    from qa.signature import Signature, engine_models
+
     inputs = _read_texts(texts, file)
-    cached, _ = open_engine(engine=engine, models=parse_model_options(models, [(src, tgt)]), beam_size=beam_size,
-                            threads=threads, device=device, cache_path=cache_path, no_cache=no_cache,
-                            directions=[(src, tgt)])
+    options = {"engine": engine, "beam": beam_size, "threads": threads, "device": device, "cache": cache_path}
+    start = file if file not in (None, "-") else None
+    settings = load_command_settings(start, options, config_file=config_file, models=models, directions=[(src, tgt)])
+    if settings.engine == "none":
+        from qa.errors import InputError as UsageError
+
+        raise UsageError("qa translate needs an engine: engine none (from the settings) translates nothing")
+    cached, cache = start_engine(settings, no_cache=no_cache, quiet=quiet, directions=[(src, tgt)])
     try:
         outputs = cached.translate(inputs, src, tgt)
+        signature = Signature(direction=f"{src}-{tgt}", engine=cached.name,
+                              models={f"{src}-{tgt}": engine_models(cached, src, tgt)[f"{src}-{tgt}"]},
+                              beam=cached.beam_size)
     finally:
-        close_engine(cached)
+        close_engine(cached, cache, quiet=quiet)
+    if output_format == "json":
+        click.echo(json.dumps({"signature": signature.to_dict()}, ensure_ascii=False))
+    elif not quiet:
+        note_line(f"signature: {signature.short()}")
     for source, translation in zip(inputs, outputs, strict=True):
         if output_format == "json":
             click.echo(json.dumps({"src": source, "translation": translation}, ensure_ascii=False))
         else:
             click.echo(translation)
-    stats = cached.stats
-    note_line(f"{stats.hits} from the cache, {stats.misses} translated")
+    if not quiet:
+        note_line(f"{cached.stats.hits} from the cache, {cached.stats.misses} translated")

@@ -1,4 +1,4 @@
-"""Report formats. Each module renders a ``qa.pipeline.Report`` to a string; the registry maps the
+"""Report formats. Each module renders a ``qa.results.Report`` to a string; the registry maps the
 ``--format`` names to them, so adding a format is one module and one line."""
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from qa.report.json import segment_to_dict
 if TYPE_CHECKING:
     import pandas
 
-    from qa.pipeline import ArticleReport, CheckedSegment, Report
+    from qa.results import ArticleReport, CheckedSegment, Report
 
 # Signal columns carry this prefix so that a signal can never shadow a segment field.
 SIGNAL_PREFIX = "sig_"

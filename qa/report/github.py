@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from qa.baseline import primary_signal
 from qa.errors import InputError
-from qa.pipeline import ArticleReport, CheckedSegment, Report
+from qa.results import ArticleReport, CheckedSegment, Report
 from qa.report.sarif import display_path, error_place, segment_message, segment_region
 from qa.report.text import summary_line
 

@@ -21,8 +21,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from qa.corpus.model import Article, Block
-from qa.flag import SEVERITIES
-from qa.pipeline import ArticleReport, CheckedSegment, Report
+from qa.langid import language_name
+from qa.results import SEVERITIES
+from qa.results import ArticleReport, CheckedSegment, Report
 from qa.report.json import segment_to_dict
 
 # The most severe first, as the page lists them.
@@ -31,10 +32,6 @@ SEVERITY_ORDER = tuple(reversed(SEVERITIES))
 # The reason name given to a flag the flagger raised on its overall score alone.
 SCORE_REASON = "score"
 
-LANGUAGE_NAMES = {
-    "ca": "Catalan", "de": "German", "en": "English", "es": "Spanish", "eu": "Basque",
-    "fr": "French", "gl": "Galician", "it": "Italian", "pt": "Portuguese",
-}
 NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three"}
 
 
@@ -115,11 +112,6 @@ class ArticleView:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def language_name(code: str) -> str:
-    """The English name of a language code, or the code itself when it is not a known one."""
-    return LANGUAGE_NAMES.get(code, code)
-
-
 def kind_label(kind: str, source: str, target: str) -> str:
     """A phrase an editor understands for an alignment kind (``2-1``, ``untranslated``...),
     with the source and target language names."""
@@ -139,42 +131,6 @@ def kind_label(kind: str, source: str, target: str) -> str:
             f"{NUMBER_WORDS.get(m, m)} {target} sentence{'s' if m > 1 else ''}"
         )
     return kind
-
-
-def language_codes(signature: dict) -> tuple[str, str]:
-    """The source and target language codes from a signature's ``direction`` (``es-en``)."""
-    source, _, target = str(signature.get("direction") or "es-en").partition("-")
-    return source, target or "en"
-
-
-def signature_rows(signature: dict) -> list[tuple[str, str]]:
-    """The signature as (label, value) rows: tool, engine, model and revision per direction,
-    flagger, thresholds and metrics."""
-    rows: list[tuple[str, str]] = []
-    for key, value in signature.items():
-        if key == "engine" and isinstance(value, dict):
-            rows += _engine_rows(value)
-        elif key == "thresholds" and isinstance(value, dict):
-            rows.append(("thresholds", " · ".join(f"{name} ≥ {limit:.2f}" for name, limit in value.items())))
-        elif key == "metrics" and isinstance(value, dict):
-            rows += [(f"metric {name}", str(spec)) for name, spec in value.items()]
-        else:
-            rows.append((key, "—" if value is None else str(value)))
-    return rows
-
-
-def _engine_rows(engine: dict) -> list[tuple[str, str]]:
-    name = str(engine.get("engine"))
-    if engine.get("beam") is not None:
-        name += f" (beam {engine['beam']})"
-    rows = [("engine", name)]
-    models = engine.get("models") or {}
-    if models:
-        for direction, model in sorted(models.items()):
-            rows.append((f"model {direction}", f"{model.get('model')} {model.get('revision') or ''}".strip()))
-    elif engine.get("model"):
-        rows.append(("model", f"{engine['model']} {engine.get('revision') or ''}".strip()))
-    return rows
 
 
 def flag_view(
@@ -225,25 +181,12 @@ def _unit(value: float) -> float:
     return round(min(max(value, 0.0), 1.0), 4)
 
 
-def insertion_point(segments: Sequence[CheckedSegment], position: int) -> int:
-    """Where a segment with no English text belongs: the start of the next segment that has
-    text, else the end of the previous one, else the start of the file."""
-    for later in segments[position + 1 :]:
-        if later.target:
-            return later.target[0].start
-    for earlier in reversed(segments[:position]):
-        if earlier.target:
-            return earlier.target[-1].end
-    return 0
-
-
 def article_flags(article: ArticleReport, first_index: int, names: tuple[str, str]) -> list[FlagView]:
     """The flagged segments of an article as views numbered from ``first_index``."""
     views = []
     for position, segment in enumerate(article.segments):
         if segment.result.flagged:
-            anchor = insertion_point(article.segments, position)
-            views.append(flag_view(article, segment, first_index + len(views), anchor, names))
+            views.append(flag_view(article, segment, first_index + len(views), segment.offset, names))
     return views
 
 
@@ -349,7 +292,7 @@ def article_view(
 
 def report_view(report: Report) -> dict:
     """Everything the template needs, numbered in reading order."""
-    codes = language_codes(report.signature)
+    codes = report.signature.languages
     names = (language_name(codes[0]), language_name(codes[1]))
     articles, next_index = [], 1
     for number, article in enumerate(report.articles, start=1):
@@ -371,7 +314,7 @@ def report_view(report: Report) -> dict:
         "segment_count": sum(a.segments for a in articles),
         "counts": severity_counts(flags),
         "reasons": dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
-        "signature": signature_rows(report.signature),
+        "signature": report.signature.rows(),
         "errors": [{"path": error.path, "message": str(error)} for error in report.errors],
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from qa.pipeline import ArticleReport, CheckedSegment, Report
+from qa.results import ArticleReport, CheckedSegment, Report
 
 
 def segment_to_dict(article: ArticleReport, segment: CheckedSegment) -> dict:
@@ -36,7 +36,7 @@ def segment_to_dict(article: ArticleReport, segment: CheckedSegment) -> dict:
 def report_to_dict(report: Report, *, flagged_only: bool = False) -> dict:
     """The whole report as one JSON-ready dict."""
     return {
-        "signature": report.signature,
+        "signature": report.signature.to_dict(),
         "summary": {
             "articles": len(report.articles),
             "segments": sum(len(a.segments) for a in report.articles),
@@ -68,7 +68,7 @@ def render_json(report: Report) -> str:
 
 def render_jsonl(report: Report) -> str:
     """One JSON line per segment; the first line is the signature."""
-    lines = [json.dumps({"signature": report.signature}, ensure_ascii=False)]
+    lines = [json.dumps({"signature": report.signature.to_dict()}, ensure_ascii=False)]
     for article in report.articles:
         lines += [json.dumps(segment_to_dict(article, s), ensure_ascii=False) for s in article.segments]
     return "\n".join(lines) + "\n"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from qa.flag import SEVERITIES
-from qa.pipeline import ArticleReport, Report
+from qa.results import SEVERITIES
+from qa.results import ArticleReport, Report
 from qa.report.sarif import display_path, error_place, segment_message
 from qa.report.text import summary_line
 
@@ -72,9 +72,10 @@ def report_to_junit(report: Report) -> ET.Element:
     suites = ET.Element("testsuites", {"name": "qa", **counts})
     suite = ET.SubElement(suites, "testsuite", {"name": "qa", **counts, "time": "0"})
     properties = ET.SubElement(suite, "properties")
-    engine = report.signature.get("engine") or {}
-    for name, value in (("qa", report.signature.get("qa")), ("engine", engine.get("engine")),
-                        ("model", engine.get("model"))):
+    signature = report.signature
+    model = signature.model
+    for name, value in (("qa", signature.qa), ("engine", signature.engine),
+                        ("model", model.model if model else None), ("signature", signature.short())):
         if value is not None:
             ET.SubElement(properties, "property", {"name": name, "value": clean(str(value))})
     suite.extend(cases)

@@ -16,7 +16,7 @@ from qa.report.json import segment_to_dict
 from qa.report.text import summary_line
 
 if TYPE_CHECKING:
-    from qa.pipeline import ArticleReport, CheckedSegment, Report
+    from qa.results import ArticleReport, CheckedSegment, Report
 
 # severity -> (strong colour for the badge and the rule, light colour for the highlight)
 COLOURS = {

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from qa import __version__
-from qa.baseline import fingerprint, primary_signal, relative_path
+from qa.baseline import NO_REASON, fingerprint, primary_signal, relative_path
 from qa.errors import InputError
-from qa.pipeline import ArticleReport, CheckedSegment, Report
+from qa.results import ArticleReport, CheckedSegment, Report
 from qa.report.text import summary_line
+from qa.signals import specs
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -27,25 +27,8 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 # Readers name a bad record or front matter as "path:line".
 _PATH_LINE = re.compile(r"(?P<path>.+):(?P<line>[0-9]+)")
 
-RULE_DESCRIPTIONS = {
-    "addition": "A sentence with no counterpart in the source",
-    "omission": "A source sentence with no counterpart in the translation",
-    "bt_chrf": "The back-translation differs from the source (chrF)",
-    "fwd_chrf": "The engine's translation of the source differs from the text (chrF)",
-    "round_trip_chrf": "The text does not survive a round trip through the source language",
-    "tgt_logprob": "The translation model finds this translation unlikely",
-    "src_logprob": "The reverse model finds the source unlikely from this text",
-    "circular_name": "An institution name that repeats itself",
-    "repetition": "Repeated content words or phrases",
-    "oscillation": "Text that loops back on itself",
-    "untranslated": "Text left in the source language",
-    "numbers": "Numbers, dates or amounts that differ from the source",
-    "names": "Names found on one side only",
-    "length_ratio": "A length far from the source's",
-    "repeats_previous": "A sentence that repeats the previous one",
-    "name_drift": "An institution named differently from its first mention",
-    "score": "Several weak signals that add up to a garbled passage",
-}
+# The rule of a flag the flagger raised on its overall score alone: not a signal of its own.
+SCORE_RULE_DESCRIPTION = "Several weak signals that add up to a garbled passage"
 
 
 @dataclass(frozen=True)
@@ -142,9 +125,18 @@ def result_to_sarif(article: ArticleReport, segment: CheckedSegment, rule_index:
     }
 
 
+def rule_description(rule: str) -> str:
+    """What a rule flags: its signal's registered description (``score``: several weak ones)."""
+    if rule == NO_REASON:
+        return SCORE_RULE_DESCRIPTION
+    spec = specs().get(rule)
+    # A report built by hand may carry a signal qa does not register.
+    return spec.description if spec is not None else f"qa signal {rule}"
+
+
 def rule_to_sarif(rule: str) -> dict:
     """A reportingDescriptor for one signal."""
-    return {"id": rule, "shortDescription": {"text": RULE_DESCRIPTIONS.get(rule, f"qa signal {rule}")}}
+    return {"id": rule, "shortDescription": {"text": rule_description(rule)}}
 
 
 def error_to_sarif(error: InputError) -> dict:
@@ -170,7 +162,7 @@ def report_to_sarif(report: Report) -> dict:
     run = {
         "tool": {"driver": {
             "name": "qa",
-            "version": report.signature.get("qa", __version__),
+            "version": report.signature.qa,
             "rules": [rule_to_sarif(rule) for rule in rules],
         }},
         # The base is the folder qa ran in; left for the consumer to supply (a checkout root).
@@ -178,7 +170,7 @@ def report_to_sarif(report: Report) -> dict:
         "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
         "results": [result_to_sarif(article, segment, rule_index) for article, segment in report.flagged],
-        "properties": {"summary": summary_line(report), "signature": report.signature},
+        "properties": {"summary": summary_line(report), "signature": report.signature.to_dict()},
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from qa.pipeline import ArticleReport, CheckedSegment, Report
+from qa.results import ArticleReport, CheckedSegment, Report
 
 _WIDTH = 100
 
@@ -38,19 +38,14 @@ def summary_line(report: Report) -> str:
     """Counts and the signature in one line."""
     counts = report.counts()
     signature = report.signature
-    engine = signature.get("engine", {})
-    thresholds = signature.get("thresholds", {})
     checked = sum(len(a.segments) for a in report.articles)
     by_severity = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info"))
-    models = engine.get("models") or {}
-    model = (
-        " (" + ", ".join(f"{d} {m['model']} {m['revision']}" for d, m in sorted(models.items())) + ")"
-        if models else ""
-    )
-    limits = " ".join(f"{name} {value:.2f}" for name, value in thresholds.items())
+    models = signature.models
+    model = " (" + ", ".join(f"{d} {m}" for d, m in sorted(models.items())) + ")" if models else ""
+    limits = " ".join(f"{name} {value:.2f}" for name, value in signature.thresholds.items())
     return (
         f"{len(report.flagged)} flagged ({by_severity}) in {len(report.articles)} article(s), "
-        f"{checked} segments checked; engine {engine.get('engine')}{model}; thresholds {limits}"
+        f"{checked} segments checked; engine {signature.engine}{model}; thresholds {limits}"
     )
 
 

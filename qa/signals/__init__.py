@@ -1,15 +1,18 @@
 """Signals: named numbers about one aligned segment, each with a human explanation.
 
-Each module registers its signals in a plain ``SIGNALS`` dict; this package merges them. Adding a
-signal is one function and one line in its module's dict.
+Each module registers its signals as a ``SPECS`` tuple of :class:`SignalSpec` (name, function,
+description, role); this package merges them. Adding a signal is one function and one spec in
+its module.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Mapping
+from types import MappingProxyType
 
-from qa.signals.base import Segment, Signal, SignalFunction
+from qa.signals.base import SIGNAL_ROLES, Segment, Signal, SignalFunction, SignalRole, SignalSpec
 
 SIGNAL_MODULES = (
     "qa.signals.translation",
@@ -22,20 +25,31 @@ SIGNAL_MODULES = (
     "qa.signals.coverage",
     "qa.signals.context",
     "qa.signals.size",
+    "qa.signals.alignment",
 )
 
 
 @functools.cache
-def registry() -> dict[str, SignalFunction]:
-    """Every signal function by name, across the signal modules."""
-    merged: dict[str, SignalFunction] = {}
+def specs() -> Mapping[str, SignalSpec]:
+    """Every registered signal's spec by name, across the signal modules."""
+    merged: dict[str, SignalSpec] = {}
     for module_name in SIGNAL_MODULES:
-        module = importlib.import_module(module_name)
-        for name, function in module.SIGNALS.items():
-            if name in merged:
-                raise RuntimeError(f"signal {name!r} is registered twice")
-            merged[name] = function
-    return merged
+        for spec in importlib.import_module(module_name).SPECS:
+            if spec.name in merged:
+                raise RuntimeError(f"signal {spec.name!r} is registered twice")
+            merged[spec.name] = spec
+    return MappingProxyType(merged)
+
+
+@functools.cache
+def registry() -> dict[str, SignalFunction]:
+    """Every signal computed from a segment, by name: the function of each spec that has one."""
+    return {name: spec.function for name, spec in specs().items() if spec.function is not None}
+
+
+def describe(name: str) -> str:
+    """The one-sentence description of a registered signal; KeyError for an unknown name."""
+    return specs()[name].description
 
 
 def compute_signals(segment: Segment) -> dict[str, Signal]:
@@ -48,4 +62,6 @@ def compute_signals(segment: Segment) -> dict[str, Signal]:
     return results
 
 
-__all__ = ["Segment", "Signal", "compute_signals", "registry"]
+__all__ = [
+    "SIGNAL_ROLES", "Segment", "Signal", "SignalRole", "SignalSpec", "compute_signals", "describe", "registry", "specs",
+]

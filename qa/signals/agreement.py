@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from qa.signals.base import Segment, Signal
+from qa.signals.base import Segment, Signal, SignalSpec
 from qa.signals.intrinsic import fold_accents, is_function_word, tokenize
 
 _DIGITS = re.compile(r"\d+")
@@ -68,4 +68,7 @@ def _kind(item: str) -> str:
     return "name" if item.startswith("w:") else "figure" if item.isdigit() else "mark"
 
 
-SIGNALS = {"invariants": invariants_signal}
+SPECS = (
+    SignalSpec("invariants", invariants_signal,
+               "Figures, names and marks of the source that the translation does not carry, or the reverse", "feature"),
+)

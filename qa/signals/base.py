@@ -1,9 +1,11 @@
-"""What a signal is: a named number about one aligned segment, with a human explanation."""
+"""What a signal is: a named number about one aligned segment, with a human explanation, and how
+one is registered (:class:`SignalSpec`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from qa.translate.base import TokenScores
 
@@ -50,3 +52,34 @@ class Signal:
 
 
 SignalFunction = Callable[[Segment], "Signal | None"]
+
+# How the flagger (qa.flag) uses a signal:
+# - "check": model-free evidence, weighed by a confidence (a flagger file's ``checks``) and
+#   combined by noisy-OR; it explains a flag when its evidence is strong;
+# - "feature": a translation metric or a size, weighed by the fitted logistic part (the names
+#   qa.flag.FEATURE_SIGNS reads); it explains a flag only when it pushed the model's score up.
+SignalRole = Literal["check", "feature"]
+SIGNAL_ROLES: tuple[SignalRole, ...] = get_args(SignalRole)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalSpec:
+    """A registered signal: its name, the function computing it from a segment, a one-sentence
+    description of what it flags (a report's name for it, as the SARIF rule text) and its
+    :data:`SignalRole`.
+
+    ``function`` is None for a signal no function of a segment computes: omission and addition
+    are made by the pipeline from the alignment. Their specs make the names known to flagger
+    files and reports; :func:`qa.signals.compute_signals` skips them.
+    """
+
+    name: str
+    function: SignalFunction | None
+    description: str
+    role: SignalRole
+
+    def __post_init__(self) -> None:
+        if self.role not in SIGNAL_ROLES:
+            raise ValueError(f"signal {self.name!r}: role {self.role!r} is not one of {', '.join(SIGNAL_ROLES)}")
+        if not self.description.strip():
+            raise ValueError(f"signal {self.name!r} has no description")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from qa.signals.base import Segment, Signal
+from qa.signals.base import Segment, Signal, SignalSpec
 from qa.signals.intrinsic import fold_accents, is_content_word, tokenize
 
 # A sentence repeats the previous one when they share a run of this many words (one of them a
@@ -116,7 +116,7 @@ def name_drift(segment: Segment) -> Signal | None:
     return Signal("name_drift", 0.0, 0.0, "")
 
 
-SIGNALS = {
-    "repeats_previous": repeats_previous,
-    "name_drift": name_drift,
-}
+SPECS = (
+    SignalSpec("repeats_previous", repeats_previous, "A sentence that repeats the previous one", "check"),
+    SignalSpec("name_drift", name_drift, "An institution named differently from its first mention", "check"),
+)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from qa.signals.agreement import invariants_signal
-from qa.signals.base import Segment, Signal
+from qa.signals.base import Segment, Signal, SignalSpec
 from qa.signals.intrinsic import length_ratio
 from qa.signals.translation import back_translation_chrf, forward_translation_chrf
 
@@ -74,4 +74,7 @@ def unrelated(segment: Segment) -> Signal | None:
                   f"at chrF {best:.0f} at best")
 
 
-SIGNALS = {"truncated": truncated, "unrelated": unrelated}
+SPECS = (
+    SignalSpec("truncated", truncated, "A translation that stops short of its source's end", "check"),
+    SignalSpec("unrelated", unrelated, "A translation that says something else than its source", "check"),
+)

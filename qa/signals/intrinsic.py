@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.signals.base import Segment, Signal
+from qa.signals.base import Segment, Signal, SignalSpec
 
 # --- words ----------------------------------------------------------------------------------------
 
@@ -654,9 +654,10 @@ def length_ratio(segment: Segment) -> Signal | None:
     return Signal("length_ratio", value, garble, explanation)
 
 
-SIGNALS = {
-    "repetition": repetition,
-    "circular_name": circular_name,
-    "oscillation": oscillation,
-    "length_ratio": length_ratio,
-}
+SPECS = (
+    SignalSpec("repetition", repetition, "Repeated content words or phrases", "check"),
+    SignalSpec("circular_name", circular_name, "An institution name that repeats itself", "check"),
+    SignalSpec("oscillation", oscillation, "Text that loops back on itself", "check"),
+    # A check, and also what the fitted model's length features are derived from (qa.flag).
+    SignalSpec("length_ratio", length_ratio, "A length far from the source's", "check"),
+)

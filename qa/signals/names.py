@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from qa.signals.base import Segment, Signal
+from qa.signals.base import Segment, Signal, SignalSpec
 from qa.signals.intrinsic import (
     Token,
     combine,
@@ -412,4 +412,4 @@ def _explain(unmatched: Unmatched) -> str:
     return f"the translation's '{unmatched.name.text}' is not in the source"
 
 
-SIGNALS = {"names": names}
+SPECS = (SignalSpec("names", names, "Names found on one side only", "check"),)

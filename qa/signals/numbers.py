@@ -26,7 +26,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from qa.signals.base import Segment, Signal
+from qa.signals.base import Segment, Signal, SignalSpec
 from qa.signals.intrinsic import base_lang, combine
 
 # Languages that write a decimal comma and group thousands with a point (or a space).
@@ -814,4 +814,4 @@ def _explain(comparison: NumberComparison) -> str:
     return "; ".join(parts)
 
 
-SIGNALS = {"numbers": numbers}
+SPECS = (SignalSpec("numbers", numbers, "Numbers, dates or amounts that differ from the source", "check"),)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from qa.signals.base import Segment, Signal
+from qa.signals.base import Segment, Signal, SignalSpec
 
 
 def source_length(segment: Segment) -> Signal | None:
@@ -18,4 +18,7 @@ def source_length(segment: Segment) -> Signal | None:
     return Signal("source_length", math.log1p(words), 0.0, f"{words} words")
 
 
-SIGNALS = {"source_length": source_length}
+SPECS = (
+    SignalSpec("source_length", source_length,
+               "A long source sentence, which leaves more room for a garble", "feature"),
+)

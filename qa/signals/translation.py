@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from sacrebleu.metrics import CHRF
 
-from qa.signals.base import Segment, Signal
+from qa.signals.base import Segment, Signal, SignalSpec
 from qa.translate.base import TokenScores
 
 _CHRF = CHRF()
@@ -119,10 +119,12 @@ def _weakest_span(text: str, scores: TokenScores) -> tuple[int, int] | None:
     return positions[start][0], positions[start + width - 1][1]
 
 
-SIGNALS = {
-    "bt_chrf": back_translation_chrf,
-    "fwd_chrf": forward_translation_chrf,
-    "round_trip_chrf": round_trip_chrf,
-    "tgt_logprob": target_logprob,
-    "src_logprob": source_logprob,
-}
+SPECS = (
+    SignalSpec("bt_chrf", back_translation_chrf, "The back-translation differs from the source (chrF)", "feature"),
+    SignalSpec("fwd_chrf", forward_translation_chrf,
+               "The engine's translation of the source differs from the text (chrF)", "feature"),
+    SignalSpec("round_trip_chrf", round_trip_chrf,
+               "The text does not survive a round trip through the source language", "feature"),
+    SignalSpec("tgt_logprob", target_logprob, "The translation model finds this translation unlikely", "feature"),
+    SignalSpec("src_logprob", source_logprob, "The reverse model finds the source unlikely from this text", "feature"),
+)

@@ -20,23 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.langid import identify, language_spans
-from qa.signals.base import Segment, Signal
+from qa.langid import identify, language_name, language_spans
+from qa.signals.base import Segment, Signal, SignalSpec
 from qa.signals.intrinsic import Token, base_lang, function_words, tokenize
 
 # Function words of one list that are ordinary words of another language ("a", "no", "son",
 # "sin", "once", "has"): no evidence of either.
 HOMOGRAPHS = frozenset("a as e era has hay he i me mi no o once son sea sin solo tan ante u".split())
-LANGUAGE_NAMES = {
-    "en": "English",
-    "es": "Spanish",
-    "fr": "French",
-    "de": "German",
-    "pt": "Portuguese",
-    "it": "Italian",
-    "ca": "Catalan",
-    "nl": "Dutch",
-}
 
 MIN_MARKERS = 2  # source function words that make a stretch (with fewer, lingua must be sure)
 MIN_WORDS = 3
@@ -230,11 +220,6 @@ def in_source_language(text: str, src_lang: str, tgt_lang: str) -> bool:
     return source >= 1 and target <= source / 4 and identify(text, pair) == src
 
 
-def language_name(lang: str) -> str:
-    """A language's English name for explanations ("es" -> "Spanish"), else its code."""
-    return LANGUAGE_NAMES.get(base_lang(lang), lang)
-
-
 def untranslated(segment: Segment) -> Signal | None:
     """Target text left in the source language.
 
@@ -267,4 +252,4 @@ def _span_weight(span: ForeignSpan) -> float:
     return 0.9 if span.words >= 6 and span.markers >= 3 else 0.7
 
 
-SIGNALS = {"untranslated": untranslated}
+SPECS = (SignalSpec("untranslated", untranslated, "Text left in the source language", "check"),)

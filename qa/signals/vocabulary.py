@@ -4,9 +4,9 @@ source-language words left in. Words the source also has (names, acronyms) do no
 
 from __future__ import annotations
 
-from qa.signals.base import Segment, Signal
+from qa.langid import language_name
+from qa.signals.base import Segment, Signal, SignalSpec
 from qa.signals.intrinsic import fold_accents, tokenize
-from qa.signals.untranslated import language_name
 
 # A garble score that grows with each unknown word and is full at this many.
 FULL_AT = 3
@@ -39,4 +39,6 @@ def unknown_words(segment: Segment) -> Signal | None:
     )
 
 
-SIGNALS = {"unknown_words": unknown_words}
+SPECS = (
+    SignalSpec("unknown_words", unknown_words, "Words the target language's dictionary does not know", "feature"),
+)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from qa.errors import EngineError, EngineUnavailable
+from qa.errors import EngineError, EngineUnavailable, first_line
 from qa.translate import EngineOptions
 from qa.translate.base import Engine, EngineInfo
 from qa.translate.languages import apertium_mode
@@ -239,7 +239,7 @@ class ApertiumEngine(Engine):
             raise
         if process.returncode != 0:
             reason = _exit_reason(process.returncode)
-            raise EngineError(f"apertium {mode} failed ({reason}): {_first_line(stderr)}")
+            raise EngineError(f"apertium {mode} failed ({reason}): {first_line(stderr)}")
         output = stdout[:-1] if stdout.endswith("\n") else stdout
         translated = output.split("\n") if output else []
         if len(translated) != len(lines) + 1:
@@ -260,8 +260,3 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 def _exit_reason(returncode: int) -> str:
     return f"killed by signal {-returncode}" if returncode < 0 else f"exit status {returncode}"
-
-
-def _first_line(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return lines[0] if lines else "no error message"

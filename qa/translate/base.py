@@ -74,6 +74,11 @@ class Engine(ABC):
 
     name: str = "engine"
 
+    @property
+    def beam_size(self) -> int | None:
+        """The beam width it decodes with, for engines that search (None otherwise)."""
+        return None
+
     @abstractmethod
     def info(self, src: str, tgt: str) -> EngineInfo:
         """Engine, model and model revision used for this direction (loads nothing heavy)."""

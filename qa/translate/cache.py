@@ -23,8 +23,6 @@ from qa.errors import EngineError
 from qa.translate.base import Engine, EngineInfo, TokenScores
 
 FILE_NAME = "translations.sqlite3"
-# Engine results, and qa's own results kept by qa.memo.
-KINDS = ("translate", "score", "unknown", "alignment", "signals")
 # SQLite accepts at least 999 bound parameters per statement.
 _QUERY_CHUNK = 500
 # The inner engine is asked for this many inputs at a time and each answer is stored at once, so
@@ -78,9 +76,10 @@ class CacheScope:
 
     @classmethod
     def of(cls, kind: str, info: EngineInfo, src: str, tgt: str) -> CacheScope:
-        """The scope of ``kind`` ("translate" or "score") values from ``info`` for a direction."""
-        if kind not in KINDS:
-            raise ValueError(f"cache kind must be one of {KINDS}, not {kind!r}")
+        """The scope of ``kind`` values (an engine's "translate", "score", "unknown", or what a
+        caller keeps, such as qa.memo's results) from ``info`` for a direction."""
+        if not kind:
+            raise ValueError("a cache kind is a non-empty name")
         return cls(kind, info.engine, info.model, info.revision, src, tgt)
 
 
@@ -387,6 +386,11 @@ class CachedEngine(Engine):
     def notes(self) -> list[str]:
         """The inner engine's notes."""
         return self.inner.notes
+
+    @property
+    def beam_size(self) -> int | None:
+        """The inner engine's beam width."""
+        return self.inner.beam_size
 
     @property
     def can_score(self) -> bool:

@@ -36,13 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.errors import EngineError, EngineUnavailable
+from qa.errors import EngineError, EngineUnavailable, first_line
 from qa.translate import EngineOptions
 from qa.translate.base import EngineInfo, TokenScores, in_shrinking_batches
 from qa.translate.marian import (
     ModelLocation,
     PerDirectionEngine,
-    first_line,
     length_batches,
     load_tokenizer,
     locate_model,

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from qa.errors import EngineUnavailable
+from qa.errors import EngineUnavailable, first_line
 from qa.translate import EngineOptions
 from qa.translate.base import Engine, EngineInfo, TokenScores, in_shrinking_batches
 
@@ -262,14 +262,6 @@ def _preview(text: str, limit: int = 40) -> str:
     return repr(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
-def first_line(error: BaseException, limit: int = 200) -> str:
-    """A short, single-line description of an exception for user-facing messages."""
-    text = str(error).strip().splitlines()
-    message = text[0] if text else ""
-    message = f"{type(error).__name__}: {message}" if message else type(error).__name__
-    return message if len(message) <= limit else message[: limit - 1] + "…"
-
-
 # Split points for an over-long input, most preferred first.
 _BOUNDARIES = (
     re.compile(r"(?<=[.!?…])\s+"),
@@ -437,6 +429,11 @@ class PerDirectionEngine(Engine):
         self.options = options
         self._loaded: dict[tuple[str, str], Any] = {}
         self._notes: list[str] = []
+
+    @property
+    def beam_size(self) -> int | None:
+        """The beam width of its searches."""
+        return self.options.beam_size
 
     @property
     def notes(self) -> list[str]:

@@ -1,0 +1,181 @@
+"""What a check produces: a Report of ArticleReports, each a list of CheckedSegments, each
+judged by the flagger (a SegmentResult with its Verdict's Reasons).
+
+These are plain data. Every stage that makes them (``qa.flag``, ``qa.score``, ``qa.pipeline``)
+and every renderer that reads them (``qa.report``) imports this module, never the other way round.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+from qa.corpus.model import ArticlePair, Role, Sentence
+from qa.errors import InputError
+from qa.signals.base import Signal
+from qa.signature import Signature
+
+# From least to most severe.
+SEVERITIES = ("info", "warning", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason a segment was scored as it was."""
+
+    signal: str
+    evidence: float
+    explanation: str
+    span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The flagger's judgement of one segment."""
+
+    score: float
+    flagged: bool
+    severity: str | None
+    reasons: tuple[Reason, ...]
+    span: tuple[int, int] | None
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """The judgement of one segment, with the evidence behind it."""
+
+    id: str
+    source: str | None
+    target: str | None
+    score: float
+    flagged: bool
+    severity: str | None
+    reasons: tuple[Reason, ...]
+    signals: dict[str, Signal]
+    span: tuple[int, int] | None
+    back_translation: str | None = None
+
+    def to_dict(self) -> dict:
+        """A JSON-ready view: score, flag, severity, reasons and every signal's value."""
+        return {
+            "id": self.id,
+            "score": round(self.score, 4),
+            "flagged": self.flagged,
+            "severity": self.severity,
+            "reasons": [
+                {"signal": r.signal, "evidence": round(r.evidence, 4), "explanation": r.explanation,
+                 "span": list(r.span) if r.span else None}
+                for r in self.reasons
+            ],
+            "signals": {name: round(signal.value, 4) for name, signal in sorted(self.signals.items())},
+            "span": list(self.span) if self.span else None,
+            "back_translation": self.back_translation,
+        }
+
+
+@dataclass(frozen=True)
+class CheckedSegment:
+    """One aligned passage of an article with its verdict.
+
+    ``kind`` is the link (``1-1``, ``2-1``, ``1-0`` omission, ``0-1`` addition...),
+    ``untranslated`` for a target sentence written in the source language, or ``no-source``
+    when the article has no source text for it. ``related_source`` holds source sentences that
+    carry the same content without being its translation (a source headline found in the body).
+    ``offset`` is where in the file the segment stands: its first target sentence's start, or
+    for an omission, where the missing sentence would have gone.
+    """
+
+    kind: str
+    role: Role
+    target: tuple[Sentence, ...]
+    source: tuple[Sentence, ...]
+    result: SegmentResult
+    line: int
+    column: int
+    file_span: tuple[int, int] | None
+    related_source: tuple[Sentence, ...] = ()
+    offset: int = 0
+
+    def __repr__(self) -> str:
+        text = " ".join(s.text for s in self.target) or "(omitted) " + " ".join(s.text for s in self.source)
+        verdict = self.result.severity or "ok"
+        return (
+            f"<CheckedSegment {self.line}:{self.column} {self.kind} {self.role.value} {verdict} "
+            f"score={self.result.score:.2f} {textwrap.shorten(text, 60, placeholder='…')!r}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from qa.report.notebook import segment_html
+
+        return segment_html(self)
+
+
+@dataclass(frozen=True)
+class ArticleReport:
+    """The checked segments of one article pair."""
+
+    pair: ArticlePair
+    segments: tuple[CheckedSegment, ...]
+
+    def __repr__(self) -> str:
+        return f"<ArticleReport {self.path} {len(self.segments)} segments, {len(self.flagged)} flagged>"
+
+    @property
+    def path(self) -> str:
+        """The translation's path (or the source's, when it has no translation)."""
+        article = self.pair.target or self.pair.source
+        return article.path if article else ""
+
+    @property
+    def flagged(self) -> list[CheckedSegment]:
+        """The flagged segments, in file order."""
+        return [segment for segment in self.segments if segment.result.flagged]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one check found, and what produced it."""
+
+    articles: tuple[ArticleReport, ...]
+    errors: tuple[InputError, ...] = ()
+    signature: Signature = field(default_factory=lambda: Signature(direction="es-en"))
+
+    def __repr__(self) -> str:
+        counts = self.counts()
+        by_severity = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
+        flagged = f"{len(self.flagged)} flagged" + (f" ({by_severity})" if by_severity else "")
+        errors = f", {len(self.errors)} unreadable" if self.errors else ""
+        engine = self.signature.engine
+        return f"<Report {len(self.articles)} articles, {flagged}{errors} engine={engine}>"
+
+    def _repr_html_(self) -> str:
+        from qa.report.notebook import report_html
+
+        return report_html(self)
+
+    def to_pandas(self):
+        """One row per segment: place, text, source, verdict and a ``sig_<name>`` column per
+        signal (see :func:`qa.report.frames.to_dataframe`). Needs pandas (``qa[notebook]``)."""
+        from qa.report.frames import to_dataframe
+
+        return to_dataframe(self)
+
+    @property
+    def flagged(self) -> list[tuple[ArticleReport, CheckedSegment]]:
+        """Every flagged segment with its article."""
+        return [(article, segment) for article in self.articles for segment in article.flagged]
+
+    def counts(self) -> dict[str, int]:
+        """Flags by severity."""
+        counts = {severity: 0 for severity in SEVERITIES}
+        for _, segment in self.flagged:
+            counts[segment.result.severity] += 1
+        return counts
+
+    def return_code(self, fail_on: str) -> int:
+        """0 when nothing is flagged at or above ``fail_on`` (error, warning, info or never), else 1."""
+        if fail_on == "never":
+            return 0
+        floor = SEVERITIES.index(fail_on)
+        counts = self.counts()
+        return 1 if any(counts[s] for s in SEVERITIES[floor:]) else 0

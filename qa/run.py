@@ -1,0 +1,238 @@
+"""A whole check, from paths and settings to a Report: what ``qa check``, ``qa baseline`` and
+``qa.check()`` all run, so the library and the command line cannot disagree.
+
+The stages, in order: discover the files, drop the ``ignore`` globs, read and pair the articles,
+keep the pairs changed since a git ref (when asked), open the engine and the cache, check,
+unflag the paragraphs ``<!-- qa: ignore -->`` marks, and apply the baseline. What a user should
+hear on the way (the engine chosen, bad files, stale baseline entries) goes to the ``note`` and
+``error`` callbacks as it happens; the command line prints them, the library drops them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from qa.baseline import BaselineOutcome, apply_baseline, clear_flags, is_inline_ignored, read_baseline
+from qa.config import Settings, is_ignored, load_settings
+from qa.errors import InputError
+from qa.flag import Flagger, load_flagger
+from qa.pipeline import check_corpus
+from qa.progress import NullProgress, Progress
+from qa.results import Report
+from qa.translate.base import Engine
+from qa.translate.cache import CachedEngine, CacheStats, TranslationCache, default_cache_path
+
+Note = Callable[[str], None]
+ErrorNote = Callable[[InputError], None]
+
+
+def _ignore(_: object) -> None:
+    """The library's default listener: a caller that wants to hear passes its own."""
+
+
+class _FromSettings:
+    """The engine the settings name: ``engine`` in qa.toml, else ``auto``."""
+
+    def __repr__(self) -> str:
+        return "FROM_SETTINGS"
+
+
+FROM_SETTINGS: Final = _FromSettings()
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What one configured check produced: the report as an editor sees it (inline ignores and
+    the baseline applied), the report before the baseline (what ``qa baseline`` records), the
+    settings used, the files that could not be read, the baseline's outcome and cache figures."""
+
+    report: Report
+    before_baseline: Report
+    settings: Settings
+    errors: tuple[InputError, ...]
+    baseline: BaselineOutcome | None = None
+    stats: CacheStats | None = None
+
+
+def check_directions(settings: Settings) -> list[tuple[str, str]]:
+    """The directions a check translates: back (target to source) and forward."""
+    return [(settings.tgt_lang, settings.src_lang), (settings.src_lang, settings.tgt_lang)]
+
+
+def open_cache(settings: Settings, *, enabled: bool = True) -> TranslationCache | None:
+    """The translation cache the settings name (else the user cache folder's), or None."""
+    return TranslationCache(settings.cache or default_cache_path()) if enabled else None
+
+
+def open_engine(
+    settings: Settings, cache: TranslationCache | None, *, directions: list[tuple[str, str]] | None = None,
+    note: Note = _ignore,
+) -> CachedEngine | None:
+    """The engine the settings name wrapped in ``cache`` (None for engine ``none``).
+
+    ``note`` hears which engine serves the check (for ``auto``, why). Raises EngineUnavailable
+    when no engine can serve ``directions`` (default: the settings' own, both ways).
+    """
+    if settings.engine == "none":
+        note("engine none: only the checks that need no model")
+        return None
+    from qa.translate import EngineOptions, create_engine
+
+    options = EngineOptions(models=dict(settings.models), beam_size=settings.beam, threads=settings.threads,
+                            device=settings.device)
+    needed = directions or check_directions(settings)
+    inner, choice_note = create_engine(settings.engine, options, needed)
+    if settings.engine == "auto":
+        note(choice_note)
+    info = inner.info(*needed[0])
+    note(f"engine {inner.name}, model {info.model} (revision {info.revision})")
+    return CachedEngine(inner, cache)
+
+
+def close_engine(engine: Engine | None, *, note: Note = _ignore) -> None:
+    """Pass on the engine's notes (over-long inputs split, batches retried after running out of
+    memory), each distinct one once, then close it."""
+    if engine is None:
+        return
+    try:
+        for message, count in Counter(engine.notes).items():
+            note(message if count == 1 else f"{message} ({count} times)")
+    finally:
+        engine.close()
+
+
+def configured_flagger(settings: Settings, engine_name: str) -> Flagger:
+    """The settings' flagger (threshold applied), bound to the engine and direction it serves."""
+    flagger = load_flagger(settings.flagger)
+    if settings.threshold is not None:
+        flagger = flagger.with_threshold(settings.threshold)
+    return flagger.for_engine(engine_name, f"{settings.src_lang}-{settings.tgt_lang}")
+
+
+def read_pairs(
+    paths: Sequence[str | Path], settings: Settings, *, changed_since: str | None = None, note: Note = _ignore,
+) -> tuple[list, list[InputError]]:
+    """The article pairs under ``paths`` that the settings do not ignore (and that changed since
+    ``changed_since``, when given), and the files that could not be read."""
+    from qa.changes import affected_pairs, changed_files
+    from qa.corpus import discover, read_paths
+
+    errors: list[InputError] = []
+    files = [path for path in discover(paths, errors=errors) if not is_ignored(path, settings)]
+    corpus = read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, pairing=settings.pairing)
+    errors += corpus.errors
+    pairs = list(corpus.pairs)
+    if changed_since:
+        pairs = affected_pairs(pairs, changed_files(changed_since, settings.root).changed)
+        note(f"{len(pairs)} article pair(s) changed since {changed_since}")
+    return pairs, errors
+
+
+def _baseline(report: Report, settings: Settings, *, required: bool, note: Note) -> BaselineOutcome | None:
+    """The baseline's verdict on ``report``; None when none is configured, or when the configured
+    one does not exist yet and was not asked for by name (``required``)."""
+    if settings.baseline is None:
+        return None
+    if not settings.baseline.exists() and not required:
+        note(f"no baseline yet at {settings.baseline} (write one with `qa baseline`)")
+        return None
+    outcome = apply_baseline(report, read_baseline(settings.baseline), settings.root)
+    note(f"{len(outcome.accepted)} flag(s) accepted by the baseline {settings.baseline}")
+    for entry in outcome.stale:
+        note(f"baseline entry no longer matches: {entry.path}: {entry.signal}: {entry.text!r}")
+    return outcome
+
+
+def run_check(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    *,
+    engine: Engine | None | _FromSettings = FROM_SETTINGS,
+    cache: TranslationCache | None,
+    changed_since: str | None = None,
+    use_baseline: bool = True,
+    baseline_required: bool = False,
+    progress: Progress | None = None,
+    note: Note = _ignore,
+    error: ErrorNote = _ignore,
+) -> CheckRun:
+    """Check the articles under ``paths`` with ``settings``; see the module docstring.
+
+    ``engine`` is the engine the settings name (opened and closed here), an open Engine (used as
+    given, left open) or None (only the checks that need no model). ``cache`` keeps translations
+    and qa's own results (alignments, signals); None computes everything.
+    """
+    pairs, errors = read_pairs(paths, settings, changed_since=changed_since, note=note)
+    for problem in errors:
+        error(problem)
+    opened = isinstance(engine, _FromSettings)
+    active = open_engine(settings, cache, note=note) if isinstance(engine, _FromSettings) else engine
+    flagger = configured_flagger(settings, active.name if active is not None else "none")
+    missing = flagger.missing_model_note()
+    if missing:
+        note(missing)
+    try:
+        report = check_corpus(
+            pairs, engine=active, cache=cache, flagger=flagger, src_lang=settings.src_lang,
+            tgt_lang=settings.tgt_lang, errors=errors, progress=progress or NullProgress(),
+        )
+    finally:
+        if opened:
+            close_engine(active, note=note)
+    report = clear_flags(report, is_inline_ignored)
+    outcome = _baseline(report, settings, required=baseline_required, note=note) if use_baseline else None
+    stats = active.stats if isinstance(active, CachedEngine) else None
+    return CheckRun(outcome.report if outcome else report, report, settings, tuple(errors), outcome, stats)
+
+
+def check(
+    source: str | Path | Sequence[str | Path],
+    translation: str | Path | None = None,
+    *,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
+    engine: Engine | str | None | _FromSettings = FROM_SETTINGS,
+    flagger: str | Path | None = None,
+    cache: TranslationCache | str | Path | bool = True,
+    config: str | Path | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Check articles from the library exactly as ``qa check`` does, and return the Report.
+
+    ``check("corpora/")``, ``check("a.es.md", "a.en.md")`` or ``check([path, ...])``: paths
+    (files or folders) are read, paired and checked with the settings of the nearest qa.toml
+    or ``[tool.qa]`` (``config`` names the file instead): its ignore globs, inline ignores,
+    baseline and cache all apply. Arguments given here win over the file.
+
+    ``engine`` is an engine name (``auto``, ``marian``, ``ct2``, ``apertium``, ``none``), an
+    open Engine, or None for the checks that need no model; by default, the configured one.
+    ``cache`` True uses the configured cache (else the user cache folder), False none; a path
+    or a TranslationCache names one.
+    """
+    paths = [source] if isinstance(source, str | Path) else list(source)
+    paths += [translation] if translation is not None else []
+    if not paths:
+        raise InputError("no path to check")
+    overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger}
+    if isinstance(engine, str):
+        overrides["engine"] = engine
+    if isinstance(cache, str | Path):
+        overrides["cache"] = cache
+    settings, _ = load_settings(Path(paths[0]), overrides, config_file=Path(config) if config else None)
+    chosen: Engine | None | _FromSettings = FROM_SETTINGS if isinstance(engine, str) else engine
+    store = cache if isinstance(cache, TranslationCache) else open_cache(settings, enabled=cache is not False)
+    try:
+        return run_check(paths, settings, engine=chosen, cache=store, progress=progress).report
+    finally:
+        if store is not None and store is not cache:
+            store.close()
+
+
+def with_models(settings: Settings, models: dict[str, str]) -> Settings:
+    """The settings with ``models`` (direction -> model) laid over the configured ones."""
+    return dataclasses.replace(settings, models={**settings.models, **models}) if models else settings

@@ -1,0 +1,117 @@
+"""``qa.check(path)`` gives exactly what ``qa check path`` gives: the same settings file, ignore
+globs, inline ignores, baseline and cache, because both run ``qa.run``. Real Apertium and a real
+SQLite cache; the corpus is the project's own, copied so the test can edit it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.report.json import report_to_dict
+
+REPO = Path(__file__).resolve().parent.parent
+IGNORED_ARTICLE = "sequia-embalses-segral.md"
+INLINE_ARTICLE = "en/cooperacion-seguridad-espana-portugal.md"
+INLINE_TEXT = "According to sources at the Interior Ministry"
+
+
+def flags(document: dict) -> list[tuple]:
+    """Every flag of a JSON report, as what an editor would compare."""
+    return sorted(
+        (Path(article["path"]).resolve().as_posix(), segment["line"], segment["column"], segment["severity"],
+         tuple(reason["signal"] for reason in segment["reasons"]), round(segment["score"], 4))
+        for article in document["articles"] for segment in article["segments"] if segment["flagged"]
+    )
+
+
+def cli_json(path: Path) -> tuple[int, dict]:
+    done = subprocess.run([sys.executable, "-m", "qa", "check", "--format", "json", "-q", "--", str(path)],
+                          capture_output=True, text=True, timeout=600, cwd=path, env=dict(os.environ))
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def newsroom(tmp_path: Path, engine: str) -> Path:
+    """A copy of corpora/ with a qa.toml (an ignore glob, the engine, a cache in the folder) and
+    an inline ignore before a flagged paragraph."""
+    root = tmp_path / "newsroom"
+    shutil.copytree(REPO / "corpora", root)
+    (root / "qa.toml").write_text(
+        f'engine = "{engine}"\nignore = ["*/{IGNORED_ARTICLE}"]\ncache = ".qa-cache.sqlite3"\n', encoding="utf-8"
+    )
+    article = root / INLINE_ARTICLE
+    lines = article.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(k for k, line in enumerate(lines) if INLINE_TEXT in line)
+    article.write_text("".join([*lines[:at], "<!-- qa: ignore -->\n", *lines[at:]]), encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("engine", ["none", "apertium"])
+def test_the_library_gives_the_flags_of_the_command_line(tmp_path, engine, request):
+    if engine == "apertium":
+        request.getfixturevalue("apertium_available")
+    root = newsroom(tmp_path, engine)
+    report = qa.check(root)  # cold cache: everything computed
+    library = flags(report_to_dict(report))
+    code, document = cli_json(root)  # warm cache: everything read back
+    assert library == flags(document)
+    assert report.return_code("error") == code
+    assert report.signature.to_dict() == document["signature"]
+
+    # The settings were honoured, not merely ignored by both.
+    paths = {Path(article.path).name for article in report.articles}
+    assert IGNORED_ARTICLE not in paths and len(paths) == 5
+    inline = [s for a in report.articles if a.path.endswith(INLINE_ARTICLE) for s in a.segments
+              if " ".join(t.text for t in s.target).startswith(INLINE_TEXT)]
+    assert inline and not any(s.result.flagged for s in inline)
+    assert (root / ".qa-cache.sqlite3").is_file()
+    (root / "qa.toml").unlink()
+    unconfigured = flags(report_to_dict(qa.check(root, engine=engine)))
+    assert len(unconfigured) > len(library)
+
+
+def test_the_library_reads_the_baseline_the_command_line_reads(tmp_path):
+    root = newsroom(tmp_path, "none")
+    with (root / "qa.toml").open("a", encoding="utf-8") as settings:
+        settings.write('baseline = ".qa-baseline.json"\n')
+    before = flags(report_to_dict(qa.check(root)))
+    done = subprocess.run([sys.executable, "-m", "qa", "baseline", "-q", "--", str(root)], capture_output=True,
+                          text=True, timeout=300, cwd=root, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    assert before and flags(report_to_dict(qa.check(root))) == []
+    assert cli_json(root) == (0, json.loads(json.dumps(report_to_dict(qa.check(root)))))
+
+
+def test_the_library_closes_what_it_opens(tmp_path, apertium_available):
+    """An engine qa.check opened is closed when it returns: no Apertium process is left."""
+    root = newsroom(tmp_path, "apertium")
+    before = _apertium_children()
+    qa.check(root)
+    assert _apertium_children() == before
+
+
+def _apertium_children() -> set[int]:
+    own = str(os.getpid())
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == own and "apertium" in fields.get("Name", "") + _cmdline(status.parent):
+            found.add(int(status.parent.name))
+    return found
+
+
+def _cmdline(folder: Path) -> str:
+    try:
+        return (folder / "cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
