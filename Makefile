@@ -23,6 +23,8 @@ demo: $(STAMP)
 	bash scripts/demo $(BIN)/qa
 
 test: $(STAMP)
+	$(BIN)/ruff check qa tests benchmarks scripts
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 test-kernels: $(STAMP)

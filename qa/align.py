@@ -148,13 +148,13 @@ class _Side:
     its band needs, not in memory for every sentence's character n-grams.
     """
 
-    def __init__(self, texts: Sequence[str] | None, keep: int) -> None:
+    def __init__(self, texts: Sequence[str], keep: int) -> None:
         self.texts = texts
         self._cached = functools.lru_cache(maxsize=keep)(self._profile)
 
-    def span(self, end: int, size: int) -> Profile | None:
+    def span(self, end: int, size: int) -> Profile:
         """The profile of the ``size`` sentences ending before index ``end``."""
-        return None if self.texts is None else self._cached(end, size)
+        return self._cached(end, size)
 
     def _profile(self, end: int, size: int) -> Profile:
         if size == 1:
@@ -190,11 +190,14 @@ def align_sentences(
     # for all along.
     keep = 4 * band + 4 * BASELINE_SAMPLE + 16
     src, tgt = _Side(sources, keep), _Side(targets, keep)
-    back, forward = _Side(back_translations, keep), _Side(forward_translations, keep)
+    back = None if back_translations is None else _Side(back_translations, keep)
+    forward = None if forward_translations is None else _Side(forward_translations, keep)
 
     @functools.lru_cache(maxsize=4 * keep)
     def span_similarity(i: int, di: int, j: int, dj: int) -> float:
-        return similarity(src.span(i, di), tgt.span(j, dj), back.span(j, dj), forward.span(i, di), expected_ratio)
+        back_span = None if back is None else back.span(j, dj)
+        forward_span = None if forward is None else forward.span(i, di)
+        return similarity(src.span(i, di), tgt.span(j, dj), back_span, forward_span, expected_ratio)
 
     # How similar a span is to unrelated sentences of the other side. Long or generic spans
     # resemble everything a little; subtracting this baseline keeps merges and skips honest.

@@ -46,6 +46,11 @@ class BaselineEntry:
     severity: str
     excerpt: str
 
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Everything a flag must match to be accepted; the excerpt is only for readers."""
+        return (self.path, self.fingerprint, self.signal, self.severity)
+
 
 @dataclass(frozen=True)
 class Baseline:
@@ -54,9 +59,9 @@ class Baseline:
     entries: tuple[BaselineEntry, ...] = ()
 
     @property
-    def fingerprints(self) -> frozenset[str]:
-        """Every accepted fingerprint."""
-        return frozenset(entry.fingerprint for entry in self.entries)
+    def keys(self) -> frozenset[tuple[str, str, str, str]]:
+        """Every accepted flag as (path, fingerprint, signal, severity): what a flag must match."""
+        return frozenset(entry.key for entry in self.entries)
 
 
 @dataclass(frozen=True)
@@ -104,19 +109,29 @@ def fingerprint(path_relative_to_root: str, segment: CheckedSegment) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def build_baseline(report: Report, root: Path) -> Baseline:
+def entry_for(article: ArticleReport, segment: CheckedSegment, root: Path) -> BaselineEntry:
+    """The baseline entry that accepts this flag."""
+    path = relative_path(article.path, root)
+    return BaselineEntry(
+        path, fingerprint(path, segment), primary_signal(segment), segment.result.severity or "",
+        textwrap.shorten(passage_text(segment), EXCERPT_WIDTH, placeholder=" …"),
+    )
+
+
+def build_baseline(report: Report, root: Path, previous: Baseline | None = None) -> Baseline:
     """A baseline accepting every flag of ``report``; paths are taken relative to ``root``.
 
+    Entries of ``previous`` for articles the report did not check (a partial run, such as
+    ``--changed-since`` or one file) are kept: recording some articles never forgets the others.
     Pass a report whose inline-ignored flags are already cleared to keep those out of the file.
     """
-    entries: dict[str, BaselineEntry] = {}
+    checked = {relative_path(article.path, root) for article in report.articles}
+    entries: dict[tuple[str, str, str, str], BaselineEntry] = {
+        entry.key: entry for entry in (previous.entries if previous else ()) if entry.path not in checked
+    }
     for article, segment in report.flagged:
-        path = relative_path(article.path, root)
-        key = fingerprint(path, segment)
-        entries.setdefault(key, BaselineEntry(
-            path, key, primary_signal(segment), segment.result.severity or "",
-            textwrap.shorten(passage_text(segment), EXCERPT_WIDTH, placeholder=" …"),
-        ))
+        entry = entry_for(article, segment, root)
+        entries.setdefault(entry.key, entry)
     return Baseline(tuple(sorted(entries.values())))
 
 
@@ -181,11 +196,12 @@ def parse_baseline(document: object, name: str = "baseline") -> Baseline:
 
 
 def accepts(baseline: Baseline, root: Path) -> Acceptance:
-    """A predicate ``(article, segment) -> bool``: is this flag in the baseline?"""
-    known = baseline.fingerprints
+    """A predicate ``(article, segment) -> bool``: is this flag in the baseline, with the same
+    path, fingerprint, reason and severity? A flag that grew more severe is not accepted."""
+    known = baseline.keys
 
     def accepted(article: ArticleReport, segment: CheckedSegment) -> bool:
-        return fingerprint(relative_path(article.path, root), segment) in known
+        return entry_for(article, segment, root).key in known
 
     return accepted
 
@@ -206,15 +222,16 @@ def clear_flags(report: Report, accepted: Acceptance) -> Report:
 def apply_baseline(report: Report, baseline: Baseline, root: Path) -> BaselineOutcome:
     """Accept the flags of ``report`` that the baseline lists, and find its stale entries.
 
-    An entry is stale when its article was checked and no flag matches it any more (the
-    passage was fixed or reworded). Entries of articles the report did not check (a partial
-    run, such as ``--changed-since``) are neither matched nor stale.
+    An entry is stale when its article was checked and no flag matches it in path, fingerprint,
+    reason and severity (the passage was fixed or reworded, its flag changed severity, or the
+    entry was edited by hand). Entries of articles the report did not check (a partial run,
+    such as ``--changed-since``) are neither matched nor stale.
     """
     accepted_here = accepts(baseline, root)
     accepted = tuple((article, segment) for article, segment in report.flagged if accepted_here(article, segment))
-    flagged = {fingerprint(relative_path(article.path, root), segment) for article, segment in report.flagged}
+    flagged = {entry_for(article, segment, root).key for article, segment in report.flagged}
     checked = {relative_path(article.path, root) for article in report.articles}
-    stale = tuple(entry for entry in baseline.entries if entry.path in checked and entry.fingerprint not in flagged)
+    stale = tuple(entry for entry in baseline.entries if entry.path in checked and entry.key not in flagged)
     return BaselineOutcome(clear_flags(report, accepted_here), accepted, stale)
 
 

@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -280,6 +281,8 @@ def select_settings(
     on all labelled files (never fitted on, a ranking set is always held out). ``features`` or
     ``l2`` fix that setting instead."""
     grid = (l2,) if l2 is not None else tuple(l2_grid)
+    if not grid:
+        raise ValueError("l2_grid must hold at least one strength")
 
     def judged(chosen: Sequence[str], strength: float, folds: Sequence[Fold]) -> float:
         figures = [fold.auc for fold in folds]
@@ -299,6 +302,7 @@ def select_settings(
                 best = (figure, strength, folds)
             if not chosen:
                 break  # no model: the strength changes nothing
+        assert best is not None  # the grid is not empty
         return best
 
     if features is not None:
@@ -306,7 +310,7 @@ def select_settings(
         auc, strength, folds = best_l2(chosen)
         return Selection(tuple(chosen), strength, tuple(folds), ({"fixed": list(chosen), "mean_figure": auc},), auc)
     pool = present_features(files, candidates)
-    chosen: list[str] = []
+    chosen = []
     auc, strength, folds = best_l2(chosen)
     steps = [{"features": [], "mean_figure": round(auc, 4)}]
     while True:
@@ -395,6 +399,7 @@ def calibrate(
                                                            fitted.for_direction(r.direction) if fitted else None)) - 1, 4)
                 for r in rankings
             }
+            assert selection.figure is not None  # select_settings always records it
             record["cv_mean_figure"] = round(selection.figure, 4)
     else:
         chosen = present_features(files, features if features is not None else DEFAULT_FEATURES)
@@ -448,12 +453,18 @@ class FileEvaluation:
         return row
 
 
+def _fitted_record(flagger: Flagger) -> Mapping[str, Any]:
+    """The flagger's ``fitted_on`` record ({} when it has none): JSON as calibrate wrote it, read
+    here without validation (a malformed value raises where it is used)."""
+    return flagger.fitted_on or {}
+
+
 def _fitted_settings(flagger: Flagger, engine: str, direction: str) -> tuple[list[str], float] | None:
     """The features and L2 strength of the flagger's model for the engine (for refits)."""
     part = flagger.model_for(engine, direction)
     if part is None:
         return None
-    record = flagger.fitted_on or {}
+    record = _fitted_record(flagger)
     l2 = float(record.get("l2", DEFAULT_L2)) if record.get("engine") == engine else DEFAULT_L2
     features = list(record.get("features") or part.weights) if record.get("engine") == engine else list(part.weights)
     return features, l2
@@ -481,10 +492,10 @@ def evaluate_files(
         for path, data in loaded if isinstance(data, evaluate.LabelledSet)
     ]
     by_name = iter(labelled)
-    fitted_files = set((flagger.fitted_on or {}).get("files") or ())
-    fitted_engine = (flagger.fitted_on or {}).get("engine")
+    fitted_files = set(_fitted_record(flagger).get("files") or ())
+    fitted_engine = _fitted_record(flagger).get("engine")
     rows = []
-    for path, data in loaded:
+    for _, data in loaded:
         if not isinstance(data, evaluate.LabelledSet):
             rows.append(_evaluate_ranking(data, engine=engine, flagger=bound, progress=progress))
             continue
@@ -503,7 +514,7 @@ def evaluate_files(
             scores = flagger_scores(held, with_model(flagger, engine_name, held.direction, part))
             fit, trained_on = "LOFO", tuple(f.name for f in others)
         elif settings is not None and fitted_here:
-            recorded = ((flagger.fitted_on or {}).get("cv") or {}).get(held.name) or {}
+            recorded = (_fitted_record(flagger).get("cv") or {}).get(held.name) or {}
             value = recorded.get("flagger_auc")
             rows.append(FileEvaluation(
                 held.name, len(labels), "ROC-AUC", None if value is None else float(value),

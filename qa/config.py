@@ -256,9 +256,23 @@ def _parse_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
             values[key] = MappingProxyType(dict(value))
         elif key == "ignore":
             values[key] = tuple(value)
+        elif key in ("src_lang", "tgt_lang"):
+            values[key] = language_code(written, value)
         else:
             values[key] = value
     return values
+
+
+def language_code(written: str, value: Any, where: Where | None = None) -> str:
+    """A language setting as qa reads it: lower case, without a region (``ES``, ``es-ES`` and
+    ``es_ES`` are ``es``). InputError unless it is an ISO 639-1 code or a three-letter code."""
+    from qa.langid import is_language_code
+
+    code = re.split(r"[-_]", str(value).strip().lower(), maxsplit=1)[0] if isinstance(value, str) else ""
+    if (len(code) == 2 and is_language_code(code)) or re.fullmatch(r"[a-z]{3}", code):
+        return code
+    message = f"{written!r} must be a language code such as es or en, not {_show(value)}"
+    raise where.error(message) if where is not None else InputError(f"--{written.replace('_', '-')}: {message}")
 
 
 # Each check takes the key as written, its value and the file; returns the Settings value.
@@ -342,8 +356,8 @@ def _ignore(written: str, value: Any, where: Where) -> tuple[str, ...]:
 
 
 _CHECKS: dict[str, Check] = {
-    "src_lang": _string,
-    "tgt_lang": _string,
+    "src_lang": language_code,
+    "tgt_lang": language_code,
     "engine": _choice(ENGINES),
     "models": _models,
     "beam": _whole_number(*BEAM_RANGE),

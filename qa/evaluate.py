@@ -287,7 +287,7 @@ def _segment(record: dict) -> Segment:
         if not system or not isinstance(translation, str):
             raise RecordError(f"'mt' entry {system!r} must map a system name to a string")
     doc = record.get("doc")
-    if type(doc) not in (int, str):
+    if type(doc) is not int and type(doc) is not str:  # exact types: a bool is no document id
         raise RecordError(f"'doc' must be a number or a string, found {doc!r}")
     return Segment(
         line=_int_field(record, "line"),

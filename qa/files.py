@@ -19,18 +19,56 @@ def without_lone_surrogates(text: str) -> str:
 
 
 def write_atomically(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename, so an
-    interrupted run leaves the old file (or none), never a half-written one. Lone surrogates are
-    written as U+FFFD. Raises OSError when the folder cannot take the file."""
+    """Write ``text`` to ``path`` so an interrupted run leaves the old file (or none), never a
+    half-written one: through a temporary file in the same folder and a rename. Lone surrogates
+    are written as U+FFFD. Raises OSError when the folder cannot take the file.
+
+    What ``path`` is stays as it was: a symlink is written through (its target is replaced, the
+    link kept), a FIFO or device (``/dev/stdout``) is written to in place, never renamed over,
+    and a file keeps its mode; a new file gets the mode the umask allows.
+    """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_file():
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a folder", str(path))
+        with path.open("w", encoding="utf-8", newline="\n") as stream:  # a FIFO, a terminal, a device
+            stream.write(without_lone_surrogates(text))
+        return
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
     folder = path.parent if str(path.parent) else Path(".")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(without_lone_surrogates(text))
             handle.flush()
+            os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def output_path(written: str, inputs: list[Path]) -> Path:
+    """The file ``-o`` names, checked before any work starts: not a folder (``newdir/``), in a
+    folder that exists, and not one of the ``inputs`` (an article would be lost under the
+    report). ValueError with the reason otherwise."""
+    path = Path(written)
+    if written.endswith(("/", os.sep)) or path.is_dir():
+        raise ValueError("is a folder; name a file to write to")
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise ValueError(f"is in a folder that does not exist ({path.parent})")
+    target = path.resolve()
+    for item in inputs:
+        if item.resolve() == target or (target.exists() and item.exists() and os.path.samefile(item, target)):
+            raise ValueError("is one of the files being checked; qa never writes over an input")
+    return path

@@ -249,7 +249,7 @@ def judge(
         clean *= 1.0 - evidence
         if evidence >= REASON_MIN_EVIDENCE:
             reasons.append(Reason(name, evidence, signal.explanation, signal.span))
-    if model_probability is not None and model_probability >= REASON_MIN_EVIDENCE:
+    if model is not None and model_probability is not None and model_probability >= REASON_MIN_EVIDENCE:
         reasons += _model_reasons(signals, model, model_probability)
     score = 1.0 - clean
     severity = _severity(score, flagger.thresholds)
@@ -308,7 +308,7 @@ def _part_from_dict(model: dict) -> LogisticPart:
     )
 
 
-def _rate(value: object) -> float | None:
+def _rate(value: float | str | None) -> float | None:
     if value is None:
         return None
     rate = float(value)
@@ -319,7 +319,7 @@ def _rate(value: object) -> float | None:
 
 def flagger_to_dict(flagger: Flagger) -> dict:
     """The data-file form of a flagger (see :func:`load_flagger`)."""
-    document = {
+    document: dict[str, object] = {
         "models": {key: _part_to_dict(part) for key, part in sorted(flagger.models.items())},
         "prior": flagger.prior,
         "check_floor": flagger.check_floor,

@@ -18,8 +18,8 @@ from qa.memo import Memo, cached_signals, links_from_json, links_to_json
 from qa.progress import NullProgress, Progress
 from qa.results import ArticleReport, CheckedSegment, Report
 from qa.score import add_translations, judge_segment, translate_all
-from qa.signature import make_signature
 from qa.signals import Segment, Signal
+from qa.signature import make_signature
 from qa.translate.base import Engine
 from qa.translate.cache import TranslationCache
 
@@ -58,7 +58,7 @@ def _headings(article: Article | None) -> frozenset[Sentence]:
     articles write them."""
     if article is None:
         return frozenset()
-    found = set()
+    found: set[Sentence] = set()
     for block in article.blocks:
         sentences = block.sentences
         if block.role in (Role.HEADLINE, Role.SUBTITLE):
@@ -144,6 +144,8 @@ class _Checker:
         if pair.method == "embedded-headline" or not sources:
             self.plan_without_source(plan, sources, targets, back, forward)
         elif pair.prealigned:
+            # run() keeps only pairs with a translation, and there are source sentences
+            assert pair.source is not None and pair.target is not None
             # Block k of each side holds pair k's sentence, or none when that side was empty: pair
             # the blocks, not the sentences, or one empty side would shift every later pair.
             for source_block, target_block in zip(pair.source.blocks, pair.target.blocks, strict=True):
@@ -187,7 +189,7 @@ class _Checker:
             for position in _carriers(headline.text, forward.get(headline.text), candidates):
                 if position < len(translated):  # captions carry headlines too, but are not scored
                     k = translated[position]
-                    related[k] = related.get(k, ()) + (headline,)
+                    related[k] = (*related.get(k, ()), headline)
         for k, (_, sentence) in enumerate(targets):
             kind = "untranslated" if k in untranslated else "no-source"
             self.add(plan, kind, (sentence,), (), back, related=related.get(k, ()))
@@ -219,6 +221,7 @@ class _Checker:
 
     def finish(self, plan: _Plan, segments: Sequence[Segment]) -> ArticleReport:
         article = plan.pair.target
+        assert article is not None  # run() plans only the pairs with a translation
         roles = {sentence: block.role for block in article.blocks for sentence in block.sentences}
         checked = []
         computed = cached_signals(segments, self.cache, self.src, self.tgt)

@@ -37,12 +37,12 @@ class NullProgress:
     def __exit__(self, *exc_info: object) -> None:
         pass
 
-    def task(self, description: str, total: int) -> _NullTask:  # noqa: ARG002
+    def task(self, description: str, total: int | None) -> _NullTask:
         return _NullTask()
 
 
 class _RichTask:
-    def __init__(self, bar, description: str, total: int) -> None:
+    def __init__(self, bar, description: str, total: int | None) -> None:
         self._bar, self._description, self._total = bar, description, total
         self._id = None
 
@@ -77,7 +77,7 @@ class RichProgress:
     def __exit__(self, *exc_info: object) -> None:
         self._bar.stop()
 
-    def task(self, description: str, total: int) -> _RichTask:
+    def task(self, description: str, total: int | None) -> _RichTask:
         return _RichTask(self._bar, description, total)
 
 

@@ -169,7 +169,9 @@ class Report:
         """Flags by severity."""
         counts = {severity: 0 for severity in SEVERITIES}
         for _, segment in self.flagged:
-            counts[segment.result.severity] += 1
+            severity = segment.result.severity
+            assert severity is not None  # a flagged segment has a severity
+            counts[severity] += 1
         return counts
 
     def return_code(self, fail_on: str) -> int:

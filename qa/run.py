@@ -127,6 +127,13 @@ def read_pairs(
     corpus = read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, pairing=settings.pairing)
     errors += corpus.errors
     pairs = list(corpus.pairs)
+    if not errors and files and not any(pair.target is not None for pair in pairs):
+        # Checking nothing is never a pass: a wrong `lang:` or --tgt-lang would switch qa off.
+        errors.append(InputError(
+            f"nothing to check: no {settings.tgt_lang} article among {len(files)} file(s) read as "
+            f"{settings.src_lang}-{settings.tgt_lang}; check --src-lang/--tgt-lang and the files' "
+            "`lang:` front matter", ", ".join(map(str, paths)),
+        ))
     if changed_since:
         pairs = affected_pairs(pairs, changed_files(changed_since, settings.root).changed)
         note(f"{len(pairs)} article pair(s) changed since {changed_since}")
@@ -144,7 +151,7 @@ def _baseline(report: Report, settings: Settings, *, required: bool, note: Note)
     outcome = apply_baseline(report, read_baseline(settings.baseline), settings.root)
     note(f"{len(outcome.accepted)} flag(s) accepted by the baseline {settings.baseline}")
     for entry in outcome.stale:
-        note(f"baseline entry no longer matches: {entry.path}: {entry.signal}: {entry.text!r}")
+        note(f"baseline entry no longer matches: {entry.path}: {entry.signal} {entry.severity}: {entry.excerpt!r}")
     return outcome
 
 
@@ -152,7 +159,7 @@ def run_check(
     paths: Sequence[str | Path],
     settings: Settings,
     *,
-    engine: Engine | None | _FromSettings = FROM_SETTINGS,
+    engine: Engine | _FromSettings | None = FROM_SETTINGS,
     cache: TranslationCache | None,
     changed_since: str | None = None,
     use_baseline: bool = True,
@@ -196,7 +203,7 @@ def check(
     *,
     src_lang: str | None = None,
     tgt_lang: str | None = None,
-    engine: Engine | str | None | _FromSettings = FROM_SETTINGS,
+    engine: Engine | str | _FromSettings | None = FROM_SETTINGS,
     flagger: str | Path | None = None,
     cache: TranslationCache | str | Path | bool = True,
     config: str | Path | None = None,
@@ -224,7 +231,7 @@ def check(
     if isinstance(cache, str | Path):
         overrides["cache"] = cache
     settings, _ = load_settings(Path(paths[0]), overrides, config_file=Path(config) if config else None)
-    chosen: Engine | None | _FromSettings = FROM_SETTINGS if isinstance(engine, str) else engine
+    chosen: Engine | _FromSettings | None = FROM_SETTINGS if isinstance(engine, str) else engine
     store = cache if isinstance(cache, TranslationCache) else open_cache(settings, enabled=cache is not False)
     try:
         return run_check(paths, settings, engine=chosen, cache=store, progress=progress).report

@@ -57,36 +57,40 @@ def add_translations(
     src, tgt = segments[0].src_lang, segments[0].tgt_lang
     updates: list[dict] = [{} for _ in segments]
 
-    def fill(field_name: str, indices: list[int], texts: list[str], from_lang: str, to_lang: str, what: str) -> None:
-        for k, text in zip(indices, translate_all(engine, texts, from_lang, to_lang, progress, what), strict=True):
+    def fill(field_name: str, texts: dict[int, str], from_lang: str, to_lang: str, what: str) -> None:
+        """Translate the text of each segment index in ``texts`` into its update ``field_name``."""
+        translations = translate_all(engine, list(texts.values()), from_lang, to_lang, progress, what)
+        for k, text in zip(texts, translations, strict=True):
             updates[k][field_name] = text
 
-    need_back = [k for k, s in enumerate(segments) if s.target and s.back_translation is None]
-    fill("back_translation", need_back, [segments[k].target for k in need_back], tgt, src, "back-translating")
-    need_forward = [k for k, s in enumerate(segments) if s.source and s.forward_translation is None]
-    fill("forward_translation", need_forward, [segments[k].source for k in need_forward], src, tgt, "translating")
+    need_back = {k: s.target for k, s in enumerate(segments) if s.target and s.back_translation is None}
+    fill("back_translation", need_back, tgt, src, "back-translating")
+    need_forward = {k: s.source for k, s in enumerate(segments) if s.source and s.forward_translation is None}
+    fill("forward_translation", need_forward, src, tgt, "translating")
 
     def back_translation(k: int) -> str:
-        return updates[k].get("back_translation", segments[k].back_translation)
+        text = updates[k].get("back_translation", segments[k].back_translation)
+        assert text is not None  # a segment with a target was back-translated above, if not before
+        return text
 
     lonely = [k for k, s in enumerate(segments) if s.target and not s.source and s.round_trip is None]
-    fill("round_trip", lonely, [back_translation(k) for k in lonely], src, tgt, "round trip")
+    fill("round_trip", {k: back_translation(k) for k in lonely}, src, tgt, "round trip")
 
     if engine.can_analyse:
-        with_target = [k for k, s in enumerate(segments) if s.target and s.target_unknown is None]
-        texts = [segments[k].target for k in with_target]
-        with progress.task(f"analysing {tgt}", len(texts)) as task:
-            for start in range(0, len(texts), CHUNK):
-                chunk = with_target[start : start + CHUNK]
-                words = engine.unknown_words([segments[k].target for k in chunk], tgt, src)
+        with_target = {k: s.target for k, s in enumerate(segments) if s.target and s.target_unknown is None}
+        indices = list(with_target)
+        with progress.task(f"analysing {tgt}", len(indices)) as task:
+            for start in range(0, len(indices), CHUNK):
+                chunk = indices[start : start + CHUNK]
+                words = engine.unknown_words([with_target[k] for k in chunk], tgt, src)
                 for k, unknown in zip(chunk, words, strict=True):
                     updates[k]["target_unknown"] = unknown
                 task.advance(len(chunk))
 
     if engine.can_score:
-        both = [k for k, s in enumerate(segments) if s.target and s.source]
-        sources = [segments[k].source for k in both]
-        targets = [segments[k].target for k in both]
+        both = {k: (s.source, s.target) for k, s in enumerate(segments) if s.target and s.source}
+        sources = [source for source, _ in both.values()]
+        targets = [target for _, target in both.values()]
         for k, scores in zip(both, _score_all(engine, sources, targets, src, tgt, progress), strict=True):
             updates[k]["target_scores"] = scores
         for k, scores in zip(both, _score_all(engine, targets, sources, tgt, src, progress), strict=True):

@@ -21,8 +21,8 @@ from qa.baseline import (
     read_baseline,
     write_baseline,
 )
-from qa.errors import InputError
 from qa.corpus import read_paths
+from qa.errors import InputError
 from qa.pipeline import check_corpus
 
 REPEATED = "Both sides will consider cooperation on both sides."
@@ -247,3 +247,69 @@ def test_inline_marker_accepts_the_flags_of_its_paragraph(root):
     assert ignored == [True, False]
     remaining = clear_flags(report, is_inline_ignored).flagged
     assert [s.target[0].text for _, s in remaining] == kept
+
+
+def run_cli(*args: str, cwd: Path):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, timeout=300, cwd=cwd,
+                          env=dict(os.environ))
+
+
+def test_a_fixed_accepted_passage_is_listed_as_stale_and_the_check_goes_on(root):
+    content = corpus_with_two_flags(root)
+    made = run_cli("baseline", "--engine", "none", "--", str(content), cwd=root)
+    assert made.returncode == 0, made.stderr
+    write_pair(content, "b-acuerdo", ES, ["Both sides will consider cooperation.", EN[1]])
+    checked = run_cli("check", "--engine", "none", "--format", "json", "--baseline", ".qa-baseline.json", "--",
+                      str(content), cwd=root)
+    assert checked.returncode == 0, checked.stderr
+    assert "Traceback" not in checked.stderr
+    stale = [line for line in checked.stderr.splitlines() if "baseline entry no longer matches" in line]
+    assert stale == [f"qa: baseline entry no longer matches: content/b-acuerdo.en.md: repetition error: {REPEATED!r}"]
+    assert json.loads(checked.stdout)["summary"]["flagged"] == 0
+
+
+@pytest.mark.parametrize("field", ["path", "signal", "severity"])
+def test_an_entry_edited_by_hand_accepts_nothing_and_is_stale(root, field):
+    content = corpus_with_two_flags(root)
+    report = check(content)
+    baseline = build_baseline(report, root)
+    forged = {"path": "content/elsewhere.en.md", "signal": "numbers", "severity": "info"}[field]
+    tampered = Baseline(tuple(
+        BaselineEntry(**{**entry.__dict__, field: forged}) if entry.signal == "repetition" else entry
+        for entry in baseline.entries
+    ))
+    outcome = apply_baseline(report, tampered, root)
+    assert [s.result.reasons[0].signal for _, s in outcome.report.flagged] == ["repetition"]
+    assert len(outcome.accepted) == 1
+    if field != "path":  # an entry for an article that was not checked is neither matched nor stale
+        assert [entry.signal for entry in outcome.stale] == [forged if field == "signal" else "repetition"]
+
+
+def test_a_flag_that_grew_more_severe_is_reported_again(root):
+    content = corpus_with_two_flags(root)
+    report = check(content)
+    baseline = build_baseline(report, root)
+    milder = Baseline(tuple(BaselineEntry(**{**e.__dict__, "severity": "warning"}) for e in baseline.entries))
+    outcome = apply_baseline(report, milder, root)
+    assert len(outcome.report.flagged) == 2 and len(outcome.stale) == 2
+
+
+def test_a_partial_baseline_run_keeps_the_entries_of_articles_it_did_not_check(root):
+    content = corpus_with_two_flags(root)
+    assert run_cli("baseline", "--engine", "none", "--", str(content), cwd=root).returncode == 0
+    whole = read_baseline(root / ".qa-baseline.json")
+    assert len(whole.entries) == 2
+    partial = run_cli("baseline", "--engine", "none", "--", str(content / "a-reunion.es.md"),
+                      str(content / "a-reunion.en.md"), cwd=root)
+    assert partial.returncode == 0, partial.stderr
+    assert "1 of them kept for articles not checked this run" in partial.stderr
+    assert read_baseline(root / ".qa-baseline.json") == whole
+    # An article that was checked and is clean now loses its entry.
+    write_pair(content, "b-acuerdo", ES, ["Both sides will consider cooperation.", EN[1]])
+    assert run_cli("baseline", "--engine", "none", "--", str(content / "b-acuerdo.es.md"),
+                   str(content / "b-acuerdo.en.md"), cwd=root).returncode == 0
+    assert [e.path for e in read_baseline(root / ".qa-baseline.json").entries] == ["content/a-reunion.en.md"]

@@ -182,14 +182,25 @@ def test_concurrent_writers_keep_the_database_whole(tmp_path):
     connection.close()
 
 
+def damaged_database(path) -> bytes:
+    """A real cache file whose pages after the header were overwritten: SQLite's header, then
+    garbage. Returns its bytes."""
+    with TranslationCache(path) as cache:
+        cache.put_many(SCOPE, {f"frase {n}": f"sentence {n}" * 20 for n in range(200)})
+    data = bytearray(path.read_bytes())
+    data[100:] = b"\xff" * (len(data) - 100)
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
 def test_corrupt_file_is_moved_aside_and_rebuilt(tmp_path):
     path = tmp_path / "cache.sqlite3"
-    garbage = b"this is not a database, but someone's file " * 100
-    path.write_bytes(garbage)
+    garbage = damaged_database(path)
     cache = TranslationCache(path)
     with pytest.warns(CacheWarning, match="cache.sqlite3 was damaged.*moved it to"):
         assert cache.get_many(SCOPE, ["Hola"]) == {}
-    aside = [item for item in tmp_path.iterdir() if item.name.startswith("cache.sqlite3.corrupt-")]
+    aside = [item for item in tmp_path.iterdir()
+             if item.name.startswith("cache.sqlite3.corrupt-") and not item.name.endswith(("-wal", "-shm"))]
     assert len(aside) == 1 and aside[0].read_bytes() == garbage
 
     with warnings.catch_warnings():
@@ -270,3 +281,40 @@ def test_locked_database_skips_caching_for_that_call(tmp_path):
     cache.put_many(SCOPE, {"Adiós": "Bye"})
     assert cache.get_many(SCOPE, ["Hola", "Adiós"]) == {"Hola": "Hello", "Adiós": "Bye"}
     cache.close()
+
+
+@pytest.mark.parametrize("name", ["config", "article.md", "empty-folder"])
+def test_a_file_that_is_not_a_database_is_never_touched(tmp_path, name):
+    """``cache = ".git/config"`` or ``--cache en/x.md``: qa warns, runs without a cache and leaves
+    the file byte for byte where it was, with nothing written beside it."""
+    path = tmp_path / name
+    if name == "empty-folder":
+        path.mkdir()
+    else:
+        path.write_bytes(b"[core]\n\trepositoryformatversion = 0\n" if name == "config" else b"# Titular\n\nTexto.\n")
+    before = {item.name: (item.read_bytes() if item.is_file() else None) for item in tmp_path.iterdir()}
+    cache = TranslationCache(path)
+    with pytest.warns(CacheWarning, match="is not a SQLite database; qa leaves it untouched"):
+        assert cache.get_many(SCOPE, ["Hola"]) == {}
+    cache.put_many(SCOPE, {"Hola": "Hello"})
+    cache.close()
+    assert not cache.enabled
+    assert {item.name: (item.read_bytes() if item.is_file() else None) for item in tmp_path.iterdir()} == before
+
+
+def test_qa_check_with_an_article_as_its_cache_leaves_the_article_alone(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "content"
+    (folder / "es").mkdir(parents=True)
+    (folder / "en").mkdir()
+    (folder / "es" / "nota.md").write_text("El plan se aprobó el martes.\n", encoding="utf-8")
+    article = folder / "en" / "nota.md"
+    article.write_text("The plan was approved on Tuesday.\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "qa", "check", "--engine", "none", "--cache", str(article), "--",
+                           str(folder)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "is not a SQLite database; qa leaves it untouched" in done.stderr
+    assert article.read_text(encoding="utf-8") == "The plan was approved on Tuesday.\n"
+    assert sorted(p.name for p in article.parent.iterdir()) == ["nota.md"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qa.run import check
 from qa.corpus.model import Role
+from qa.run import check
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpora"
@@ -30,8 +30,9 @@ def _segments_by_text(report) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def sample_report(request):
-    from conftest import SAMPLE_PAGE, need
     import shutil
+
+    from conftest import SAMPLE_PAGE, need
 
     need(SAMPLE_PAGE.is_file(), f"{SAMPLE_PAGE} is absent")
     need(shutil.which("apertium") is not None, "apertium is not installed")
@@ -80,6 +81,7 @@ def _corpus_sentences(report):
 @pytest.fixture(scope="module")
 def corpus_report():
     import shutil
+
     from conftest import need
 
     need(shutil.which("apertium") is not None, "apertium is not installed")

@@ -305,12 +305,13 @@ def checked_json(run: subprocess.CompletedProcess) -> dict:
 def test_corrupt_cache_is_moved_aside_and_the_check_completes(apertium_available, tmp_path, damage):
     corpus = write_corpus(tmp_path / "content")
     cache = tmp_path / "cache.sqlite3"
-    if damage == "garbage":
-        cache.write_bytes(b"not a database, someone's notes " * 200)
-    else:
-        with TranslationCache(cache) as filler:
-            filler.put_many(apertium_scope("en", "es"), {f"filler {n}": "relleno " * 30 for n in range(2000)})
-        with cache.open("r+b") as handle:
+    with TranslationCache(cache) as filler:
+        filler.put_many(apertium_scope("en", "es"), {f"filler {n}": "relleno " * 30 for n in range(2000)})
+    with cache.open("r+b") as handle:
+        if damage == "garbage":  # SQLite's header, then pages overwritten
+            handle.seek(100)
+            handle.write(b"not a database page " * 200)
+        else:
             handle.truncate(cache.stat().st_size // 2)
     damaged = cache.read_bytes()
     run = qa_command("check", str(corpus), "--engine", "apertium", "--cache", str(cache), "--format", "json",

@@ -273,3 +273,24 @@ def test_pre_commit_hook():
     assert not re.search(hook["files"], "notes.txt")
     assert re.search(hook["exclude"], "content/README.md")
     assert hook["args"][:2] == ["--engine", "none"]
+
+
+def test_the_hook_passes_file_names_after_a_double_dash(tmp_path):
+    """pre-commit runs ``entry args... files...``: a committed file named ``--output=README.md``
+    must be read as an article, never as an option that overwrites README.md."""
+    import os
+    import subprocess
+    import sys
+
+    (hook,) = load_yaml(".pre-commit-hooks.yaml")
+    assert hook["args"][-1] == "--"
+    (tmp_path / "README.md").write_text("# Our newsroom\n", encoding="utf-8")
+    (tmp_path / "--output=README.md").write_text("The plan was approved on Tuesday.\n", encoding="utf-8")
+    (tmp_path / "nota.en.md").write_text("The plan was approved on Tuesday.\n", encoding="utf-8")
+    command = [sys.executable, "-m", "qa", *hook["entry"].split()[1:], *hook["args"], "--output=README.md", "nota.en.md"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=dict(os.environ))
+    assert done.returncode in (0, 1), done.stderr
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == "# Our newsroom\n"
+    for example in ("examples/github-actions.yml", "examples/gitlab-ci.yml"):
+        text = (REPO / example).read_text(encoding="utf-8")
+        assert text.count("qa check") == text.count("-- content/"), example

@@ -299,7 +299,7 @@ def test_narrow_screen_and_print_layouts(hostile_report, tmp_path, open_page):
     panel = page.locator(".details-panel").first.bounding_box()
     assert panel["width"] > 0.9 * 420  # the whole width, not a column beside the text
     assert panel["y"] + panel["height"] == pytest.approx(800, abs=2)  # docked at the bottom
-    assert 0 <= flag["y"] and flag["y"] + flag["height"] <= panel["y"]  # the passage stays in view
+    assert flag["y"] >= 0 and flag["y"] + flag["height"] <= panel["y"]  # the passage stays in view
     assert page.locator(".keys").is_hidden()
 
     page.locator('input[data-filter="severity"][value="error"]').uncheck()

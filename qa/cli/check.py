@@ -62,6 +62,21 @@ def configured_run(paths, options: dict, *, config_file, changed_since, quiet, n
             cache.close()
 
 
+def checked_output(written: str | None, paths) -> Path | None:
+    """The ``-o`` file, refused before the check runs when it is a folder, in a folder that does
+    not exist, or one of the files being checked."""
+    if written is None:
+        return None
+    from qa.corpus import discover
+    from qa.errors import InputError
+    from qa.files import output_path
+
+    try:
+        return output_path(written, discover(paths, errors=[]))
+    except ValueError as reason:
+        raise InputError(f"cannot write the output there: it {reason}", written) from None
+
+
 def write_report(path: Path, text: str) -> None:
     """Write a report atomically; InputError naming the file when it cannot be written."""
     from qa.errors import InputError
@@ -79,7 +94,7 @@ def write_report(path: Path, text: str) -> None:
               help="Report only flags not accepted in this file (written by `qa baseline`).")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)),
               help="Output format (default text).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to this file; the summary line still goes to the terminal.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON),
               help="Exit with 1 when a passage is flagged at or above this severity (default error).")
@@ -103,6 +118,7 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
         "threshold": threshold, "flagger": flagger_path, "fail_on": fail_on, "cache": cache_path,
         "baseline": baseline, "format": output_format,
     }
+    output = checked_output(output, paths)
     run = configured_run(paths, options, config_file=config_file, changed_since=changed_since, quiet=quiet,
                          no_cache=no_cache)
     settings, report = run.settings, run.report
@@ -126,7 +142,7 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
 
 @click.command("baseline")
 @check_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Where to write the baseline (default: the configured one, else .qa-baseline.json).")
 @handle_errors
 def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_size, threads, device, cache_path,
@@ -136,20 +152,25 @@ def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, bea
     Flags are recorded by a fingerprint of the passage's text and reason, not its line, so
     they stay accepted through unrelated edits. The file is sorted JSON, friendly to diffs.
     """
-    from qa.baseline import build_baseline, write_baseline
+    from qa.baseline import build_baseline, read_baseline, write_baseline
 
     options = {
         "src_lang": src_lang, "tgt_lang": tgt_lang, "engine": engine, "models": models, "beam": beam_size,
         "threads": threads, "device": device,
         "threshold": threshold, "flagger": flagger_path,  "cache": cache_path,
     }
+    output = checked_output(output, paths)
     run = configured_run(paths, options, config_file=config_file, changed_since=changed_since, quiet=quiet,
                          no_cache=no_cache, use_baseline=False)
     settings = run.settings
-    target = output or settings.baseline or settings.root / ".qa-baseline.json"
-    baseline = build_baseline(run.before_baseline, settings.root)
-    write_baseline(baseline, Path(target))
-    note_line(f"wrote {target}: {len(baseline.entries)} accepted flag(s)")
+    target = Path(output or settings.baseline or settings.root / ".qa-baseline.json")
+    # The articles this run did not check keep their entries (--changed-since, a single file).
+    previous = read_baseline(target) if target.exists() else None
+    baseline = build_baseline(run.before_baseline, settings.root, previous)
+    write_baseline(baseline, target)
+    kept = len(baseline.entries) - len(build_baseline(run.before_baseline, settings.root).entries)
+    note_line(f"wrote {target}: {len(baseline.entries)} accepted flag(s)"
+              + (f", {kept} of them kept for articles not checked this run" if kept else ""))
     if run.errors:
         sys.exit(EXIT_BAD_INPUT)
 

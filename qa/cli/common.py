@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
-from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import click
 
 from qa.errors import EngineError, InputError, QAError, first_line
+from qa.printable import printable
 from qa.translate.base import is_out_of_memory
 
 EXIT_OK = 0
@@ -22,17 +22,17 @@ EXIT_ENGINE = 3
 
 
 def error_line(message: object) -> None:
-    """Print one ``qa: error: ...`` line on stderr."""
-    click.echo(f"qa: error: {message}", err=True)
+    """Print one ``qa: error: ...`` line on stderr (control characters escaped: one line)."""
+    click.echo(f"qa: error: {printable(str(message))}", err=True)
 
 
 def note_line(message: object) -> None:
     """Print one ``qa: ...`` informational line on stderr (stdout is kept for results)."""
-    click.echo(f"qa: {message}", err=True)
+    click.echo(f"qa: {printable(str(message))}", err=True)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    click.echo(f"qa: warning: {message}", err=True)
+    click.echo(f"qa: warning: {printable(str(message))}", err=True)
 
 
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:

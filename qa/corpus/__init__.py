@@ -116,7 +116,8 @@ def read_paths(
         except InputError as error:
             corpus.errors.append(error)
             continue
-        items += contents.articles + contents.pairs
+        items += contents.articles
+        items += contents.pairs
         corpus.errors += contents.errors
     corpus.pairs = pair_articles(items, src_lang=src_lang, tgt_lang=tgt_lang, method=pairing)
     return corpus

@@ -293,9 +293,7 @@ def _paragraph_draft(raw: TextMap, after_image: bool) -> _Draft | None:
             return None
         source_start, source_end = raw.source_span(start, end)
         return _Draft(Role.FURNITURE, None, source_start, source_end, content)
-    if content.startswith("![") or (after_image and _EMPHASIS_ONLY.fullmatch(content)):
-        role = Role.CAPTION
-    elif _CAPTION_LABEL.match(plain.text.strip()):
+    if content.startswith("![") or (after_image and _EMPHASIS_ONLY.fullmatch(content)) or _CAPTION_LABEL.match(plain.text.strip()):
         role = Role.CAPTION
     elif is_byline(plain.text.strip(), allow_role=False):
         role = Role.BYLINE
@@ -378,9 +376,7 @@ def _is_delimiter(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else " "
     if before.isspace() and after.isspace():
         return False  # "5 * 3"
-    if text[start] == "_" and before.isalnum() and after.isalnum():
-        return False  # snake_case
-    return True
+    return not (text[start] == "_" and before.isalnum() and after.isalnum())  # snake_case
 
 
 def _copy(builder: TextMapBuilder, raw: TextMap, start: int, end: int) -> None:

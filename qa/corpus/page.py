@@ -79,7 +79,8 @@ def paragraph_spans(text: str) -> list[Span]:
     """Spans of the blocks of ``text``: runs of non-blank lines, trimmed of whitespace."""
     spans: list[Span] = []
     position = 0
-    start = end = None
+    start: int | None = None
+    end = 0  # set with start, on the block's first line
     for line in text.splitlines(keepends=True):
         if line.strip():
             start = position if start is None else start
@@ -124,12 +125,13 @@ def headline_roles(
 ) -> list[tuple[Role, str]]:
     """Role and language of each leading headline candidate (see the module's rules)."""
     langs = [identify(chunk, candidates) for chunk in chunks]
-    foreign = [lang is not None and lang != page_lang for lang in langs]
-    roles = []
-    for index, lang in enumerate(langs):
-        if foreign[index]:
+    # the language of each candidate identified as foreign, else None
+    foreign = [None if lang == page_lang else lang for lang in langs]
+    roles: list[tuple[Role, str]] = []
+    for index, lang in enumerate(foreign):
+        if lang is not None:
             roles.append((Role.HEADLINE, lang))
-        elif index == 0 and not any(foreign):
+        elif index == 0 and all(other is None for other in foreign):
             roles.append((Role.HEADLINE, page_lang))
         else:
             roles.append((Role.SUBTITLE, page_lang))
@@ -144,6 +146,7 @@ def photo_credit(chunk: str) -> tuple[int, int] | None:
     credit = _DASHED_CREDIT.match(chunk, position)
     if credit:
         dash = _DASH.match(chunk, credit.end())
+        assert dash is not None  # _DASHED_CREDIT only matches before a dash
         return credit.end(), dash.end()
     label = _LABEL_ONLY.match(chunk, position)
     if label:

@@ -11,16 +11,18 @@ from collections.abc import Mapping
 
 from qa.baseline import primary_signal
 from qa.errors import InputError
-from qa.results import ArticleReport, CheckedSegment, Report
+from qa.printable import printable
 from qa.report.sarif import display_path, error_place, segment_message, segment_region
 from qa.report.text import summary_line
+from qa.results import ArticleReport, CheckedSegment, Report
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
-    """Escape a workflow command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message: GitHub's own escapes for ``%``, CR and LF, and every
+    other control or format character made visible (no terminal escapes reach the log)."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -36,6 +38,8 @@ def workflow_command(command: str, properties: Mapping[str, object], message: st
 
 def segment_command(article: ArticleReport, segment: CheckedSegment) -> str:
     """The annotation of one flagged passage."""
+    severity = segment.result.severity
+    assert severity is not None  # a flagged segment has a severity
     region = segment_region(article, segment)
     properties = {
         "file": display_path(article.path),
@@ -45,7 +49,7 @@ def segment_command(article: ArticleReport, segment: CheckedSegment) -> str:
         "endColumn": region.end_column,
         "title": f"qa {primary_signal(segment)}",
     }
-    return workflow_command(COMMANDS[segment.result.severity], properties, segment_message(article, segment))
+    return workflow_command(COMMANDS[severity], properties, segment_message(article, segment))
 
 
 def error_command(error: InputError) -> str:

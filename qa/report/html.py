@@ -22,9 +22,8 @@ from markupsafe import Markup
 
 from qa.corpus.model import Article, Block
 from qa.langid import language_name
-from qa.results import SEVERITIES
-from qa.results import ArticleReport, CheckedSegment, Report
 from qa.report.json import segment_to_dict
+from qa.results import SEVERITIES, ArticleReport, CheckedSegment, Report
 
 # The most severe first, as the page lists them.
 SEVERITY_ORDER = tuple(reversed(SEVERITIES))
@@ -172,7 +171,7 @@ def flag_view(
         signals=tuple(signals),
         start=data["start"],
         end=data["end"],
-        hot=tuple(segment.file_span) if segment.file_span else None,
+        hot=segment.file_span,
         anchor=anchor if data["start"] is None else data["start"],
     )
 
@@ -183,15 +182,16 @@ def _unit(value: float) -> float:
 
 def article_flags(article: ArticleReport, first_index: int, names: tuple[str, str]) -> list[FlagView]:
     """The flagged segments of an article as views numbered from ``first_index``."""
-    views = []
-    for position, segment in enumerate(article.segments):
+    views: list[FlagView] = []
+    for segment in article.segments:
         if segment.result.flagged:
             views.append(flag_view(article, segment, first_index + len(views), segment.offset, names))
     return views
 
 
 def _overlaps(flag: FlagView, block: Block) -> bool:
-    return flag.start is not None and flag.start < block.end and flag.end > block.start
+    # start and end are None together (an omission); both are tested so the checker knows
+    return flag.start is not None and flag.end is not None and flag.start < block.end and flag.end > block.start
 
 
 def place_markers(blocks: Sequence[Block], flags: Iterable[FlagView]) -> dict[int, int]:
@@ -236,8 +236,8 @@ def block_runs(
 
 
 def _owner(flags: Sequence[FlagView], offset: int) -> FlagView | None:
-    holders = [f for f in flags if f.start is not None and f.start <= offset < f.end]
-    return max(holders, key=lambda f: f.start) if holders else None
+    holders = [(f.start, f) for f in flags if f.start is not None and f.end is not None and f.start <= offset < f.end]
+    return max(holders, key=lambda holder: holder[0])[1] if holders else None
 
 
 def article_blocks(article: Article | None, flags: Sequence[FlagView]) -> list[BlockView]:

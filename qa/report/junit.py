@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from qa.results import SEVERITIES
-from qa.results import ArticleReport, Report
 from qa.report.sarif import display_path, error_place, segment_message
 from qa.report.text import summary_line
+from qa.results import SEVERITIES, ArticleReport, Report
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -47,6 +46,7 @@ def article_testcase(article: ArticleReport) -> ET.Element:
     flagged = article.flagged
     if flagged:
         worst = max((s.result.severity for s in flagged), key=SEVERITIES.index)
+        assert worst is not None  # a flagged segment has a severity
         failure = ET.SubElement(case, "failure", {
             "type": worst,
             "message": clean(f"{len(flagged)} flagged passage(s), worst {worst}"),

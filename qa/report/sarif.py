@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from qa.baseline import NO_REASON, fingerprint, primary_signal, relative_path
 from qa.errors import InputError
-from qa.results import ArticleReport, CheckedSegment, Report
 from qa.report.text import summary_line
+from qa.results import ArticleReport, CheckedSegment, Report
 from qa.signals import specs
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -103,9 +103,10 @@ def result_to_sarif(article: ArticleReport, segment: CheckedSegment, rule_index:
     rule = primary_signal(segment)
     region = segment_region(article, segment)
     sarif_region = {"startLine": region.start_line, "startColumn": region.start_column}
-    if region.end_line is not None:
+    if region.end_line is not None and region.end_column is not None:  # known together
         sarif_region |= {"endLine": region.end_line, "endColumn": region.end_column}
     result = segment.result
+    assert result.severity is not None  # a flagged segment has a severity
     return {
         "ruleId": rule,
         "ruleIndex": rule_index[rule],
@@ -141,10 +142,10 @@ def rule_to_sarif(rule: str) -> dict:
 
 def error_to_sarif(error: InputError) -> dict:
     """An unreadable file or record as a tool execution notification."""
-    notification = {"level": "error", "message": {"text": str(error)}}
+    notification: dict[str, object] = {"level": "error", "message": {"text": str(error)}}
     path, line = error_place(error)
     if path is not None:
-        location = {"artifactLocation": artifact_uri(path)}
+        location: dict[str, object] = {"artifactLocation": artifact_uri(path)}
         if line is not None:
             location["region"] = {"startLine": line}
         notification["locations"] = [{"physicalLocation": location}]
@@ -156,7 +157,7 @@ def report_to_sarif(report: Report) -> dict:
     rules = sorted({primary_signal(segment) for _, segment in report.flagged})
     rule_index = {rule: k for k, rule in enumerate(rules)}
     notifications = [error_to_sarif(error) for error in report.errors]
-    invocation = {"executionSuccessful": not report.errors}
+    invocation: dict[str, object] = {"executionSuccessful": not report.errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     run = {

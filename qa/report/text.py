@@ -5,22 +5,25 @@ from __future__ import annotations
 
 import textwrap
 
+from qa.printable import printable
 from qa.results import ArticleReport, CheckedSegment, Report
 
 _WIDTH = 100
 
 
 def _quote(text: str, prefix: str) -> str:
-    return textwrap.fill(text, width=_WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix))
+    return textwrap.fill(printable(text), width=_WIDTH, initial_indent=printable(prefix),
+                         subsequent_indent=" " * len(printable(prefix)))
 
 
 def render_segment(article: ArticleReport, segment: CheckedSegment) -> str:
-    """One flagged passage as a few indented lines."""
+    """One flagged passage as a few indented lines; what the article and its file name hold is
+    shown with control and format characters escaped (see qa.printable)."""
     result = segment.result
     reasons = "; ".join(reason.explanation for reason in result.reasons) or "low overall score"
     lines = [
-        f"{article.path}:{segment.line}:{segment.column}: {result.severity} "
-        f"(score {result.score:.2f}, {segment.kind}) {reasons}",
+        printable(f"{article.path}:{segment.line}:{segment.column}: {result.severity} "
+                  f"(score {result.score:.2f}, {segment.kind}) {reasons}"),
     ]
     target = " ".join(s.text for s in segment.target)
     if target:

@@ -53,12 +53,17 @@ def describe(name: str) -> str:
 
 
 def compute_signals(segment: Segment) -> dict[str, Signal]:
-    """Every applicable signal of one segment, by name."""
+    """Every applicable signal of one segment, by name. The signals read the text as
+    ``qa.signals.folding`` folds it (no invisible characters, no look-alike letters); their
+    spans point into the original text."""
+    from qa.signals.folding import folded_segment, unfolded
+
+    readable, origin = folded_segment(segment)
     results = {}
     for name, function in registry().items():
-        signal = function(segment)
+        signal = function(readable)
         if signal is not None:
-            results[name] = signal
+            results[name] = unfolded(signal, origin)
     return results
 
 

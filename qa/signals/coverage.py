@@ -35,7 +35,7 @@ def truncated(segment: Segment) -> Signal | None:
     without a source.
     """
     length = length_ratio(segment)
-    if length is None:
+    if length is None or segment.source is None or segment.target is None:  # length_ratio needs both
         return None
     if segment.heading:  # headlines are short and end without a mark in one language or both
         return Signal("truncated", length.value, 0.0, "a headline is not checked for being cut off")
@@ -58,7 +58,9 @@ def unrelated(segment: Segment) -> Signal | None:
     source.
     """
     back, forward = back_translation_chrf(segment), forward_translation_chrf(segment)
-    if back is None or forward is None or len(segment.source.split()) < UNRELATED_MIN_WORDS:
+    if back is None or forward is None or segment.source is None:  # None without a source
+        return None
+    if len(segment.source.split()) < UNRELATED_MIN_WORDS:
         return None
     if segment.heading:  # a headline is rewritten for the reader more often than translated
         return Signal("unrelated", max(back.value, forward.value), 0.0, "a headline may be worded freely")

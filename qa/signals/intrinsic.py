@@ -29,41 +29,10 @@ from qa.signals.base import Segment, Signal, SignalSpec
 # titles): repeating them means nothing, and spotting them tells one language from another.
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
-        """
-        a about above across after against all almost along already also although always am
-        among an and another any anyone anything are around as at be because been before being
-        below between both but by can cannot could did do does doing done down during each
-        either else enough even ever every few for from further had has have having he her here
-        hers herself him himself his how however i if in into is it its itself just least less
-        many may me might more most much must my myself neither never no nor not now of off
-        often on once only or other others ought our ours ourselves out over own per perhaps
-        quite rather same several shall she should since so some someone something still such
-        than that the their theirs them themselves then there these they this those though
-        through thus to too toward towards under until up upon us very via was we were what
-        whatever when whenever where whereas whether which while who whom whose why will with
-        within without would yet you your yours yourself
-        mr mrs ms dr
-        one two three four five six seven eight nine ten
-        don't doesn't didn't can't couldn't won't wouldn't isn't aren't wasn't weren't haven't
-        hasn't hadn't shouldn't mustn't i'm i've i'll i'd you're you've it's that's there's
-        we're we've they're they've he's she's let's
-        """.split()
+        ["a", "about", "above", "across", "after", "against", "all", "almost", "along", "already", "also", "although", "always", "am", "among", "an", "and", "another", "any", "anyone", "anything", "are", "around", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "either", "else", "enough", "even", "ever", "every", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "least", "less", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "neither", "never", "no", "nor", "not", "now", "of", "off", "often", "on", "once", "only", "or", "other", "others", "ought", "our", "ours", "ourselves", "out", "over", "own", "per", "perhaps", "quite", "rather", "same", "several", "shall", "she", "should", "since", "so", "some", "someone", "something", "still", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards", "under", "until", "up", "upon", "us", "very", "via", "was", "we", "were", "what", "whatever", "when", "whenever", "where", "whereas", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself", "mr", "mrs", "ms", "dr", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "don't", "doesn't", "didn't", "can't", "couldn't", "won't", "wouldn't", "isn't", "aren't", "wasn't", "weren't", "haven't", "hasn't", "hadn't", "shouldn't", "mustn't", "i'm", "i've", "i'll", "i'd", "you're", "you've", "it's", "that's", "there's", "we're", "we've", "they're", "they've", "he's", "she's", "let's"]
     ),
     "es": frozenset(
-        """
-        a al algo algún alguna algunas alguno algunos ante antes aquel aquella aquellas aquellos
-        aquí así aún aunque bajo bien cada casi como cómo con contra cual cuál cuales cuando
-        cuándo cuanto cuánto de del desde después donde dónde durante e el él ella ellas ello
-        ellos en entre era eran es esa esas ese eso esos esta está están estas este esto estos
-        estaba estaban estar fue fueron ha había habían han has hasta hay he incluso la las le
-        les lo los más me menos mi mientras mis misma mismas mismo mismos mucho muchos muy nada
-        ni no nos nosotros nuestra nuestras nuestro nuestros o otra otras otro otros para pero
-        poco por porque pues que qué quien quién quienes se sea según ser si sí sido siempre sin
-        sino sobre son su sus también tan tanto te tiene tienen toda todas todo todos tras tu
-        tus u un una unas uno unos usted ustedes ya y yo
-        sr sra dr dra
-        dos tres cuatro cinco seis siete ocho nueve diez
-        """.split()
+        ["a", "al", "algo", "algún", "alguna", "algunas", "alguno", "algunos", "ante", "antes", "aquel", "aquella", "aquellas", "aquellos", "aquí", "así", "aún", "aunque", "bajo", "bien", "cada", "casi", "como", "cómo", "con", "contra", "cual", "cuál", "cuales", "cuando", "cuándo", "cuanto", "cuánto", "de", "del", "desde", "después", "donde", "dónde", "durante", "e", "el", "él", "ella", "ellas", "ello", "ellos", "en", "entre", "era", "eran", "es", "esa", "esas", "ese", "eso", "esos", "esta", "está", "están", "estas", "este", "esto", "estos", "estaba", "estaban", "estar", "fue", "fueron", "ha", "había", "habían", "han", "has", "hasta", "hay", "he", "incluso", "la", "las", "le", "les", "lo", "los", "más", "me", "menos", "mi", "mientras", "mis", "misma", "mismas", "mismo", "mismos", "mucho", "muchos", "muy", "nada", "ni", "no", "nos", "nosotros", "nuestra", "nuestras", "nuestro", "nuestros", "o", "otra", "otras", "otro", "otros", "para", "pero", "poco", "por", "porque", "pues", "que", "qué", "quien", "quién", "quienes", "se", "sea", "según", "ser", "si", "sí", "sido", "siempre", "sin", "sino", "sobre", "son", "su", "sus", "también", "tan", "tanto", "te", "tiene", "tienen", "toda", "todas", "todo", "todos", "tras", "tu", "tus", "u", "un", "una", "unas", "uno", "unos", "usted", "ustedes", "ya", "y", "yo", "sr", "sra", "dr", "dra", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez"]
     ),
 }
 
@@ -376,12 +345,7 @@ NAME_CONNECTORS: dict[str, frozenset[str]] = {
 # Modifiers that legitimately recur in one long name ("the National Council of the National
 # Front"): repeating only these is weak evidence.
 WEAK_NAME_WORDS = frozenset(
-    """
-    general national federal central international state royal public social municipal regional
-    new high supreme superior higher european united city provincial
-    nacional federal internacional estatal real público pública social municipal regional nuevo
-    nueva alto alta supremo suprema superior europeo europea unido unida provincial
-    """.split()
+    ["general", "national", "federal", "central", "international", "state", "royal", "public", "social", "municipal", "regional", "new", "high", "supreme", "superior", "higher", "european", "united", "city", "provincial", "nacional", "federal", "internacional", "estatal", "real", "público", "pública", "social", "municipal", "regional", "nuevo", "nueva", "alto", "alta", "supremo", "suprema", "superior", "europeo", "europea", "unido", "unida", "provincial"]
 )
 TITLE_CASE_SHARE = 0.7
 

@@ -89,53 +89,18 @@ TRANSLATED_NAMES: tuple[frozenset[str], ...] = tuple(
 
 # Acronyms that are common nouns ("an ID card", "300 BC"), not names.
 GENERIC_ACRONYMS = frozenset(
-    "ID TV PC CEO OK AD BC AM PM DJ CD DVD GPS SMS IT PR HR VIP UFO IQ SUV ATM PIN CV DC CC".split()
+    ["ID", "TV", "PC", "CEO", "OK", "AD", "BC", "AM", "PM", "DJ", "CD", "DVD", "GPS", "SMS", "IT", "PR", "HR", "VIP", "UFO", "IQ", "SUV", "ATM", "PIN", "CV", "DC", "CC"]
 )
 # Words that make a name an institution, a title or a landmark, which translations translate
 # ("Banco Mundial" / "World Bank", "Ciudad Vieja" / "Old Town"): such names are out of scope.
 INSTITUTION_WORDS = frozenset(
     fold_accents(word)
-    for word in """
-    ministerio ministro banco ciudad universidad museo consejo tribunal estado gobierno partido
-    unión mar tierra santa santo san iglesia hermanos asamblea comisión fundación instituto
-    hospital dirección junta ayuntamiento seguridad social nacional general federal central
-    internacional mundial europeo europea real muro monte río lago isla islas plaza calle
-    avenida palacio catedral casa cámara congreso senado corte policía guardia ejército fuerza
-    fuerzas agencia oficina servicio departamento sociedad asociación federación liga copa
-    campeonato organización centro escuela colegio academia comité secretaría presidencia
-    administración fiscal reino república imperio gran nueva nuevo viejo vieja alto
-    alta baja bajo norte sur este oeste oriental occidental dia
-    ministry minister bank city university museum council court state government party union sea
-    land holy saint church brothers brotherhood assembly commission foundation institute
-    hospital directorate department board security social national general federal central
-    international world european royal wall mount mountain river lake island islands square
-    street avenue palace cathedral house chamber congress senate police guard army force forces
-    agency office service society association federation league cup championship organisation
-    organization centre center school college academy committee secretariat presidency
-    administration attorney kingdom republic empire great new old town upper lower north south
-    east west eastern western language day war prize award development summit conference
-    declaration cumbre conferencia declaración
-    medio ambiente hacienda sanidad fomento educación cultura interior exteriores asuntos justicia
-    defensa economía trabajo empleo industria agricultura vivienda transportes turismo deportes
-    salud ciencia innovación igualdad comercio energía finanzas
-    environment health finance education culture foreign affairs justice defence defense economy
-    labour labor employment industry agriculture housing transport tourism sport sports science
-    innovation equality trade commerce energy treasury home
-    presidente director directora secretario secretaria vicepresidente alcalde alcaldesa
-    gobernador rey reina príncipe princesa papa jefe jefa portavoz
-    president chairman chairwoman director secretary deputy vice mayor governor king queen
-    prince princess pope chief head spokesman spokeswoman coordinator
-    """.split()
+    for word in ["ministerio", "ministro", "banco", "ciudad", "universidad", "museo", "consejo", "tribunal", "estado", "gobierno", "partido", "unión", "mar", "tierra", "santa", "santo", "san", "iglesia", "hermanos", "asamblea", "comisión", "fundación", "instituto", "hospital", "dirección", "junta", "ayuntamiento", "seguridad", "social", "nacional", "general", "federal", "central", "internacional", "mundial", "europeo", "europea", "real", "muro", "monte", "río", "lago", "isla", "islas", "plaza", "calle", "avenida", "palacio", "catedral", "casa", "cámara", "congreso", "senado", "corte", "policía", "guardia", "ejército", "fuerza", "fuerzas", "agencia", "oficina", "servicio", "departamento", "sociedad", "asociación", "federación", "liga", "copa", "campeonato", "organización", "centro", "escuela", "colegio", "academia", "comité", "secretaría", "presidencia", "administración", "fiscal", "reino", "república", "imperio", "gran", "nueva", "nuevo", "viejo", "vieja", "alto", "alta", "baja", "bajo", "norte", "sur", "este", "oeste", "oriental", "occidental", "dia", "ministry", "minister", "bank", "city", "university", "museum", "council", "court", "state", "government", "party", "union", "sea", "land", "holy", "saint", "church", "brothers", "brotherhood", "assembly", "commission", "foundation", "institute", "hospital", "directorate", "department", "board", "security", "social", "national", "general", "federal", "central", "international", "world", "european", "royal", "wall", "mount", "mountain", "river", "lake", "island", "islands", "square", "street", "avenue", "palace", "cathedral", "house", "chamber", "congress", "senate", "police", "guard", "army", "force", "forces", "agency", "office", "service", "society", "association", "federation", "league", "cup", "championship", "organisation", "organization", "centre", "center", "school", "college", "academy", "committee", "secretariat", "presidency", "administration", "attorney", "kingdom", "republic", "empire", "great", "new", "old", "town", "upper", "lower", "north", "south", "east", "west", "eastern", "western", "language", "day", "war", "prize", "award", "development", "summit", "conference", "declaration", "cumbre", "conferencia", "declaración", "medio", "ambiente", "hacienda", "sanidad", "fomento", "educación", "cultura", "interior", "exteriores", "asuntos", "justicia", "defensa", "economía", "trabajo", "empleo", "industria", "agricultura", "vivienda", "transportes", "turismo", "deportes", "salud", "ciencia", "innovación", "igualdad", "comercio", "energía", "finanzas", "environment", "health", "finance", "education", "culture", "foreign", "affairs", "justice", "defence", "defense", "economy", "labour", "labor", "employment", "industry", "agriculture", "housing", "transport", "tourism", "sport", "sports", "science", "innovation", "equality", "trade", "commerce", "energy", "treasury", "home", "presidente", "director", "directora", "secretario", "secretaria", "vicepresidente", "alcalde", "alcaldesa", "gobernador", "rey", "reina", "príncipe", "princesa", "papa", "jefe", "jefa", "portavoz", "president", "chairman", "chairwoman", "director", "secretary", "deputy", "vice", "mayor", "governor", "king", "queen", "prince", "princess", "pope", "chief", "head", "spokesman", "spokeswoman", "coordinator"]
 )
 
 # Days and months are capitalised in English and translated: never names to copy.
 CALENDAR_WORDS = frozenset(
-    """
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june
-    july august september october november december lunes martes miercoles jueves viernes sabado
-    domingo enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre
-    noviembre diciembre
-    """.split()
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "setiembre", "octubre", "noviembre", "diciembre"]
 )
 
 SIMILARITY = 0.7  # SequenceMatcher ratio for two words to be look-alikes ("Estado" ~ "State")
@@ -185,7 +150,7 @@ def find_names(text: str, lang: str) -> list[Name]:
     return names
 
 
-NAME_PARTICLES = frozenset("de del la las los of the for da do dos van von der al".split())
+NAME_PARTICLES = frozenset(["de", "del", "la", "las", "los", "of", "the", "for", "da", "do", "dos", "van", "von", "der", "al"])
 
 
 def _joins_name(text: str, tokens: Sequence[Token], index: int, lang: str) -> bool:

@@ -31,8 +31,7 @@ from qa.signals.intrinsic import base_lang, combine
 
 # Languages that write a decimal comma and group thousands with a point (or a space).
 DECIMAL_COMMA = frozenset(
-    "es fr de it pt ca gl eu nl ro pl cs sk sl hr sr bs bg ru uk da sv no nb nn fi et lv lt hu tr el id "
-    "vi".split()
+    ["es", "fr", "de", "it", "pt", "ca", "gl", "eu", "nl", "ro", "pl", "cs", "sk", "sl", "hr", "sr", "bs", "bg", "ru", "uk", "da", "sv", "no", "nb", "nn", "fi", "et", "lv", "lt", "hu", "tr", "el", "id", "vi"]
 )
 
 # Scale words after a number ("340 millones", "1.35 thousand million", "450 thousands of flats").

@@ -26,7 +26,7 @@ from qa.signals.intrinsic import Token, base_lang, function_words, tokenize
 
 # Function words of one list that are ordinary words of another language ("a", "no", "son",
 # "sin", "once", "has"): no evidence of either.
-HOMOGRAPHS = frozenset("a as e era has hay he i me mi no o once son sea sin solo tan ante u".split())
+HOMOGRAPHS = frozenset(["a", "as", "e", "era", "has", "hay", "he", "i", "me", "mi", "no", "o", "once", "son", "sea", "sin", "solo", "tan", "ante", "u"])
 
 MIN_MARKERS = 2  # source function words that make a stretch (with fewer, lingua must be sure)
 MIN_WORDS = 3

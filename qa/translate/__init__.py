@@ -7,7 +7,7 @@ Importing this package is cheap: torch, transformers and ctranslate2 load only w
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -88,8 +88,11 @@ ENGINES: dict[str, str] = {
 ENGINE_CHOICES = ("auto", "marian", "ct2", "apertium")
 
 
-def engine_class(name: str) -> type[Engine]:
-    """Import and return the engine class registered under ``name``; InputError if unknown."""
+def engine_class(name: str) -> Callable[[EngineOptions], Engine]:
+    """Import and return the engine class registered under ``name``; InputError if unknown.
+
+    Typed as what it is used for: every registered class is built from EngineOptions, which the
+    abstract Engine's constructor does not promise."""
     if name not in ENGINES:
         raise InputError(f"unknown engine {name!r}; choose one of {', '.join(ENGINE_CHOICES)}")
     module_name, class_name = ENGINES[name].split(":")

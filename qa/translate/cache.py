@@ -53,6 +53,10 @@ class CacheWarning(UserWarning):
     """The translation cache could not be used as asked; the check goes on without it."""
 
 
+class ForeignFile(OSError):
+    """The cache path holds a file that is not a SQLite database (see :func:`foreign_file`)."""
+
+
 def default_cache_path() -> Path:
     """``$QA_CACHE_DIR/translations.sqlite3``, else the user cache folder's (platformdirs)."""
     folder = os.environ.get("QA_CACHE_DIR")
@@ -134,6 +138,25 @@ def _healthy(path: Path) -> bool:
             connection.close()
     except sqlite3.Error:
         return False
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def foreign_file(path: Path) -> bool:
+    """Whether ``path`` holds something other than a cache qa may use: a file that is not empty
+    and does not start with SQLite's header, or anything that is not a regular file. qa never
+    writes to, moves or replaces such a file (a mistyped ``cache = ".git/config"``)."""
+    try:
+        if not path.exists():
+            return False
+        if not path.is_file():
+            return True
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError:
+        return False  # unreadable: SQLite's own error says so
+    return bool(head) and head != SQLITE_HEADER
 
 
 def aside_path(path: Path) -> Path:
@@ -262,6 +285,11 @@ class TranslationCache:
                 self._disable(
                     f"translation cache {self.path} cannot be used ({error}); running without it"
                 )
+            except ForeignFile:
+                self._disable(
+                    f"translation cache {self.path} is not a SQLite database; qa leaves it untouched "
+                    "and runs without a cache (point --cache or `cache` in qa.toml at a new file)"
+                )
             except OSError as error:
                 self._disable(
                     f"translation cache {self.path} cannot be created ({error}); running without it"
@@ -270,6 +298,8 @@ class TranslationCache:
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
+            if foreign_file(self.path):
+                raise ForeignFile(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
             try:
@@ -293,6 +323,10 @@ class TranslationCache:
         self.close()
         if _healthy(self.path):
             return  # another process has already replaced the bad file with a fresh one
+        if foreign_file(self.path):  # not SQLite at all: never ours to move
+            self._disable(f"translation cache {self.path} is not a SQLite database; qa leaves it untouched "
+                          "and runs without a cache")
+            return
         aside = aside_path(self.path)
         try:
             os.replace(self.path, aside)

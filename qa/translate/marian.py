@@ -374,9 +374,9 @@ def length_batches(
     whose length is None are left out."""
     batches: list[list[int]] = []
     current: list[int] = []
-    present = [index for index, length in enumerate(lengths) if length is not None]
-    for index in sorted(present, key=lambda i: lengths[i]):
-        padded = (len(current) + 1) * lengths[index]
+    present = {index: length for index, length in enumerate(lengths) if length is not None}
+    for index in sorted(present, key=present.__getitem__):
+        padded = (len(current) + 1) * present[index]
         if current and (
             len(current) >= batch_size or (max_tokens is not None and padded > max_tokens)
         ):
