@@ -113,7 +113,7 @@ def source_ids(tokenizer, count: int, length: int) -> list[list[int]]:
     stream = [i for ids in tokenizer(list(SPANISH))["input_ids"] for i in ids[:-1]]
     step = max(1, (len(stream) - length) // count)
     return [
-        stream[k * step : k * step + length - 1] + [tokenizer.eos_token_id] for k in range(count)
+        [*stream[k * step : k * step + length - 1], tokenizer.eos_token_id] for k in range(count)
     ]
 
 
