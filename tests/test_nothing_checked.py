@@ -29,7 +29,28 @@ def test_english_files_declared_spanish_are_an_error_not_a_pass(tmp_path, output
                                           encoding="utf-8")
     done = qa("check", "--engine", "none", "--format", output_format, "--", str(tmp_path))
     assert done.returncode == 2
-    assert "nothing to check: no en article among 2 file(s)" in done.stderr
+    assert (f"qa: error: {tmp_path / 'en' / 'a.md'}: front matter says lang: es, but the file's name or folder "
+            "says en") in done.stderr.splitlines()
+
+
+def test_a_declared_language_the_text_contradicts_is_an_error(tmp_path):
+    (tmp_path / "nota.md").write_text("---\nlang: es\n---\n\nThe government approved the new water plan on "
+                                      "Tuesday after a long debate in parliament.\n", encoding="utf-8")
+    (tmp_path / "otra.md").write_text("---\nlang: es\n---\n\nEl Gobierno aprobó el martes el nuevo plan del "
+                                      "agua tras un largo debate.\n", encoding="utf-8")
+    done = qa("check", "--engine", "none", "--", str(tmp_path))
+    assert done.returncode == 2
+    assert f"qa: error: {tmp_path / 'nota.md'}: front matter says lang: es, but the text is written in en" in (
+        done.stderr.splitlines())
+    assert "otra.md" not in done.stderr
+
+
+def test_only_sources_is_nothing_to_check(tmp_path):
+    (tmp_path / "es").mkdir()
+    (tmp_path / "es" / "a.md").write_text("El plan se aprobó el martes.\n", encoding="utf-8")
+    done = qa("check", "--engine", "none", "--format", "json", "--", str(tmp_path))
+    assert done.returncode == 2
+    assert "nothing to check: no en article among 1 file(s) read as es-en" in done.stderr
 
 
 @pytest.mark.parametrize(("written", "read"), [("ES", "es"), ("es-ES", "es"), ("en_GB", "en"), (" En ", "en")])

@@ -392,16 +392,30 @@ def _article_lang(
     data: Mapping[str, object], path: str, drafts: list[_Draft], pair: Sequence[str]
 ) -> tuple[str, str]:
     declared = data.get("lang") or data.get("language")
+    from_path = lang_from_path(path, pair)
     if isinstance(declared, str):
         code = re.split(r"[-_]", declared.strip().lower())[0]  # "es-ES" -> "es"
         if is_language_code(code):
+            _check_declared(code, from_path, drafts, pair, path)
             return code, "front-matter"
-    from_path = lang_from_path(path, pair)
     if from_path:
         return from_path, "path"
     prose = "\n".join(draft.text for draft in drafts if draft.text_map is not None)
     identified = identify(prose, pair)
     return (identified, "identified") if identified else (pair[0], "default")
+
+
+def _check_declared(code: str, from_path: str | None, drafts: list[_Draft], pair: Sequence[str], path: str) -> None:
+    """InputError naming the file when its front matter's language contradicts its folder or
+    file name, or the language its text is clearly written in: a wrong ``lang:`` would
+    otherwise switch the check off for that file."""
+    if from_path and from_path != code:
+        raise InputError(f"front matter says lang: {code}, but the file's name or folder says {from_path}", path)
+    if code in pair:
+        prose = "\n".join(draft.text for draft in drafts if draft.text_map is not None)
+        identified = identify(prose, pair)
+        if identified and identified != code:
+            raise InputError(f"front matter says lang: {code}, but the text is written in {identified}", path)
 
 
 def _article_key(data: Mapping[str, object], path: str) -> tuple[str, str]:
