@@ -43,8 +43,11 @@ def fold(text: str) -> tuple[str, list[int]]:
 def folded_segment(segment: Segment) -> tuple[Segment, list[int] | None]:
     """The segment with its source and target folded, and the target's offset map (None when
     folding changed nothing, the common case)."""
-    source = fold(segment.source)[0] if segment.source else segment.source
-    target, origin = fold(segment.target) if segment.target else (segment.target, None)
+    # ASCII text has neither format characters nor look-alikes: most segments skip the work.
+    source = fold(segment.source)[0] if segment.source and not segment.source.isascii() else segment.source
+    target, origin = (
+        fold(segment.target) if segment.target and not segment.target.isascii() else (segment.target, None)
+    )
     if source == segment.source and target == segment.target:
         return segment, None
     return dataclasses.replace(segment, source=source, target=target), origin if target != segment.target else None
