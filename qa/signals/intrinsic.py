@@ -68,6 +68,20 @@ class Token:
         return any(char.isalpha() for char in self.text)
 
 
+# What may stand between a sentence's start and its first word.
+_BEFORE_A_SENTENCE = frozenset(" \t\n\"“‘'«¿¡([—–-*_")
+
+
+def opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence: only spaces and opening marks lie
+    between it and a full stop, a question or exclamation mark, a colon or the text's start."""
+    # Walks back over the marks instead of slicing the text before the word, which would copy
+    # the whole text for each capitalised word.
+    while start > 0 and text[start - 1] in _BEFORE_A_SENTENCE:
+        start -= 1
+    return start == 0 or text[start - 1] in ".!?:"
+
+
 @lru_cache(maxsize=4096)  # every signal tokenizes the same sentence
 def tokenize(text: str) -> tuple[Token, ...]:
     """The words of ``text`` (hyphenated and apostrophe compounds kept whole), with offsets."""

@@ -12,10 +12,10 @@ two or more capitalised words, or acronyms, can give strong evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from qa.signals.base import Segment, Signal, SignalSpec
 from qa.signals.intrinsic import (
@@ -25,6 +25,7 @@ from qa.signals.intrinsic import (
     is_function_word,
     is_title_case,
     only_spaces_between,
+    opens_sentence,
     tokenize,
 )
 
@@ -202,12 +203,7 @@ def _is_name_word(text: str, tokens: Sequence[Token], index: int, lang: str) -> 
         return False
     if _ROMAN.fullmatch(token.text):  # "siglo XIX", "World War II": numbers, not names
         return False
-    return not _opens_sentence(text, token)
-
-
-def _opens_sentence(text: str, token: Token) -> bool:
-    before = text[: token.start].rstrip(" \t\n\"“‘'«¿¡([—–-*_")
-    return not before or before[-1] in ".!?:"
+    return not opens_sentence(text, token.start)
 
 
 def _run_to_name(text: str, run: Sequence[Token]) -> list[Name]:
@@ -233,34 +229,88 @@ def look_alike(a: str, b: str) -> bool:
     )
 
 
-def acronym_present(acronym: str, other_words: Sequence[str]) -> bool:
-    """Whether an acronym shows up among ``other_words``: itself in any case ("FED" / "Fed"), a
-    known equivalent, the same letters reordered ("OTAN" / "NATO"), or spelled out by the
-    initials of consecutive words ("Nueva York" for "NY", "non-governmental organisation" for
-    "ONG")."""
+@dataclass(frozen=True)
+class AcronymIndex:
+    """The words of a text indexed for :func:`acronym_present`, so that each lookup costs the
+    acronym's length, not the text's."""
+
+    keys: frozenset[str]  # acronym keys of the words' hyphen parts
+    anagrams: frozenset[str]  # the same with their letters sorted
+    initials: tuple[tuple[str, bool], ...]  # each part's first letter, upper-cased, and whether it was
+    _windows: dict[int, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> AcronymIndex:
+        """The index of ``words``."""
+        keys = frozenset(acronym_key(part) for word in words for part in word.split("-"))
+        parts = [part for word in words for part in word.split("-") if part]
+        initials = tuple((part[0].upper(), part[0].isupper()) for part in parts if len(part) > 2 or part[0].isupper())
+        return cls(keys, frozenset("".join(sorted(key)) for key in keys), initials)
+
+    def spelled_out(self, size: int) -> frozenset[str]:
+        """The sorted initials of every run of ``size`` consecutive words. Two letters match
+        by chance too easily unless the words are capitalised, so runs of two or fewer must
+        start with a capital."""
+        if size not in self._windows:
+            self._windows[size] = frozenset(
+                "".join(sorted(letter for letter, _ in self.initials[i : i + size]))
+                for i in range(len(self.initials) - size + 1)
+                if size > 2 or self.initials[i][1]
+            )
+        return self._windows[size]
+
+
+def acronym_present(acronym: str, other: Sequence[str] | AcronymIndex) -> bool:
+    """Whether an acronym shows up among the other side's words (or their index): itself in any
+    case ("FED" / "Fed"), a known equivalent, the same letters reordered ("OTAN" / "NATO"), or
+    spelled out by the initials of consecutive words ("Nueva York" for "NY", "non-governmental
+    organisation" for "ONG")."""
+    index = other if isinstance(other, AcronymIndex) else AcronymIndex.of(other)
     group = next((g for g in ACRONYM_EQUIVALENTS if acronym in g), frozenset({acronym}))
-    keys = [acronym_key(part) for word in other_words for part in word.split("-")]
-    if any(key in group or (len(key) == len(acronym) and sorted(key) == sorted(acronym)) for key in keys):
-        return True
-    parts = [part for word in other_words for part in word.split("-") if part]
-    initials = [(part[0].upper(), part[0].isupper()) for part in parts if len(part) > 2 or part[0].isupper()]
-    size = len(acronym)
-    # Two letters match by chance too easily unless the words are capitalised.
-    return any(
-        (size > 2 or initials[i][1])
-        and sorted(letter for letter, _ in initials[i : i + size]) == sorted(acronym)
-        for i in range(len(initials) - size + 1)
-    )
+    letters = "".join(sorted(acronym))
+    return not group.isdisjoint(index.keys) or letters in index.anagrams or letters in index.spelled_out(len(acronym))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TextView:
-    """A text prepared for looking names up in it."""
+    """A text prepared for looking names up in it. Lookups are memoised on the view, so a name
+    said a hundred times costs one lookup."""
 
     folded: str  # lowercase, accents folded
     words: tuple[str, ...]  # its words as written, a dotted acronym as one
     parts: tuple[str, ...]  # folded words split at hyphens
     keys: frozenset[str]  # acronym keys of those parts ("U.S.A." -> "USA")
+    _memo: dict[tuple[str, object], bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def _remembered(self, key: tuple[str, object], compute: Callable[[], bool]) -> bool:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def mentions(self, group: int) -> bool:
+        """Whether the text names a member of ``TRANSLATED_NAMES[group]``."""
+        return self._remembered(("group", group), lambda: any(
+            key in self.keys if pattern is None else pattern.search(self.folded)
+            for pattern, key in _TRANSLATED_PATTERNS[group]
+        ))
+
+    def has_acronym(self, acronym: str) -> bool:
+        """Whether :func:`acronym_present` finds ``acronym`` among the view's words."""
+        return self._remembered(("acronym", acronym), lambda: acronym_present(acronym, self.acronym_index))
+
+    @cached_property
+    def acronym_index(self) -> AcronymIndex:
+        """The view's words indexed for acronym lookups (built on first use)."""
+        return AcronymIndex.of(self.words)
+
+    def has_look_alike(self, word: str) -> bool:
+        """Whether some part of the view is a :func:`look_alike` of ``word``."""
+        return self._remembered(("word", word), lambda: any(look_alike(word, part) for part in self.distinct_parts))
+
+    @cached_property
+    def distinct_parts(self) -> tuple[str, ...]:
+        """The parts, each once, in order."""
+        return tuple(dict.fromkeys(self.parts))
 
 
 @lru_cache(maxsize=4096)
@@ -277,11 +327,11 @@ def name_present(name: Name, other: TextView) -> bool:
     """Whether ``name`` shows up in the other side's text: a known translation of it, the
     acronym or an equivalent, or any of its words with a look-alike there."""
     own = text_view(name.text)
-    if any(_mentions(own, group) and _mentions(other, group) for group in _TRANSLATED_PATTERNS):
+    if any(own.mentions(group) and other.mentions(group) for group in range(len(_TRANSLATED_PATTERNS))):
         return True
     if name.acronym:
-        return acronym_present(name.words[0], other.words)
-    return any(look_alike(word, candidate) for word in name.words for candidate in other.parts)
+        return other.has_acronym(name.words[0])
+    return any(other.has_look_alike(word) for word in name.words)
 
 
 # Each known translated name as a whole-phrase pattern on folded text or, for an acronym, as its
@@ -295,10 +345,6 @@ _TRANSLATED_PATTERNS = tuple(
     )
     for group in TRANSLATED_NAMES
 )
-
-
-def _mentions(view: TextView, group: Sequence[tuple[re.Pattern[str] | None, str]]) -> bool:
-    return any(key in view.keys if pattern is None else pattern.search(view.folded) for pattern, key in group)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,13 +16,14 @@ higher bar on their length.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.langid import identify, language_name, language_spans
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import Token, base_lang, function_words, tokenize
+from qa.signals.intrinsic import Token, base_lang, function_words, opens_sentence, tokenize
 
 # Function words of one list that are ordinary words of another language ("a", "no", "son",
 # "sin", "once", "has"): no evidence of either.
@@ -90,15 +91,11 @@ def classify_tokens(text: str, tokens: Sequence[Token], markers: Markers) -> lis
     return kinds
 
 
-_OPENERS = " \t\n\"“‘'«¿¡([—–-*_"  # what may stand between a sentence's start and its first word
-
-
 def _plain_word(text: str, token: Token) -> bool:
     """Lowercase, or capitalised only because it opens a sentence ("Las autoridades...")."""
     if token.text.islower():
         return True
-    before = text[: token.start].rstrip(_OPENERS)
-    return token.text[1:].islower() and (not before or before[-1] in ".!?:")
+    return token.text[1:].islower() and opens_sentence(text, token.start)
 
 
 def _inside_name(tokens: Sequence[Token], index: int, connectors: frozenset[str]) -> bool:
@@ -183,11 +180,32 @@ _SYMMETRIC_QUOTES = ('"', "*", "_")  # Markdown emphasis marks a title like quot
 def inside_quotes(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` lies between an opening and a closing quotation mark (or
     Markdown emphasis)."""
-    before, after = text[:start], text[end:]
+    marks = _quote_marks(text)
+
+    def before(mark: str) -> int:  # how many times ``mark`` occurs before the span
+        return bisect.bisect_left(marks[mark], start)
+
+    def after(mark: str) -> bool:  # whether ``mark`` occurs after the span
+        return bool(marks[mark]) and marks[mark][-1] >= end
+
     for opening, closing in _PAIRED_QUOTES:
-        if before.rfind(opening) > before.rfind(closing) and closing in after:
+        last_opening = marks[opening][before(opening) - 1] if before(opening) else -1
+        last_closing = marks[closing][before(closing) - 1] if before(closing) else -1
+        if last_opening > last_closing and after(closing):
             return True
-    return any(before.count(mark) % 2 == 1 and mark in after for mark in _SYMMETRIC_QUOTES)
+    return any(before(mark) % 2 == 1 and after(mark) for mark in _SYMMETRIC_QUOTES)
+
+
+@lru_cache(maxsize=256)
+def _quote_marks(text: str) -> dict[str, list[int]]:
+    """Where each quotation mark occurs in ``text``, in order: a lookup per span then costs a
+    binary search instead of a pass over the text."""
+    marks: dict[str, list[int]] = {mark: [] for pair in _PAIRED_QUOTES for mark in pair}
+    marks.update({mark: [] for mark in _SYMMETRIC_QUOTES})
+    for index, char in enumerate(text):
+        if char in marks:
+            marks[char].append(index)
+    return marks
 
 
 def _lingua_spans(text: str, src_lang: str, tgt_lang: str) -> list[ForeignSpan]:
