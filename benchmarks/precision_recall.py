@@ -251,7 +251,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--files", nargs="+", default=list(FILES), choices=FILES)
     parser.add_argument("--cache", type=Path, help="translation cache to reuse between runs (default: a temporary one)")
-    parser.add_argument("--show", type=int, default=0, metavar="N", help="print N false alarms of each file")
+    parser.add_argument("--show", type=int, default=0, metavar="N", help="print N false alarms of each file, errors first")
     args = parser.parse_args()
     if not EVAL.is_dir():
         sys.exit(f"{EVAL} is absent; this benchmark needs ../shared/eval")
@@ -267,7 +267,9 @@ def main() -> None:
             alarms = false_alarms(clean)
             print_clean(name, alarms)
             if args.show:
-                shown = [s for _, s in segments_of(clean) if s["flagged"]][: args.show]
+                order = {"error": 0, "warning": 1, "info": 2}
+                flagged = [s for _, s in segments_of(clean) if s["flagged"]]
+                shown = sorted(flagged, key=lambda s: order[s["severity"]])[: args.show]
                 for s in shown:
                     reason = s["reasons"][0] if s["reasons"] else {}
                     print(f"      [{s['severity']}] {reason.get('signal')}: {reason.get('explanation')}\n"

@@ -119,6 +119,10 @@ def test_a_word_said_twice_close_by_is_weak_evidence():
         ("The harbour master closed the harbour at dawn.", 0.0, 0.45),
         ("I don't sign what I don't read.", 0.0, 0.45),
         ("The new water plan was approved in May by the council that wrote the new water plan.", 0.5, 0.7),
+        # "X of X" is an error, unless the second X modifies the noun after it.
+        ("They counted the losses of losses in the market.", 0.8, 1.0),
+        ("The cost of cost overruns worried the board.", 0.0, 0.45),
+        ("It is the favourite lake of lake swimmer Ana Ruiz.", 0.0, 0.45),
     ],
 )
 def test_repetition_severity_matches_what_an_editor_sees(text, least, most):

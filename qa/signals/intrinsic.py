@@ -246,7 +246,13 @@ def _repeat_weight(
     if between in OF_LINKS.get(lang, ()):
         if is_name:  # "Ana Ferrer of Ferrer Logistics": a name around "of" is circular_name's to judge
             return 0.0, "name"
-        return (0.0, "idiom") if OF_IDIOMS & {token.key for token in copy} else (0.85, "of")
+        if OF_IDIOMS & {token.key for token in copy}:
+            return 0.0, "idiom"
+        if length == 1 and _modifies_next(tokens, second + 1, lang):
+            # "the swimming pool of pool connoisseur Iris Meder": the second copy modifies the
+            # noun after it ("pool connoisseur"), so nothing is said twice around "of".
+            return 0.2, "word"
+        return 0.85, "of"
     if gap == 1 and between in IDIOM_LINKS.get(lang, ()):
         return 0.0, "idiom"
     # Lists, quotes and parallel clauses ("the Minister of Justice and the Minister of Defence",
@@ -271,6 +277,24 @@ def _repeat_weight(
     if gap <= SINGLE_NEAR:
         return (0.25 if parallel or is_name else 0.35), "word"
     return (0.2 if gap <= SINGLE_MID else 0.0), "word"
+
+
+# Languages whose nouns modify the noun after them ("pool connoisseur", "security guard").
+NOUN_ADJUNCT_LANGS = frozenset({"en"})
+
+
+# Endings of participles and adverbs, which head no compound ("security related", "review looked").
+_NOT_A_HEAD = ("ed", "ing", "ly")
+
+
+def _modifies_next(tokens: Sequence[Token], following: int, lang: str) -> bool:
+    """Whether the token at ``following`` is a noun that the word before it, as a noun adjunct,
+    may modify, in a language that builds compounds so (a content word without the ending of a
+    participle or an adverb)."""
+    if base_lang(lang) not in NOUN_ADJUNCT_LANGS or following >= len(tokens):
+        return False
+    word = tokens[following]
+    return is_content_word(word, lang) and not word.key.endswith(_NOT_A_HEAD)
 
 
 # What a repeat the source makes too weighs at most: the translation is faithful to it.
