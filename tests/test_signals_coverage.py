@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.signals.base import Segment
-from qa.signals.coverage import truncated, unrelated
+from qa.signals.base import Segment, Signal
+from qa.signals.coverage import truncated, unrelated, unrelated_bar
 
 SOURCE = "El plan contará con un presupuesto inicial de catorce millones de euros, según el ministerio."
 
@@ -32,3 +32,23 @@ def test_a_sentence_from_elsewhere_is_unrelated():
     assert unrelated(Segment(SOURCE, target, "es", "en")) is None  # no engine, no judgement
     assert unrelated(Segment(SOURCE, target, "es", "en", back_translation=segment.back_translation,
                              forward_translation=segment.forward_translation, heading=True)).garble == 0
+
+
+def test_the_unrelated_bar_rises_with_the_source_length():
+    # A faithful translation of a long sentence shares more with the engine's than a short one;
+    # an unrelated one does not, so a long sentence must agree better to count as related.
+    assert unrelated_bar(8) < unrelated_bar(12) < unrelated_bar(40)
+    short_source = "El ayuntamiento aprobó el domingo un plan para las calles."
+    long_source = ("El ayuntamiento aprobó el domingo por la tarde, tras un largo debate entre los grupos de la "
+                   "oposición y el gobierno municipal, un plan para renovar las calles del centro histórico.")
+    target = "Firefighters on Sunday rescued a dog that had been trapped for two days in a well near the river."
+    back = "Unos bomberos rescataron a un perro atrapado dos días en un pozo junto al río."
+    # The same forward agreement, chrF 25, says "related" for 10 words and "unrelated" for 30.
+    forward = "The council approved on Sunday a plan to renovate the old streets of the centre."
+    def verdict(source: str) -> Signal | None:
+        return unrelated(Segment(source, target, "es", "en", back_translation=back, forward_translation=forward))
+    short, long = verdict(short_source), verdict(long_source)
+    assert short is not None and long is not None
+    assert short.value == long.value
+    assert unrelated_bar(10) < long.value < unrelated_bar(30)
+    assert (short.garble, long.garble) == (0, 0.6)
