@@ -19,6 +19,7 @@ from qa.progress import NullProgress, Progress
 from qa.results import ArticleReport, CheckedSegment, Report
 from qa.score import add_translations, judge_segment, translate_all
 from qa.signals import Segment, Signal
+from qa.signals.alignment import gutted
 from qa.signature import make_signature
 from qa.translate.base import Engine
 from qa.translate.cache import TranslationCache
@@ -225,13 +226,16 @@ class _Checker:
         roles = {sentence: block.role for block in article.blocks for sentence in block.sentences}
         checked = []
         computed = cached_signals(segments, self.cache, self.src, self.tgt)
+        article_signal = _article_signal(plan, self.src, self.tgt)
+        # The article's verdict goes with its first missing sentence, where an editor starts reading.
+        first_missing = next((n for n, targets in enumerate(plan.targets) if not targets), None)
         for n, (kind, targets, sources, related, segment, signals) in enumerate(
             zip(plan.kinds, plan.targets, plan.sources, plan.related, segments, computed, strict=True)
         ):
-            result = judge_segment(
-                f"{article.path}#{n + 1}", segment, self.flagger, _alignment_signal(kind, self.src, self.tgt),
-                signals=signals,
-            )
+            extra = _alignment_signal(kind, self.src, self.tgt)
+            if n == first_missing and article_signal is not None:
+                extra.append(article_signal)
+            result = judge_segment(f"{article.path}#{n + 1}", segment, self.flagger, extra, signals=signals)
             anchor = targets[0].start if targets else _insertion_point(plan, n)
             line, column = article.line_col(anchor)
             role = roles.get(targets[0], Role.BODY) if targets else Role.BODY
@@ -241,6 +245,12 @@ class _Checker:
             ))
         checked.sort(key=lambda c: (c.line, c.column))
         return ArticleReport(plan.pair, tuple(checked))
+
+
+def _article_signal(plan: _Plan, src_lang: str, tgt_lang: str) -> Signal | None:
+    """How much of the source the translation lacks, as the ``gutted`` signal (or None)."""
+    omitted = sum(len(sources) for targets, sources in zip(plan.targets, plan.sources, strict=True) if not targets)
+    return gutted(omitted, sum(len(sources) for sources in plan.sources), src_lang, tgt_lang)
 
 
 def _insertion_point(plan: _Plan, index: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 
 from qa.config import load_settings
 from qa.errors import InputError
+from qa.signals.alignment import gutted
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -75,3 +77,43 @@ def test_upper_case_codes_find_what_lower_case_codes_find():
                "corpora")
     assert upper.returncode == lower.returncode == 1
     assert upper.stdout == lower.stdout
+
+
+SPANISH_BODY = " ".join(f"El ayuntamiento aprobó el plan número {k} para las calles del centro." for k in range(1, 31))
+
+
+@pytest.mark.parametrize("english", [
+    "---\ntitle: The plan\n---\n",  # front matter and no body
+    "The council approved plan number 1 for the streets of the centre.\n",  # 29 of 30 sentences gone
+])
+def test_an_empty_or_gutted_translation_is_an_error(tmp_path, english):
+    (tmp_path / "es").mkdir()
+    (tmp_path / "en").mkdir()
+    (tmp_path / "es" / "a.md").write_text(SPANISH_BODY + "\n", encoding="utf-8")
+    (tmp_path / "en" / "a.md").write_text(english, encoding="utf-8")
+    done = qa("check", "--engine", "none", "--fail-on", "error", "--format", "json", "--", str(tmp_path))
+    assert done.returncode == 1, done.stderr
+
+    segments = json.loads(done.stdout)["articles"][0]["segments"]
+    errors = [s for s in segments if s["severity"] == "error"]
+    assert len(errors) == 1  # one verdict for the article, not one per missing sentence
+    assert errors[0]["reasons"][0]["signal"] == "gutted"
+    assert "lacks" in errors[0]["reasons"][0]["explanation"] and "of the 30 sentences" in errors[0]["reasons"][0]["explanation"]
+
+
+def test_a_translation_missing_a_few_sentences_is_no_error(tmp_path):
+    (tmp_path / "es").mkdir()
+    (tmp_path / "en").mkdir()
+    (tmp_path / "es" / "a.md").write_text(SPANISH_BODY + "\n", encoding="utf-8")
+    english = " ".join(f"The council approved plan number {k} for the streets of the centre." for k in range(1, 26))
+    (tmp_path / "en" / "a.md").write_text(english + "\n", encoding="utf-8")
+    done = qa("check", "--engine", "none", "--fail-on", "error", "--", str(tmp_path))
+    assert done.returncode == 0, done.stdout
+
+
+def test_gutted_weighs_the_share_missing():
+
+    assert gutted(0, 30, "es", "en") is None
+    assert gutted(14, 30, "es", "en").garble == 0
+    assert gutted(15, 30, "es", "en").garble == 0.9
+    assert gutted(2, 2, "es", "en").garble == 0  # too short to tell a summary from a gutting

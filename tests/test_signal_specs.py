@@ -20,7 +20,7 @@ from qa.signals import SIGNAL_ROLES, SignalSpec, compute_signals, describe, regi
 from qa.signals.base import Segment
 
 THRESHOLDS = {"info": 0.4, "warning": 0.55, "error": 0.8}
-ALIGNMENT_SIGNALS = {"omission", "addition"}
+ALIGNMENT_SIGNALS = {"omission", "addition", "gutted"}
 
 
 def test_every_signal_has_a_description_and_a_role():
