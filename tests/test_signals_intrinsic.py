@@ -123,6 +123,8 @@ def test_a_word_said_twice_close_by_is_weak_evidence():
         ("They counted the losses of losses in the market.", 0.8, 1.0),
         ("The cost of cost overruns worried the board.", 0.0, 0.45),
         ("It is the favourite lake of lake swimmer Ana Ruiz.", 0.0, 0.45),
+        # Punctuation between them: the second X modifies nothing.
+        ("They spoke on the security of security: a test.", 0.8, 1.0),
     ],
 )
 def test_repetition_severity_matches_what_an_editor_sees(text, least, most):

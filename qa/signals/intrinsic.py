@@ -248,7 +248,7 @@ def _repeat_weight(
             return 0.0, "name"
         if OF_IDIOMS & {token.key for token in copy}:
             return 0.0, "idiom"
-        if length == 1 and _modifies_next(tokens, second + 1, lang):
+        if length == 1 and _modifies_next(text, tokens, second + 1, lang):
             # "the swimming pool of pool connoisseur Iris Meder": the second copy modifies the
             # noun after it ("pool connoisseur"), so nothing is said twice around "of".
             return 0.2, "word"
@@ -287,13 +287,15 @@ NOUN_ADJUNCT_LANGS = frozenset({"en"})
 _NOT_A_HEAD = ("ed", "ing", "ly")
 
 
-def _modifies_next(tokens: Sequence[Token], following: int, lang: str) -> bool:
+def _modifies_next(text: str, tokens: Sequence[Token], following: int, lang: str) -> bool:
     """Whether the token at ``following`` is a noun that the word before it, as a noun adjunct,
     may modify, in a language that builds compounds so (a content word without the ending of a
-    participle or an adverb)."""
+    participle or an adverb, with only spaces between the two)."""
     if base_lang(lang) not in NOUN_ADJUNCT_LANGS or following >= len(tokens):
         return False
     word = tokens[following]
+    if not text[tokens[following - 1].end : word.start].isspace():  # "the security of security: test"
+        return False
     return is_content_word(word, lang) and not word.key.endswith(_NOT_A_HEAD)
 
 
