@@ -134,7 +134,7 @@ def read_pairs(
             f"{settings.src_lang}-{settings.tgt_lang}; check --src-lang/--tgt-lang and the files' "
             "`lang:` front matter", ", ".join(map(str, paths)),
         ))
-    if changed_since:
+    if changed_since is not None:  # an empty ref is refused, not taken for "check everything"
         pairs = affected_pairs(pairs, changed_files(changed_since, settings.root).changed)
         note(f"{len(pairs)} article pair(s) changed since {changed_since}")
     return pairs, errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,10 @@ def test_affected_pairs_keep_pairs_with_a_changed_side(repo):
     affected = affected_pairs(corpus.pairs, changes.changed)
     assert [(Path(p.source.path).name, Path(p.target.path).name) for p in affected] == [("a.es.md", "a.en.md")]
     assert affected_pairs(corpus.pairs, []) == []
+
+
+def test_an_empty_ref_is_an_error_not_a_full_check(repo):
+    done = subprocess.run([sys.executable, "-m", "qa", "check", "--engine", "none", "--changed-since", "", "--", str(repo)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert "unknown git ref ''" in done.stderr
