@@ -68,7 +68,8 @@ def unrelated(segment: Segment) -> Signal | None:
 
     ``value`` is the better of back- and forward-translation chrF; ``garble`` is 0.6 when it is
     below ``unrelated_bar`` for the source's length, or below UNRELATED_CHRF_WITHOUT_INVARIANTS
-    with invariants agreeing under UNRELATED_INVARIANTS%; 0 for a headline. None without both translations or for a short source.
+    with invariants agreeing under UNRELATED_INVARIANTS%; 0 for a headline. None without both
+    translations or for a short source.
     """
     back, forward = back_translation_chrf(segment), forward_translation_chrf(segment)
     if back is None or forward is None or segment.source is None:  # None without a source
