@@ -27,6 +27,8 @@ from qa.files import write_atomically
 from qa.results import ArticleReport, CheckedSegment, Report
 
 BASELINE_VERSION = 1
+# About 300,000 accepted flags; read_baseline refuses a bigger file instead of loading it.
+BASELINE_MAX_BYTES = 100 * 2**20
 EXCERPT_WIDTH = 80
 # The rule id of a flagged segment no single reason explains (several weak ones add up).
 NO_REASON = "score"
@@ -159,7 +161,13 @@ def read_baseline(path: Path) -> Baseline:
     """Read a baseline file; InputError naming the file when it is missing or malformed."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as handle:
+            # Bounded: a baseline is a few hundred bytes per accepted flag, and a hostile or
+            # mistaken path (a huge file, /dev/zero) must not fill the memory.
+            raw = handle.read(BASELINE_MAX_BYTES + 1)
+        if len(raw) > BASELINE_MAX_BYTES:
+            raise InputError(f"baseline is too large (over {BASELINE_MAX_BYTES // 2**20} MiB); is it a qa baseline?", name)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise InputError("no such baseline file (write one with `qa baseline`)", name) from None
     except (OSError, UnicodeDecodeError) as error:

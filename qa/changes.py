@@ -27,6 +27,21 @@ class ChangedFiles:
     deleted: tuple[Path, ...]
 
 
+def changed_in_repositories(ref: str, paths: Iterable[str | Path]) -> ChangedFiles:
+    """The files changed since ``ref`` in every git repository that holds one of ``paths``:
+    the checked paths' own repositories, wherever qa is run from.
+
+    Raises InputError as ``changed_files`` does, for the first path that is not in a repository
+    or whose repository does not know ``ref``.
+    """
+    tops = dict.fromkeys(repository_top(Path(path)) for path in paths)
+    found = [_changes_in(ref, top) for top in tops]
+    return ChangedFiles(
+        tuple(sorted({path for changes in found for path in changes.changed})),
+        tuple(sorted({path for changes in found for path in changes.deleted})),
+    )
+
+
 def changed_files(ref: str, root: Path) -> ChangedFiles:
     """The files changed since ``ref`` in the git repository holding ``root``.
 
@@ -34,13 +49,21 @@ def changed_files(ref: str, root: Path) -> ChangedFiles:
     ``git ls-files --others --exclude-standard -z``. Raises InputError when git is missing,
     ``root`` is not in a repository or ``ref`` names no commit.
     """
-    folder = root if root.is_dir() else root.parent
+    return _changes_in(ref, repository_top(root))
+
+
+def repository_top(path: Path) -> Path:
+    """The top folder of the git repository holding ``path`` (a file or a folder)."""
+    folder = path if path.is_dir() else path.parent
     if not folder.is_dir():
-        raise InputError("no such file or folder", str(root))
+        raise InputError("no such file or folder", str(path))
     top = _git(["rev-parse", "--show-toplevel"], folder)
     if top is None:
         raise InputError(f"not a git repository: {folder.resolve()}")
-    top_folder = Path(top.strip())
+    return Path(top.strip())
+
+
+def _changes_in(ref: str, top_folder: Path) -> ChangedFiles:
     # A ref starting with "-" would be read as an option.
     if ref.startswith("-") or not ref or _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top_folder) is None:
         raise InputError(f"unknown git ref {ref!r} in {top_folder} (in CI, fetch the history, e.g. fetch-depth: 0)")

@@ -9,6 +9,7 @@ the key and the file.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import fnmatch
 import json
@@ -76,23 +77,43 @@ def find_config(start: Path) -> Path | None:
     (or its folder, for a file) and its parents.
 
     ``qa.toml`` wins over ``pyproject.toml`` in the same folder. The walk stops at the top of the
-    git repository (the folder holding ``.git``) so that a stray file in a home folder is not
-    picked up for every repository below it.
+    git repository (the folder holding ``.git``), so that a stray file in a home folder is not
+    picked up for every repository below it. Outside git it stops at the user's home folder;
+    outside home too, at the current folder, or at ``start``'s own folder when that is not below
+    the current one: anyone can leave a ``/tmp/qa.toml``.
     """
     try:
         start = start.resolve()
     except (RuntimeError, OSError):  # a symlink loop: the reader reports it, the search goes on
         start = start.absolute()
     folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
+    for candidate in _search_folders(folder):
         if (candidate / QA_TOML).is_file():
             return candidate / QA_TOML
         pyproject = candidate / PYPROJECT
         if pyproject.is_file() and _has_qa_table(_read_toml(pyproject)):
             return pyproject
-        if (candidate / ".git").exists():
-            return None
     return None
+
+
+def _search_folders(folder: Path) -> list[Path]:
+    """``folder`` and its parents up to the repository root, else up to home, else up to the
+    current folder, else ``folder`` alone."""
+    walk = [folder, *folder.parents]
+    for index, candidate in enumerate(walk):
+        if (candidate / ".git").exists():
+            return walk[: index + 1]
+    for stop in (_resolved(Path.home), _resolved(Path.cwd)):
+        if stop is not None and stop in walk and stop != Path(stop.anchor):
+            return walk[: walk.index(stop) + 1]
+    return [folder]
+
+
+def _resolved(where: Callable[[], Path]) -> Path | None:
+    try:
+        return where().resolve()
+    except (RuntimeError, OSError, KeyError):  # no HOME and no passwd entry; a deleted cwd
+        return None
 
 
 def load_settings(
@@ -212,8 +233,12 @@ def display_path(path: Path) -> str:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        raw = path.read_bytes()
+        if raw.startswith(codecs.BOM_UTF8):
+            raise InputError("starts with a byte-order mark (BOM); save it as UTF-8 without one", display_path(path))
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise InputError(f"not UTF-8 text (byte {error.start}); TOML files must be UTF-8", display_path(path)) from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"invalid TOML ({error})", display_path(path)) from None
     except RecursionError:

@@ -119,7 +119,7 @@ def read_pairs(
 ) -> tuple[list, list[InputError]]:
     """The article pairs under ``paths`` that the settings do not ignore (and that changed since
     ``changed_since``, when given), and the files that could not be read."""
-    from qa.changes import affected_pairs, changed_files
+    from qa.changes import affected_pairs, changed_in_repositories
     from qa.corpus import discover, read_paths
 
     errors: list[InputError] = []
@@ -135,7 +135,7 @@ def read_pairs(
             "`lang:` front matter", ", ".join(map(str, paths)),
         ))
     if changed_since is not None:  # an empty ref is refused, not taken for "check everything"
-        pairs = affected_pairs(pairs, changed_files(changed_since, settings.root).changed)
+        pairs = affected_pairs(pairs, changed_in_repositories(changed_since, paths).changed)
         note(f"{len(pairs)} article pair(s) changed since {changed_since}")
     return pairs, errors
 

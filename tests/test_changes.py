@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.changes import ChangedFiles, affected_pairs, changed_files, parse_name_status
+from qa.changes import ChangedFiles, affected_pairs, changed_files, changed_in_repositories, parse_name_status
 from qa.corpus import read_paths
 from qa.errors import InputError
 
@@ -140,3 +141,31 @@ def test_an_empty_ref_is_an_error_not_a_full_check(repo):
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2
     assert "unknown git ref ''" in done.stderr
+
+
+def test_changed_since_uses_the_checked_paths_own_repositories(repo, tmp_path):
+    """Run from a folder outside any repository, on two repositories: each path's own history is
+    read, not the current folder's (which has none)."""
+    other = tmp_path / "other"
+    other.mkdir()
+    git(other, "init", "-q", "-b", "main")
+    write(other / "content" / "z.es.md", article("es", "z", "Texto de z."))
+    write(other / "content" / "z.en.md", article("en", "z", "Text of z."))
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "-m", "base")
+    write(repo / "content" / "a.en.md", article("en", "a", "The president of the president spoke."))
+    write(other / "content" / "z.en.md", article("en", "z", "The minister of the minister spoke."))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    changes = changed_in_repositories("HEAD", [repo / "content", other / "content" / "z.en.md"])
+    assert sorted(p.name for p in changes.changed) == ["a.en.md", "z.en.md"]
+    done = subprocess.run(
+        [sys.executable, "-m", "qa", "check", "--engine", "none", "--changed-since", "HEAD", "--format", "jsonl",
+         "--", str(repo / "content"), str(other / "content")],
+        capture_output=True, text=True, timeout=120, check=False, cwd=outside,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "2 article pair(s) changed since HEAD" in done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    flagged = {Path(record["path"]).name for record in records if "path" in record and record.get("flagged")}
+    assert flagged == {"a.en.md", "z.en.md"}

@@ -265,6 +265,19 @@ def test_gitlab_ci_example():
     assert any("apertium-eng-spa" in line for line in job["before_script"])
 
 
+def test_gitlab_ci_example_keeps_merge_requests_out_of_the_trusted_cache():
+    """A merge request's job writes a cache keyed on its own branch, never one shared with
+    other branches; the default branch's job reads no cache at all."""
+    jobs = load_yaml("examples/gitlab-ci.yml")
+    review = jobs["qa"]
+    assert "$CI_COMMIT_REF_SLUG" in review["cache"]["key"]
+    assert "fallback_keys" not in review["cache"]
+    trusted = jobs["qa-default-branch"]
+    assert trusted["rules"][0]["if"] == "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
+    assert "cache" not in trusted and "QA_CACHE_DIR" not in trusted.get("variables", {})
+    assert "--no-cache" in " ".join(trusted["script"])
+
+
 def test_pre_commit_hook():
     (hook,) = load_yaml(".pre-commit-hooks.yaml")
     assert hook["id"] == "qa-check" and hook["entry"] == "qa check" and hook["language"] == "python"

@@ -32,8 +32,8 @@ FRONT_MATTER_MAX_BYTES = 64 * 1024
 FRONT_MATTER_MAX_VALUES = 10_000
 
 _LINE_END = re.compile(r"\r\n?|\n")
-_OPENING = re.compile(r"---[ \t]*\r?\n")
-_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+_OPENING = re.compile(r"---[ \t]*(?:\r\n?|\n)")
+_CLOSING = re.compile(r"(?:^|(?<=\r))(?:---|\.\.\.)[ \t]*(?=\r|\n|$)", re.MULTILINE)
 _CAPTION_LABEL = re.compile(r"(?i:foto|photo|imagen|image|fotograf[íi]a)\s*:")
 _EMPHASIS_ONLY = re.compile(r"(\*{1,3}|_{1,3})(?!\s).*(?<!\s)\1", re.DOTALL)
 _TARGET = r"\((?:[^()\n]|\([^()\n]*\))*\)"  # a link target, allowing one level of parentheses
@@ -131,7 +131,8 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
         data = {}
     if not isinstance(data, dict):
         raise InputError(f"front matter must be keys and values, not a {type(data).__name__}", f"{path}:2")
-    body_start = closing.end() + 1 if text.startswith("\n", closing.end()) else closing.end()
+    line_end = _LINE_END.match(text, closing.end())
+    body_start = line_end.end() if line_end else closing.end()
     fields = _string_fields(node, data, source, opening.end()) if node is not None else {}
     return FrontMatter(MappingProxyType(data), MappingProxyType(fields), body_start)
 

@@ -92,8 +92,9 @@ class Article:
 
     @cached_property
     def _line_starts(self) -> tuple[int, ...]:
-        # Found once: counting newlines for every segment of a long file is quadratic.
-        return (0, *(match.end() for match in re.finditer("\n", self.text)))
+        # Found once: counting newlines for every segment of a long file is quadratic. A line ends
+        # at "\r\n", "\n" or a lone "\r" (old Mac files), as editors and markdown-it count them.
+        return (0, *(match.end() for match in re.finditer(r"\r\n?|\n", self.text)))
 
 
 @dataclass(frozen=True)
