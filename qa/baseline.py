@@ -22,6 +22,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+
+from qa.corpus.markdown import split_front_matter
 from qa.errors import InputError
 from qa.files import write_atomically
 from qa.results import ArticleReport, CheckedSegment, Report
@@ -33,6 +36,8 @@ EXCERPT_WIDTH = 80
 # The rule id of a flagged segment no single reason explains (several weak ones add up).
 NO_REASON = "score"
 IGNORE_MARKER = re.compile(r"<!--\s*qa:\s*ignore\s*-->", re.IGNORECASE)
+_MARKDOWN = MarkdownIt("commonmark")
+_LINE_END = re.compile(r"\r\n?|\n")
 ENTRY_FIELDS = ("path", "fingerprint", "signal", "severity", "excerpt")
 
 Acceptance = Callable[[ArticleReport, CheckedSegment], bool]
@@ -243,18 +248,58 @@ def apply_baseline(report: Report, baseline: Baseline, root: Path) -> BaselineOu
     return BaselineOutcome(clear_flags(report, accepted_here), accepted, stale)
 
 
-def inline_ignored_spans(article_text: str) -> list[tuple[int, int]]:
-    """Character spans of the paragraphs a ``<!-- qa: ignore -->`` marker accepts.
+def inline_ignored_spans(article_text: str, *, markdown: bool = True) -> list[tuple[int, int]]:
+    """Character spans of the blocks a ``<!-- qa: ignore -->`` marker accepts.
 
-    A marker alone on its line(s) accepts the next paragraph (blank lines may stand between);
-    a marker inside a paragraph, such as at the end of its line, accepts that paragraph.
-    Paragraphs are runs of non-blank lines; a marker-only line also ends a paragraph.
+    Markdown (the default) is read in markdown-it's blocks, as the reader reads it: a marker
+    alone on its line(s) accepts the next block, blank lines may stand between; a marker inside
+    a paragraph or heading, such as at the end of its line, accepts that block. A list or block
+    quote is one block; a list item or heading right under a paragraph, blank line or not, is a
+    block of its own. Markers in the front matter, in code and in code spans accept nothing.
+
+    Other text (page dumps, JSON Lines records) has paragraphs, runs of non-blank lines; a
+    marker-only line also ends a paragraph.
     """
-    return list(_ignored_spans(article_text))
+    return list(_markdown_ignored_spans(article_text) if markdown else _paragraph_ignored_spans(article_text))
 
 
 @lru_cache(maxsize=128)
-def _ignored_spans(text: str) -> tuple[tuple[int, int], ...]:
+def _markdown_ignored_spans(text: str) -> tuple[tuple[int, int], ...]:
+    try:
+        body_start = split_front_matter(text, "").body_start
+    except InputError:  # the reader refuses the file, so nothing of it was checked
+        return ()
+    body = text[body_start:]
+    # markdown-it ends a line at "\r\n", "\n" or a lone "\r", so its line numbers count those.
+    line_starts = [0, *(match.end() for match in _LINE_END.finditer(body))]
+
+    def span(lines: list[int]) -> tuple[int, int]:
+        start = line_starts[lines[0]]
+        end = line_starts[lines[1]] if lines[1] < len(line_starts) else len(body)
+        return body_start + start, body_start + start + len(body[start:end].rstrip())
+
+    spans: list[tuple[int, int]] = []
+    pending = False
+    for token in _MARKDOWN.parse(body):
+        if token.map is None or token.nesting < 0:
+            continue
+        if token.type == "html_block" and IGNORE_MARKER.search(token.content):
+            marked = bool(IGNORE_MARKER.sub("", token.content).strip())  # a marker with other HTML
+            pending = not marked
+        elif token.type == "inline":
+            marked = any(child.type == "html_inline" and IGNORE_MARKER.search(child.content)
+                         for child in token.children or ())
+        else:
+            marked, pending = pending, False
+        if marked:
+            start, end = span(token.map)
+            if not spans or end > spans[-1][1]:  # not inside a block already accepted
+                spans.append((start, end))
+    return tuple(spans)
+
+
+@lru_cache(maxsize=128)
+def _paragraph_ignored_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     pending = False
     current: list | None = None  # [start, end, marked]
@@ -287,14 +332,15 @@ def _ignored_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 def is_inline_ignored(article: ArticleReport, segment: CheckedSegment) -> bool:
     """Whether a marker accepts this segment: one of its translated sentences lies in an
-    ignored paragraph of the translation (for an omission, a source sentence in the source)."""
+    ignored block of the translation (for an omission, a source sentence in the source)."""
     if segment.target and article.pair.target is not None:
         document, sentences = article.pair.target, segment.target
     elif segment.source and article.pair.source is not None:
         document, sentences = article.pair.source, segment.source
     else:
         return False
-    return _any_within((s.start for s in sentences), _ignored_spans(document.text))
+    spans = inline_ignored_spans(document.text, markdown=document.format == "markdown")
+    return _any_within((s.start for s in sentences), spans)
 
 
 def _any_within(offsets: Iterable[int], spans: Iterable[tuple[int, int]]) -> bool:

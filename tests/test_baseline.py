@@ -249,6 +249,40 @@ def test_inline_marker_accepts_the_flags_of_its_paragraph(root):
     assert [s.target[0].text for _, s in remaining] == kept
 
 
+SECURITY = "Both countries will strengthen the security of both countries."
+
+
+def test_a_marker_hides_the_next_markdown_block_only_never_a_list_and_heading_after_it(root):
+    """No blank line is needed between Markdown blocks: a list item or a heading right under the
+    marked paragraph starts a block of its own, and its flags are still reported."""
+    text = "<!-- qa: ignore -->\nA paragraph.\n- a list item\n# A heading\n\n<!-- qa: ignore -->\n- one\n- two\n\nAfter.\n"
+    assert [text[start:end] for start, end in inline_ignored_spans(text)] == ["A paragraph.", "- one\n- two"]
+    # A marker shown in code, or in a code span, is an example, not a marker.
+    assert inline_ignored_spans("```\n<!-- qa: ignore -->\n```\nCode next.\n\n`<!-- qa: ignore -->` then.\n") == []
+    write_pair(root / "content", "acuerdo",
+               ["El ministro llegó el lunes a Rabat.\n- Ambas partes estudiarán la cooperación.\n"
+                "# Ambos países reforzarán su seguridad."],
+               [f"<!-- qa: ignore -->\n{EN[1]}\n- {REPEATED}\n# {SECURITY}"])
+    assert [s.target[0].text for _, s in check(root / "content").flagged] == [REPEATED, SECURITY]
+
+
+@pytest.mark.parametrize("front_matter", [
+    "# <!-- qa: ignore -->\n",  # a YAML comment
+    "notes: |\n  <!-- qa: ignore -->\n",  # a line of its own in a block scalar
+    'description: "Cooperation <!-- qa: ignore -->"\n',  # inside a value
+])
+def test_a_marker_inside_the_front_matter_hides_nothing(root, front_matter):
+    """The body starts right under the closing ``---``; a marker in the YAML above it is no
+    marker of the body's first paragraph."""
+    _, target = write_pair(root / "content", "acuerdo", ES, EN)
+    text = target.read_text(encoding="utf-8").replace("translationKey: acuerdo\n---\n\n",
+                                                       f"translationKey: acuerdo\n{front_matter}---\n")
+    target.write_text(text, encoding="utf-8")
+    assert inline_ignored_spans(text) == []
+    # (The description, with no Spanish one to match, is flagged as well.)
+    assert REPEATED in [s.target[0].text for _, s in check(root / "content").flagged]
+
+
 def run_cli(*args: str, cwd: Path):
     import os
     import subprocess
