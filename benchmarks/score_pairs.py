@@ -1,10 +1,13 @@
-"""Benchmark: `qa score` on 2,000 sentence pairs with the Apertium engine, cold and warm cache.
+"""Benchmark: `qa score` with the Apertium engine against Apertium alone on the same sentences.
 
-Reads the clean newstest2013 article pairs from ../shared/eval at run time (nothing is copied into
-the repository), writes them as a temporary JSONL file and times the real command line, as a
-pipeline would run it. Prints a table and writes benchmarks/results/score_pairs.json.
+Reads the clean newstest article pairs from ../shared/eval at run time (nothing is copied into
+the repository), writes them as a temporary JSONL file and times, in each round, `apertium -u -f
+line` translating the Spanish side and the English side, then the real `qa score --no-cache`
+command line, then `qa score` with a cold and a warm cache. The ratio qa / Apertium is taken
+within each round, so machine noise cancels out. Prints a table and writes
+benchmarks/results/score_pairs.json.
 
-    .venv/bin/python benchmarks/score_pairs.py [--pairs 2000]
+    .venv/bin/python benchmarks/score_pairs.py [--set newstest2012] [--pairs 800] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,13 +24,13 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ARTICLES = REPO.parent / "shared" / "eval" / "newstest2013-articles.jsonl"
+EVAL = REPO.parent / "shared" / "eval"
 
 
-def sentence_pairs(limit: int) -> list[dict]:
+def sentence_pairs(articles: Path, limit: int) -> list[dict]:
     """Spanish-English sentence pairs from the aligned articles, in order."""
     pairs = []
-    for line in ARTICLES.read_text(encoding="utf-8").splitlines():
+    for line in articles.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         for es_paragraph, en_paragraph in zip(record["es"]["paragraphs"], record["en"]["paragraphs"], strict=True):
             for es, en in zip(es_paragraph, en_paragraph, strict=True):
@@ -47,30 +51,54 @@ def timed_run(args: list[str], env: dict) -> tuple[float, float, str]:
     return elapsed, peak_mb, result.stdout
 
 
+def apertium_alone(mode: str, sentences: list[str]) -> float:
+    """Wall time of ``apertium -u -f line MODE`` translating ``sentences``, one per line."""
+    text = "".join(f"{sentence}\n" for sentence in sentences)
+    start = time.perf_counter()
+    subprocess.run(["apertium", "-u", "-f", "line", mode], input=text, capture_output=True, text=True, check=True)
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=2000)
+    parser.add_argument("--set", default="newstest2012", choices=["newstest2012", "newstest2013"])
+    parser.add_argument("--pairs", type=int, default=800)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every measurement (default 3)")
     args = parser.parse_args()
-    if not ARTICLES.is_file():
-        sys.exit(f"{ARTICLES} is absent; this benchmark needs ../shared/eval")
-    pairs = sentence_pairs(args.pairs)
+    articles = EVAL / f"{args.set}-articles.jsonl"
+    if not articles.is_file():
+        sys.exit(f"{articles} is absent; this benchmark needs ../shared/eval")
+    pairs = sentence_pairs(articles, args.pairs)
+    rounds = []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "pairs.jsonl"
         path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
-        env = {**os.environ, "QA_CACHE_DIR": folder}
-        command = ["score", str(path), "--engine", "apertium", "--quiet"]
-        cold, cold_mb, out = timed_run(command, env)
-        warm, warm_mb, _ = timed_run(command, env)
-    lines = out.splitlines()
+        for round_number in range(args.rounds):
+            env = {**os.environ, "QA_CACHE_DIR": str(Path(folder) / f"cache-{round_number}")}
+            command = ["score", str(path), "--engine", "apertium", "--quiet"]
+            alone = apertium_alone("spa-eng", [p["src"] for p in pairs]) + apertium_alone("eng-spa", [p["tgt"] for p in pairs])
+            no_cache, no_cache_mb, out = timed_run([*command, "--no-cache"], env)
+            cold, _, _ = timed_run(command, env)
+            warm, _, _ = timed_run(command, env)
+            rounds.append({"alone": alone, "no_cache": no_cache, "cold": cold, "warm": warm, "peak_mb": no_cache_mb})
+    lines = out.splitlines()[1:]  # after the signature line
     assert len(lines) == len(pairs), "one output line per pair"
     flagged = sum(json.loads(line)["flagged"] for line in lines)
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in rounds)
+
+    ratios = [r["no_cache"] / r["alone"] for r in rounds]
     rows = [
-        ("pairs", f"{len(pairs)}"),
-        ("cold cache: seconds", f"{cold:.1f}"),
-        ("cold cache: pairs/s", f"{len(pairs) / cold:.0f}"),
-        ("warm cache: seconds", f"{warm:.1f}"),
-        ("cold / warm", f"{cold / warm:.1f}x"),
-        ("peak RSS of a run (MB)", f"{max(cold_mb, warm_mb):.0f}"),
+        ("pairs", f"{len(pairs)} ({args.set}), {args.rounds} rounds, medians"),
+        ("Apertium alone, both directions: seconds", f"{median('alone'):.2f}"),
+        ("qa score --no-cache: seconds", f"{median('no_cache'):.2f}"),
+        ("qa score --no-cache: pairs/s", f"{len(pairs) / median('no_cache'):.0f}"),
+        ("qa score --no-cache / Apertium alone", f"{statistics.median(ratios):.2f}x "
+                                                 f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})"),
+        ("cold cache: seconds", f"{median('cold'):.2f}"),
+        ("warm cache: seconds", f"{median('warm'):.2f}"),
+        ("peak RSS of a run (MB)", f"{max(r['peak_mb'] for r in rounds):.0f}"),
         ("flagged (clean human translations)", f"{flagged} ({flagged / len(pairs):.1%})"),
     ]
     width = max(len(name) for name, _ in rows)

@@ -7,7 +7,7 @@ the baseline for ``qa check`` and ``qa.check()``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from qa.align import Link, align_sentences, pair_adjacent_gaps, profile, similarity
@@ -17,7 +17,7 @@ from qa.flag import Flagger, load_flagger
 from qa.memo import Memo, cached_signals, links_from_json, links_to_json
 from qa.progress import NullProgress, Progress
 from qa.results import ArticleReport, CheckedSegment, Report
-from qa.score import add_translations, judge_segment, translate_all
+from qa.score import Translating, add_translations, judge_segment
 from qa.signals import Segment, Signal
 from qa.signals.alignment import gutted
 from qa.signature import make_signature
@@ -115,18 +115,21 @@ class _Checker:
         self.src, self.tgt = src_lang, tgt_lang
         self.alignments = Memo(cache, "alignment", src_lang, tgt_lang)
 
-    def translate(self, texts: list[str], from_lang: str, to_lang: str, what: str) -> dict[str, str]:
+    def translate(self, texts: list[str], from_lang: str, to_lang: str, what: str) -> Callable[[], dict[str, str]]:
+        """Ask for the translations of ``texts`` now; the call returned reads them."""
         if self.engine is None or not texts:
-            return {}
-        unique = list(dict.fromkeys(texts))
-        return dict(zip(unique, translate_all(self.engine, unique, from_lang, to_lang, self.progress, what), strict=True))
+            return dict
+        translating = Translating(self.engine, texts, from_lang, to_lang, what)
+        return lambda: dict(zip(texts, translating.collect(self.progress), strict=True))
 
     def run(self, pairs: Sequence[ArticlePair]) -> list[ArticleReport]:
         pairs = [pair for pair in pairs if pair.target is not None]
         target_texts = [s.text for pair in pairs for _, s in _text_sentences(pair.target)]
         source_texts = [s.text for pair in pairs for _, s in _text_sentences(pair.source)]
-        back = self.translate(target_texts, self.tgt, self.src, "back-translating")
-        forward = self.translate(source_texts, self.src, self.tgt, "translating")
+        # Both directions are asked for before either is read: an engine that can runs them together.
+        back_of = self.translate(target_texts, self.tgt, self.src, "back-translating")
+        forward_of = self.translate(source_texts, self.src, self.tgt, "translating")
+        back, forward = back_of(), forward_of()
         plans = [self.plan(pair, back, forward) for pair in pairs]
         segments = add_translations([s for plan in plans for s in plan.segments], self.engine, self.progress)
         reports, cursor = [], 0

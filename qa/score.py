@@ -4,12 +4,12 @@ and let the flagger judge. ``score_pairs`` is how pipelines and evaluations call
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from qa.corpus.model import SentencePair
 from qa.flag import Flagger, judge, load_flagger
 from qa.memo import cached_signals
-from qa.progress import NullProgress, Progress
+from qa.progress import NullProgress, Progress, Task
 from qa.results import SegmentResult
 from qa.signals import Segment, Signal, compute_signals
 from qa.translate.base import Engine, TokenScores
@@ -17,20 +17,37 @@ from qa.translate.cache import TranslationCache
 
 # Translations are requested in chunks of this many texts so progress can be shown.
 CHUNK = 64
+# score_pairs computes signals this many pairs at a time, as their translations arrive.
+SIGNAL_BATCH = 128
 
 
-def translate_all(
-    engine: Engine, texts: Sequence[str], src: str, tgt: str, progress: Progress, what: str
-) -> list[str]:
-    """Translate ``texts`` (each distinct text once) in chunks, advancing a progress task."""
-    unique = list(dict.fromkeys(texts))
-    done: dict[str, str] = {}
-    with progress.task(f"{what} {src}→{tgt}", len(unique)) as task:
-        for start in range(0, len(unique), CHUNK):
-            chunk = unique[start : start + CHUNK]
-            done.update(zip(chunk, engine.translate(chunk, src, tgt), strict=True))
+class Translating:
+    """Translations asked of an engine (each distinct text once), read as they are wanted.
+    Engines that run beside qa work on all of them as soon as they are asked."""
+
+    def __init__(self, engine: Engine, texts: Sequence[str], src: str, tgt: str, what: str) -> None:
+        self.texts = list(texts)
+        self.unique = list(dict.fromkeys(texts))
+        self.label = f"{what} {src}→{tgt}"
+        self._position = {text: k for k, text in enumerate(self.unique)}
+        self._chunks = engine.translate_chunks(self.unique, src, tgt, CHUNK)
+        self._done: dict[str, str] = {}
+
+    def translations_of(self, texts: Sequence[str], task: Task) -> list[str]:
+        """The translations of ``texts`` (some of those asked), reading the engine's answers
+        as far as the last of them and advancing ``task`` per chunk read."""
+        needed = max((self._position[text] for text in texts), default=-1)
+        while len(self._done) <= needed:
+            translated = next(self._chunks)
+            chunk = self.unique[len(self._done) : len(self._done) + len(translated)]
+            self._done.update(zip(chunk, translated, strict=True))
             task.advance(len(chunk))
-    return [done[text] for text in texts]
+        return [self._done[text] for text in texts]
+
+    def collect(self, progress: Progress) -> list[str]:
+        """Every translation, in the order of the texts, under a progress task."""
+        with progress.task(self.label, len(self.unique)) as task:
+            return self.translations_of(self.texts, task)
 
 
 def _score_all(
@@ -49,35 +66,66 @@ def add_translations(
     segments: Sequence[Segment], engine: Engine | None, progress: Progress | None = None
 ) -> list[Segment]:
     """Segments with what the engine can add: back-translations and forward translations (where
-    not already given), round trips for segments with no source, and forced-decoding scores.
-    With no engine, unchanged."""
+    not already given), round trips for segments with no source, the words the engine does not
+    know and forced-decoding scores. With no engine, unchanged."""
+    return [segment for batch in translated_batches(segments, engine, progress, len(segments) or 1)
+            for segment in batch]
+
+
+def translated_batches(
+    segments: Sequence[Segment], engine: Engine | None, progress: Progress | None, size: int
+) -> Iterator[list[Segment]]:
+    """:func:`add_translations` ``size`` segments at a time. Every translation is asked for
+    first, both directions together, so an engine that runs beside qa translates the next batches
+    while the caller works on this one."""
     if engine is None or not segments:
-        return list(segments)
+        yield from (list(segments[start : start + size]) for start in range(0, len(segments), size))
+        return
     progress = progress or NullProgress()
     src, tgt = segments[0].src_lang, segments[0].tgt_lang
-    updates: list[dict] = [{} for _ in segments]
+    back = Translating(engine, [s.target for s in segments if s.target and s.back_translation is None],
+                       tgt, src, "back-translating")
+    forward = Translating(engine, [s.source for s in segments if s.source and s.forward_translation is None],
+                         src, tgt, "translating")
+    with progress.task(back.label, len(back.unique)) as back_task, \
+            progress.task(forward.label, len(forward.unique)) as forward_task:
+        for start in range(0, len(segments), size):
+            batch = segments[start : start + size]
+            translated = _with_translations(batch, back, back_task, forward, forward_task)
+            yield _with_analyses(translated, engine, progress)
 
-    def fill(field_name: str, texts: dict[int, str], from_lang: str, to_lang: str, what: str) -> None:
-        """Translate the text of each segment index in ``texts`` into its update ``field_name``."""
-        translations = translate_all(engine, list(texts.values()), from_lang, to_lang, progress, what)
-        for k, text in zip(texts, translations, strict=True):
+
+def _with_translations(
+    batch: Sequence[Segment], back: Translating, back_task: Task, forward: Translating, forward_task: Task
+) -> list[Segment]:
+    """The batch's segments with their asked-for back and forward translations."""
+    updates: list[dict] = [{} for _ in batch]
+
+    def fill(field_name: str, texts: dict[int, str], translating: Translating, task: Task) -> None:
+        for k, text in zip(texts, translating.translations_of(list(texts.values()), task), strict=True):
             updates[k][field_name] = text
 
-    need_back = {k: s.target for k, s in enumerate(segments) if s.target and s.back_translation is None}
-    fill("back_translation", need_back, tgt, src, "back-translating")
-    need_forward = {k: s.source for k, s in enumerate(segments) if s.source and s.forward_translation is None}
-    fill("forward_translation", need_forward, src, tgt, "translating")
+    fill("back_translation", {k: s.target for k, s in enumerate(batch) if s.target and s.back_translation is None},
+         back, back_task)
+    fill("forward_translation", {k: s.source for k, s in enumerate(batch) if s.source and s.forward_translation is None},
+         forward, forward_task)
+    return [dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)]
 
-    def back_translation(k: int) -> str:
-        text = updates[k].get("back_translation", segments[k].back_translation)
-        assert text is not None  # a segment with a target was back-translated above, if not before
-        return text
 
-    lonely = [k for k, s in enumerate(segments) if s.target and not s.source and s.round_trip is None]
-    fill("round_trip", {k: back_translation(k) for k in lonely}, src, tgt, "round trip")
+def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress) -> list[Segment]:
+    """The batch's segments with round trips for those with no source, the target's unknown words
+    and forced-decoding scores, as far as the engine gives them."""
+    src, tgt = batch[0].src_lang, batch[0].tgt_lang
+    updates: list[dict] = [{} for _ in batch]
+    lonely = {k: s.back_translation for k, s in enumerate(batch)
+              if s.target and not s.source and s.round_trip is None and s.back_translation is not None}
+    if lonely:
+        trips = Translating(engine, list(lonely.values()), src, tgt, "round trip").collect(progress)
+        for k, text in zip(lonely, trips, strict=True):
+            updates[k]["round_trip"] = text
 
     if engine.can_analyse:
-        with_target = {k: s.target for k, s in enumerate(segments) if s.target and s.target_unknown is None}
+        with_target = {k: s.target for k, s in enumerate(batch) if s.target and s.target_unknown is None}
         indices = list(with_target)
         with progress.task(f"analysing {tgt}", len(indices)) as task:
             for start in range(0, len(indices), CHUNK):
@@ -88,14 +136,14 @@ def add_translations(
                 task.advance(len(chunk))
 
     if engine.can_score:
-        both = {k: (s.source, s.target) for k, s in enumerate(segments) if s.target and s.source}
+        both = {k: (s.source, s.target) for k, s in enumerate(batch) if s.target and s.source}
         sources = [source for source, _ in both.values()]
         targets = [target for _, target in both.values()]
         for k, scores in zip(both, _score_all(engine, sources, targets, src, tgt, progress), strict=True):
             updates[k]["target_scores"] = scores
         for k, scores in zip(both, _score_all(engine, targets, sources, tgt, src, progress), strict=True):
             updates[k]["source_scores"] = scores
-    return [dataclasses.replace(segment, **update) for segment, update in zip(segments, updates, strict=True)]
+    return [dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)]
 
 
 def judge_segment(
@@ -151,9 +199,11 @@ def score_pairs(
         for n, pair in enumerate(pairs, start=1)
     ]
     segments = [Segment(p.src or None, p.tgt or None, src_lang, tgt_lang) for p in items]
-    segments = add_translations(segments, engine, progress)
-    signals = cached_signals(segments, cache, src_lang, tgt_lang)
-    return [
-        judge_segment(item.id, segment, flagger, signals=computed)
-        for item, segment, computed in zip(items, segments, signals, strict=True)
-    ]
+    results: list[SegmentResult] = []
+    # The signals of one batch are computed while the engine translates the next ones.
+    for batch in translated_batches(segments, engine, progress, SIGNAL_BATCH):
+        signals = cached_signals(batch, cache, src_lang, tgt_lang)
+        done = items[len(results) : len(results) + len(batch)]
+        results += [judge_segment(item.id, segment, flagger, signals=computed)
+                    for item, segment, computed in zip(done, batch, signals, strict=True)]
+    return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import subprocess
 import textwrap
 import time
 
@@ -11,7 +12,7 @@ import pytest
 import qa.translate.apertium as apertium_module
 from qa.errors import EngineError, EngineUnavailable, InputError
 from qa.translate import EngineOptions, create_engine
-from qa.translate.apertium import CHUNK_LINES, ApertiumEngine, one_line
+from qa.translate.apertium import BLOCK_LINES, ApertiumEngine, one_line
 from qa.translate.languages import apertium_mode, normalize_code, to_iso639_1, to_iso639_3
 
 HEADLINE = "Marruecos-Estados Unidos: nuevos acuerdos para garantizar la estabilidad del Sahel"
@@ -41,7 +42,7 @@ def test_headline(apertium_available):
 
 @pytest.mark.apertium
 def test_many_lines_keep_count_and_order(apertium_available):
-    texts = [f"El perro come {number} manzanas." for number in range(CHUNK_LINES * 2 + 7)]
+    texts = [f"El perro come {number} manzanas." for number in range(BLOCK_LINES * 2 + 300)]
     texts[3] = ""
     result = ApertiumEngine().translate(texts, "es", "en")
     assert len(result) == len(texts)
@@ -97,38 +98,66 @@ def test_missing_binary(tmp_path):
     assert str(error.value) == "apertium is not installed; apt-get install apertium-eng-spa"
 
 
-def _fake_apertium(tmp_path, body: str) -> str:
-    """A stand-in apertium that lists spa-eng and then runs ``body`` (to provoke failures)."""
-    script = tmp_path / "apertium"
-    script.write_text(
-        '#!/bin/sh\nif [ "$1" = "-l" ]; then echo "  spa-eng"; exit 0; fi\n' + textwrap.dedent(body)
-    )
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return str(script)
+def _fake_pair(tmp_path, stage: str) -> ApertiumEngine:
+    """An engine whose spa-eng mode (a stand-in ``apertium -l`` lists it) is one pipeline stage,
+    the shell script ``stage``, to provoke failures."""
+    lister = tmp_path / "apertium"
+    lister.write_text('#!/bin/sh\necho "  spa-eng"\n')
+    script = tmp_path / "stage"
+    script.write_text("#!/bin/sh\n" + textwrap.dedent(stage))
+    for program in (lister, script):
+        program.chmod(program.stat().st_mode | stat.S_IXUSR)
+    (tmp_path / "spa-eng.mode").write_text(f"'{script}'\n")
+    return ApertiumEngine(binary=str(lister), modes_dir=tmp_path)
 
 
-def test_failure_reports_the_first_stderr_line(tmp_path):
-    binary = _fake_apertium(
-        tmp_path, 'echo "Error: something broke" >&2\necho "more" >&2\nexit 3\n'
-    )
-    with pytest.raises(EngineError, match=r"exit status 3.*Error: something broke$"):
-        ApertiumEngine(binary=binary).translate(["Hola"], "es", "en")
+@pytest.mark.apertium
+def test_failure_reports_the_first_stderr_line(apertium_available, tmp_path):
+    engine = _fake_pair(tmp_path, 'echo "Error: something broke" >&2\necho "more" >&2\nexit 3\n')
+    with pytest.raises(EngineError, match=r"apertium spa-eng failed \(exit status 3\): Error: something broke$"):
+        engine.translate(["Hola"], "es", "en")
 
 
-def test_wrong_line_count_is_an_error(tmp_path):
-    binary = _fake_apertium(tmp_path, "cat >/dev/null\necho one\n")
-    with pytest.raises(EngineError, match="returned 0 lines for 2 input lines"):
-        ApertiumEngine(binary=binary).translate(["Hola", "Adiós"], "es", "en")
+@pytest.mark.apertium
+def test_wrong_line_count_is_an_error(apertium_available, tmp_path):
+    # Answers every block with an empty one: its line is missing.
+    engine = _fake_pair(tmp_path, "exec sed -u -z 's/.*/x/'\n")
+    with pytest.raises(EngineError, match="returned 0 lines for 1 input lines"):
+        engine.translate(["Hola", "Adiós"], "es", "en")
 
 
-def test_timeout_kills_the_whole_pipeline(tmp_path, monkeypatch):
+@pytest.mark.apertium
+def test_timeout_kills_the_whole_pipeline(apertium_available, tmp_path, monkeypatch):
     monkeypatch.setattr(apertium_module, "chunk_timeout", lambda lines: 0.5)
     # The sleeping child holds stdout open: only killing the process group ends the wait.
-    binary = _fake_apertium(tmp_path, "sleep 30 | cat\n")
+    engine = _fake_pair(tmp_path, "sleep 30 | cat\n")
     started = time.monotonic()
-    with pytest.raises(EngineError, match="took longer than"):
-        ApertiumEngine(binary=binary).translate(["Hola"], "es", "en")
+    with pytest.raises(EngineError, match="took longer than 0.5 s on 1 line"):
+        engine.translate(["Hola"], "es", "en")
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.apertium
+def test_a_broken_pipeline_is_replaced_by_a_new_one(apertium_available):
+    engine = ApertiumEngine()
+    first = engine.translate_chunks(["Hola.", "Adiós."], "es", "en", size=1)
+    assert next(first) == ["Hello."]
+    first.close()  # stopped early: the pipeline is out of step and must not be used again
+    assert engine.translate(["La casa."], "es", "en") == ["The house."]
+    engine.close()
+
+
+@pytest.mark.apertium
+def test_the_same_text_gets_the_same_translation_whatever_is_around_it(apertium_available):
+    # In one stream of lines Apertium reads a multiword across a line end that has no full stop:
+    # "Comimos nada en los Expertos" / "de tarde dice esto es malo." Every line is its own block,
+    # so a headline keeps its words and a cached translation holds in any context.
+    sentences = ["We ate nothing in the evening", "Experts say this is bad."]
+    engine = ApertiumEngine()
+    together = engine.translate(sentences, "en", "es")
+    assert together == [engine.translate([sentence], "en", "es")[0] for sentence in sentences]
+    assert together == ["Comimos nada en la tarde", "Los expertos dicen que esto es malo."]
+    engine.close()
 
 
 @pytest.mark.apertium
@@ -147,3 +176,18 @@ def test_unknown_words_are_what_the_analyser_marks(apertium_available, tmp_path)
     assert cached.unknown_words(texts, "en", "es") == words
     assert cached.unknown_words(texts, "en", "es") == words
     assert cached.analysis_stats.hits == len(texts) and cached.hits == 0  # not counted as translations
+
+
+@pytest.mark.apertium
+@pytest.mark.parametrize(("src", "tgt", "texts"), [
+    ("es", "en", ["El perro come.", "Dijo: «a ~ b» [nota] con\ttabulador.", "Comimos nada por la tarde",
+                  "^signo$ /barra/ <menor> @arroba *estrella {llave} #almohadilla +más \\barra", "El 3,5 % de 1.000 euros."]),
+    ("en", "es", ["We ate nothing in the evening", "Experts say [sic] this ~ that.", "It costs $5 (or 4 €)."]),
+])
+def test_each_line_is_translated_as_apertium_translates_it_alone(apertium_available, src, tgt, texts):
+    engine = ApertiumEngine()
+    mode = apertium_mode(src, tgt)
+    alone = [subprocess.run(["apertium", "-u", mode], input=f"{text}\n", capture_output=True, text=True,
+                            check=True).stdout.strip() for text in texts]
+    assert engine.translate(texts, src, tgt) == alone
+    engine.close()

@@ -4,8 +4,8 @@ a cache that is corrupt, locked, shared by two runs at once or on a full disk ne
 and is never left corrupt.
 
 Faults a real engine cannot be made to show on demand are played by stand-ins, each named as
-such: a fake ``apertium`` script first on PATH that hands the first calls to the real binary and
-then crashes, kills itself or hangs; a Marian model whose ``generate`` raises out-of-memory.
+such: a fake ``lt-proc`` first on PATH that starts one mode's pipeline, hands its first blocks to
+the real lt-proc and then crashes, kills itself or hangs; a Marian model whose ``generate`` raises out-of-memory.
 """
 
 from __future__ import annotations
@@ -60,20 +60,44 @@ def write_corpus(folder: Path, slugs=tuple(ARTICLES)) -> Path:
     return folder
 
 
-def fake_apertium(folder: Path, fault: str, *, from_call: int) -> dict[str, str]:
-    """The environment of a run whose ``apertium`` is a stand-in: calls before ``from_call`` go
-    to the real binary, later ones run the shell ``fault`` first. Mode listing (``-l``) is real."""
-    real = shutil.which("apertium")
+# The stand-in for Apertium's first stage (lt-proc) in one mode: blocks before FROM go to the real
+# lt-proc and back; from block FROM on (counted across restarts), it becomes the shell FAULT.
+_FAKE_LT_PROC = """#!{python}
+import os, subprocess, sys
+real, analyser, counter, start, fault = {real!r}, {analyser!r}, {counter!r}, {start}, {fault!r}
+if analyser not in sys.argv or "-w" in sys.argv:
+    os.execv(real, [real, *sys.argv[1:]])
+inner = subprocess.Popen([real, *sys.argv[1:]], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+pending = b""
+while chunk := sys.stdin.buffer.read1(65536):
+    *blocks, pending = (pending + chunk).split(b"\\0")
+    for block in blocks:
+        count = int(open(counter).read()) + 1 if os.path.exists(counter) else 1
+        open(counter, "w").write(str(count))
+        if count >= start:
+            os.execv("/bin/sh", ["sh", "-c", fault])
+        inner.stdin.write(block + b"\\0")
+        inner.stdin.flush()
+        answer = b""
+        while not answer.endswith(b"\\0"):
+            answer += inner.stdout.read1(65536)
+        sys.stdout.buffer.write(answer)
+        sys.stdout.buffer.flush()
+"""
+
+
+def fake_apertium(folder: Path, fault: str, *, mode: str, from_block: int) -> dict[str, str]:
+    """The environment of a run whose Apertium pipeline for ``mode`` starts with a stand-in
+    lt-proc: it hands blocks (one per line) before ``from_block`` to the real lt-proc and then
+    runs the shell ``fault`` in its place. Every other use of lt-proc is the real one."""
+    real = shutil.which("lt-proc")
+    analyser = apertium_module.analyser_of(mode)
+    assert real and analyser
     bin_folder = folder / "fake-bin"
     bin_folder.mkdir(exist_ok=True)
-    counter = folder / "apertium-calls"
-    script = bin_folder / "apertium"
-    script.write_text(
-        f'#!/bin/sh\nif [ "$1" = "-l" ]; then exec {real} -l; fi\n'
-        f'count=$(( $(cat {counter} 2>/dev/null || echo 0) + 1 ))\necho $count > {counter}\n'
-        f"if [ $count -ge {from_call} ]; then\n{fault}\nfi\n"
-        f'exec {real} "$@"\n'
-    )
+    script = bin_folder / "lt-proc"
+    script.write_text(_FAKE_LT_PROC.format(python=sys.executable, real=real, analyser=str(analyser),
+                                           counter=str(folder / f"{mode}-blocks"), start=from_block, fault=fault))
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return {**os.environ, "PATH": f"{bin_folder}{os.pathsep}{os.environ['PATH']}"}
 
@@ -131,8 +155,8 @@ def test_no_engine_at_all_for_auto(tmp_path):
 def test_apertium_killed_mid_run_keeps_the_first_batch(apertium_available, tmp_path):
     corpus = write_corpus(tmp_path / "content")
     cache = tmp_path / "cache.sqlite3"
-    # Call 1 back-translates the English sentences; call 2 (the Spanish ones) is killed.
-    env = fake_apertium(tmp_path, "kill -9 $$", from_call=2)
+    # The English sentences are back-translated; the pipeline translating the Spanish ones is killed.
+    env = fake_apertium(tmp_path, "kill -9 $$", mode="spa-eng", from_block=1)
     run = qa_command("check", str(corpus), "--engine", "apertium", "--cache", str(cache), "-o",
                      str(tmp_path / "report.json"), env=env)
     assert run.returncode == 3
@@ -151,7 +175,8 @@ def test_apertium_crashing_on_the_third_chunk_of_a_file(apertium_available, tmp_
     lines = tmp_path / "lines.txt"
     lines.write_text("".join(f"El perro come {n} manzanas.\n" for n in range(150)))
     cache = tmp_path / "cache.sqlite3"
-    env = fake_apertium(tmp_path, 'echo "apertium: cannot allocate memory" >&2\nexit 1', from_call=3)
+    env = fake_apertium(tmp_path, 'echo "apertium: cannot allocate memory" >&2\nexit 1', mode="spa-eng",
+                        from_block=129)
     run = qa_command("translate", "--engine", "apertium", "--cache", str(cache), "--file", str(lines), env=env)
     assert run.returncode == 3 and run.stdout == b""
     assert error_lines(run.stderr) == [
@@ -166,13 +191,13 @@ def test_hanging_apertium_times_out_and_keeps_the_first_chunk(apertium_available
                              for n in range(100)))
     cache = tmp_path / "cache.sqlite3"
     pid_file = tmp_path / "hung.pid"
-    env = fake_apertium(tmp_path, f"echo $$ > {pid_file}\nsleep 600", from_call=2)
+    env = fake_apertium(tmp_path, f"echo $$ > {pid_file}\nsleep 600", mode="eng-spa", from_block=65)
     monkeypatch.setenv("PATH", env["PATH"])
     monkeypatch.setattr(apertium_module, "chunk_timeout", lambda lines: 2.0)  # instead of 30 s and more
     result = CliRunner().invoke(cli, ["score", str(pairs), "--engine", "apertium", "--cache", str(cache)])
     assert result.exit_code == 3, result.output
     assert [list(json.loads(line)) for line in result.stdout.splitlines()] == [["signature"]]  # no result
-    assert error_lines(result.stderr) == ["qa: error: apertium eng-spa took longer than 2 s on 36 lines"]
+    assert error_lines(result.stderr) == ["qa: error: apertium eng-spa took longer than 2 s on 1 line"]
     assert cached_rows(cache) == {("en", "es"): 64}
     assert not process_alive(int(pid_file.read_text()))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -60,16 +61,27 @@ def test_ctrl_c_while_the_engine_works(apertium_available, tmp_path):
     cache = tmp_path / "cache.sqlite3"
     pid_file = tmp_path / "hung.pid"
     # The English sentences are back-translated; then the engine hangs on the Spanish ones.
-    env = fake_apertium(tmp_path, f"echo $$ > {pid_file}\nsleep 600", from_call=2)
+    env = fake_apertium(tmp_path, f"echo $$ > {pid_file}\nsleep 600", mode="spa-eng", from_block=1)
     check = start_check(str(corpus), "--engine", "apertium", "--cache", str(cache), "--format", "json",
                         "-o", str(tmp_path / "report.json"), env=env)
-    wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), "the engine to hang")
+    english = target_sentences(corpus)
+    # The directions run together: wait until the back-translations are stored as well.
+    wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() and stored(cache) == {("en", "es"): english},
+             "the engine to hang")
     code, _, stderr = interrupt(check)
     assert code == 130
     assert error_lines(stderr) == ["qa: error: interrupted"]
     assert leftovers(tmp_path, "report.json") == []
-    assert cached_rows(cache) == {("en", "es"): target_sentences(corpus)}
+    assert cached_rows(cache) == {("en", "es"): english}
     assert not process_alive(int(pid_file.read_text()))
+
+
+def stored(cache: Path) -> dict[tuple[str, str], int] | None:
+    """The cache's engine entries per direction, or None while it cannot be read yet."""
+    try:
+        return cached_rows(cache)
+    except sqlite3.Error:
+        return None
 
 
 def write_big_corpus(folder: Path, paragraphs: int) -> Path:

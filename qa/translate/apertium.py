@@ -1,18 +1,22 @@
-"""Rule-based translation with the Apertium command-line tool (``apertium -u -f line spa-eng``).
+"""Rule-based translation with Apertium, as ``apertium -u -f line spa-eng`` translates.
 
-Each text becomes one input line; texts are sent in chunks so memory stays bounded, and every
-chunk must come back with exactly as many lines as went in.
+Each text becomes one line. A run keeps one pipeline per direction (and one analyser) running
+in Apertium's null-flush mode, so the dictionaries load once and not once per chunk: texts go in
+blocks of lines (Apertium's plain-text deformatter, ``apertium-destxt``, turns them into its
+stream format), each block ends with a NUL, and every block must come back with exactly as many
+lines as went in. Directions run concurrently: a block stream is written as soon as it is asked
+for and read when its caller wants the answers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import shutil
-import signal
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,10 +24,11 @@ from qa.errors import EngineError, EngineUnavailable, first_line
 from qa.translate import EngineOptions
 from qa.translate.base import Engine, EngineInfo
 from qa.translate.languages import apertium_mode
+from qa.translate.null_flush import Block, NullFlushProcess, exit_reason
 
-CHUNK_LINES = 500
+# Lines per NUL-terminated block: an answer comes back (and a timeout counts) per block.
+BLOCK_LINES = 1
 Result = TypeVar("Result")
-_SENTINEL = "."
 MODES_DIR = Path("/usr/share/apertium/modes")
 # Line breaks of every kind (and NUL, Apertium's flush marker) would split or end a segment.
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x00\x1c-\x1e\x85\u2028\u2029]+")
@@ -40,6 +45,10 @@ _STREAM_ESCAPE = re.compile(r"\\(.)")
 # An analysed word the analyser does not know: ^surface/*surface$
 _UNKNOWN = re.compile(r"\^((?:[^/$\\]|\\.)*)/\*")
 _ANALYSER = re.compile(r"lt-proc\s+(?:-\w+\s+)*'([^']+\.automorf\.bin)'")
+# The end of the superblank that holds a line end, in apertium-destxt's output.
+_LINE_END = re.compile(r"\n[^\]]*\]")
+# A superblank (kept as its text) or an escaped character, in the pipeline's answer.
+_STREAM_TEXT = re.compile(r"\[((?:[^\]\\]|\\.)*)\]|\\(.)", re.DOTALL)
 
 
 def escape_stream(text: str) -> str:
@@ -52,10 +61,10 @@ def unescape_stream(text: str) -> str:
     return _STREAM_ESCAPE.sub(r"\1", text)
 
 
-def analyser_of(mode: str) -> Path | None:
+def analyser_of(mode: str, modes_dir: Path = MODES_DIR) -> Path | None:
     """The morphological analyser a mode starts with (its first ``*.automorf.bin``), or None."""
     try:
-        match = _ANALYSER.search((MODES_DIR / f"{mode}.mode").read_text(encoding="utf-8"))
+        match = _ANALYSER.search((modes_dir / f"{mode}.mode").read_text(encoding="utf-8"))
     except OSError:
         return None
     return Path(match.group(1)) if match else None
@@ -131,9 +140,13 @@ class ApertiumEngine(Engine):
 
     name = "apertium"
 
-    def __init__(self, options: EngineOptions | None = None, *, binary: str = "apertium") -> None:
+    def __init__(self, options: EngineOptions | None = None, *, binary: str = "apertium",
+                 modes_dir: Path = MODES_DIR) -> None:
         self.options = options
         self.binary = binary
+        self.modes_dir = modes_dir
+        self._pipelines: dict[tuple[str, str], list[NullFlushProcess]] = {}
+        self._scripts: dict[str, str] = {}
         self._modes: frozenset[str] | None = None
         self._revisions: dict[str, str] = {}
 
@@ -166,11 +179,16 @@ class ApertiumEngine(Engine):
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
         """Translate each text as one line; blank texts give "" without running Apertium."""
+        return [line for chunk in self.translate_chunks(texts, src, tgt) for line in chunk]
+
+    def translate_chunks(self, texts: Sequence[str], src: str, tgt: str,
+                         size: int = BLOCK_LINES) -> Iterator[list[str]]:
+        """The translations of ``texts``, ``size`` at a time, in order. Every text is handed to
+        the direction's pipeline at once; the answers are read as the iterator is consumed."""
         self.check(src, tgt)
         mode = apertium_mode(src, tgt)
-        # In line format Apertium drops a line's final full stop unless a space follows it.
-        command = [self.binary, "-u", "-f", "line", mode]
-        return self._by_line(texts, "", lambda lines: self._run(mode, command, [f"{line} " for line in lines]))
+        return self._stream(("translate", mode), f"apertium {mode}", texts, "", size,
+                            to_stream_format, from_stream_format)
 
     @property
     def can_analyse(self) -> bool:
@@ -182,81 +200,141 @@ class ApertiumEngine(Engine):
         Apertium marks them with ``*`` when run without ``-u``."""
         self.check(src, tgt)
         mode = apertium_mode(src, tgt)
-        analyser = analyser_of(mode)
+        analyser = analyser_of(mode, self.modes_dir)
         if analyser is None or shutil.which("lt-proc") is None:
             raise EngineUnavailable(f"Apertium's {mode} analyser (lt-proc) is missing; "
                                     f"apt-get install --reinstall {pair_package(mode)}")
-        command = ["lt-proc", "-w", str(analyser)]
 
-        def analyse(lines: list[str]) -> list[tuple[str, ...]]:
-            analysed = self._run(mode, command, [escape_stream(line) for line in lines])
-            return [tuple(unescape_stream(word) for word in _UNKNOWN.findall(line)) for line in analysed]
+        def decode(answer: str, count: int) -> list[tuple[str, ...]]:
+            lines = _answer_lines(answer, count, f"Apertium's {mode} analyser")
+            return [tuple(unescape_stream(word) for word in _UNKNOWN.findall(line)) for line in lines]
 
-        return self._by_line(texts, (), analyse)
+        none: tuple[str, ...] = ()
+        chunks = self._stream(("analyse", mode), f"apertium {mode} analyser", texts, none,
+                              max(len(texts), 1), _escaped_blocks, decode)
+        return [words for chunk in chunks for words in chunk]
 
-    @staticmethod
-    def _by_line(texts: Sequence[str], blank: Result, run: Callable[[list[str]], list[Result]]) -> list[Result]:
-        """``run`` over the non-blank texts as single lines, CHUNK_LINES at a time; ``blank``
-        for the blank ones, which never reach Apertium."""
-        results = [blank] * len(texts)
-        todo = [index for index, text in enumerate(texts) if text.strip()]
-        for start in range(0, len(todo), CHUNK_LINES):
-            chunk = todo[start : start + CHUNK_LINES]
-            for index, result in zip(chunk, run([one_line(texts[index]) for index in chunk]), strict=True):
-                results[index] = result
-        return results
+    def close(self) -> None:
+        """Stop every pipeline this engine started."""
+        for processes in self._pipelines.values():
+            for process in processes:
+                process.close()
+        self._pipelines.clear()
 
-    def _run(self, mode: str, command: list[str], lines: list[str]) -> list[str]:
-        """One Apertium process over ``lines``; exactly one output line per input line."""
-        # The last line's final full stop is dropped even with a space after it: a sentinel
-        # line keeps it.
-        stdin = "".join(f"{line}\n" for line in lines) + f"{_SENTINEL}\n"
-        timeout = chunk_timeout(lines)
-        try:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                encoding="utf-8",
-                errors="replace",
-                # apertium is a shell pipeline: its own session lets a timeout kill all of it.
-                start_new_session=True,
-            )
-        except OSError as error:
-            raise EngineError(f"apertium could not be started: {error}") from error
-        try:
-            stdout, stderr = process.communicate(stdin, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            raise EngineError(
-                f"apertium {mode} took longer than {timeout:.0f} s on {len(lines)} lines"
-            ) from None
-        except BaseException:
-            # Ctrl-C: the pipeline runs in its own session, so it did not get the signal; a hung
-            # one would outlive qa.
-            _kill_group(process)
-            raise
-        if process.returncode != 0:
-            reason = _exit_reason(process.returncode)
-            raise EngineError(f"apertium {mode} failed ({reason}): {first_line(stderr)}")
-        output = stdout[:-1] if stdout.endswith("\n") else stdout
-        translated = output.split("\n") if output else []
-        if len(translated) != len(lines) + 1:
-            raise EngineError(
-                f"apertium {mode} returned {len(translated) - 1} lines for {len(lines)} input lines"
-            )
-        return [line.strip() for line in translated[:-1]]
+    def _stream(self, key: tuple[str, str], name: str, texts: Sequence[str], blank: Result,
+                size: int, encode: Callable[[list[list[str]]], list[str]],
+                decode: Callable[[str, int], list[Result]]) -> Iterator[list[Result]]:
+        """Run the non-blank texts through the pipeline ``key`` in blocks of BLOCK_LINES lines,
+        all written at once, and return an iterator of the results ``size`` texts at a time.
+        ``encode`` turns blocks of lines into block texts, ``decode`` one block's answer into
+        its lines' results; blank texts get ``blank`` and never reach the pipeline."""
+        chunks = [texts[start : start + size] for start in range(0, len(texts), size)]
+        lines_of = [[one_line(text).strip() for text in chunk if text.strip()] for chunk in chunks]
+        blocks_of = [lines_in_blocks(lines) for lines in lines_of]
+        every_block = [block for blocks in blocks_of for block in blocks]
+        if not every_block:
+            return iter([[blank] * len(chunk) for chunk in chunks])
+        sent = [Block(text, chunk_timeout(block), "1 line" if len(block) == 1 else f"{len(block)} lines")
+                for text, block in zip(encode(every_block), every_block, strict=True)]
+        answers = self._pipeline(key, name).stream(sent)
+
+        def results() -> Iterator[list[Result]]:
+            try:
+                for chunk, blocks in zip(chunks, blocks_of, strict=True):
+                    done = iter([result for block in blocks for result in decode(next(answers), len(block))])
+                    yield [next(done) if text.strip() else blank for text in chunk]
+            finally:
+                answers.close()
+
+        return results()
+
+    def _pipeline(self, key: tuple[str, str], name: str) -> NullFlushProcess:
+        """An idle pipeline for ``key`` (what, mode), started if none is free."""
+        processes = self._pipelines.setdefault(key, [])
+        processes[:] = [process for process in processes if not process.broken]
+        for process in processes:
+            if process.acquire():
+                return process
+        kind, mode = key
+        process = NullFlushProcess(self._command(kind, mode), name, env=_utf8_environment())
+        process.acquire()
+        processes.append(process)
+        return process
+
+    def _command(self, kind: str, mode: str) -> list[str]:
+        if kind == "analyse":
+            return ["lt-proc", "-z", "-w", str(analyser_of(mode, self.modes_dir))]
+        if mode not in self._scripts:
+            self._scripts[mode] = null_flush_script(self.modes_dir / f"{mode}.mode")
+        # $1 is lt-proc's generation option: -n writes unknown words without Apertium's "*" marks.
+        return ["bash", "-c", self._scripts[mode], f"apertium-{mode}", "-n", ""]
 
 
-def _kill_group(process: subprocess.Popen) -> None:
-    """Kill a process started in its own session together with its children, and reap it."""
+def _escaped_blocks(blocks: list[list[str]]) -> list[str]:
+    """Blocks of lines as plain text in Apertium's stream format, for the analyser."""
+    return ["".join(f"{escape_stream(line)}\n" for line in block) for block in blocks]
+
+
+def _answer_lines(answer: str, count: int, name: str) -> list[str]:
+    """The ``count`` lines of one block's answer; EngineError when it holds another number."""
+    lines = answer.split("\n")
+    if len(lines) != count + 1 or lines[-1].strip():
+        raise EngineError(f"{name} returned {len(lines) - 1} lines for {count} input lines")
+    return lines[:-1]
+
+
+def lines_in_blocks(lines: list[str]) -> list[list[str]]:
+    """``lines`` cut into blocks of at most BLOCK_LINES."""
+    return [lines[start : start + BLOCK_LINES] for start in range(0, len(lines), BLOCK_LINES)]
+
+
+def null_flush_script(mode_file: Path) -> str:
+    """The shell pipeline of a mode with every stage in null-flush mode, as ``apertium -z`` runs
+    it (``apertium-wblank-mode -z``), failing when any stage fails."""
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except OSError:
-        process.kill()
-    process.communicate()
+        made = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise EngineUnavailable(f"apertium-wblank-mode does not run ({error}); apt-get install --reinstall apertium") from None
+    if made.returncode != 0 or not made.stdout.strip():
+        raise EngineUnavailable(f"apertium-wblank-mode cannot read {mode_file}: {first_line(made.stderr)}")
+    return "set -o pipefail\n" + made.stdout
 
 
-def _exit_reason(returncode: int) -> str:
-    return f"killed by signal {-returncode}" if returncode < 0 else f"exit status {returncode}"
+def to_stream_format(blocks: list[list[str]]) -> list[str]:
+    """Blocks of lines in Apertium's stream format, as ``apertium -f line`` feeds its pipeline:
+    Apertium's own plain-text deformatter (``apertium-destxt -n``) over all of them at once,
+    cut after the superblank that holds each block's last line end."""
+    # In line format Apertium drops a line's final full stop unless a space follows it.
+    text = "".join(f"{line} \n" for block in blocks for line in block)
+    try:
+        made = subprocess.run(["apertium-destxt", "-n"], input=text.encode("utf-8", "replace"),
+                              capture_output=True, timeout=60 + len(text) / 10_000)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise EngineError(f"apertium-destxt does not run ({error}); apt-get install --reinstall apertium") from None
+    stderr = made.stderr.decode("utf-8", "replace")
+    if made.returncode != 0:
+        raise EngineError(f"apertium-destxt failed ({exit_reason(made.returncode)}): {first_line(stderr)}")
+    stream = made.stdout.decode("utf-8", "replace")
+    line_ends = [match.end() for match in _LINE_END.finditer(stream)]
+    lines = sum(len(block) for block in blocks)
+    if len(line_ends) != lines:
+        raise EngineError(f"apertium-destxt returned {len(line_ends)} lines for {lines} input lines")
+    cuts = [0, *(line_ends[last - 1] for last in itertools.accumulate(map(len, blocks)))]
+    # Without an empty superblank after it, a block whose last line has no full stop loses its
+    # last words when another block follows ("in the evening" became "en el").
+    return [stream[begin:end] + "[]" for begin, end in itertools.pairwise(cuts)]
+
+
+def from_stream_format(answer: str, count: int) -> list[str]:
+    """The ``count`` lines of plain text in one block of the pipeline's answer, its superblanks
+    and escapes undone as ``apertium-retxt`` does."""
+    text = _STREAM_TEXT.sub(lambda match: match.group(1) if match.group(1) is not None else match.group(2), answer)
+    return [line.strip() for line in _answer_lines(text, count, "apertium")]
+
+
+def _utf8_environment() -> dict[str, str]:
+    """The environment with a UTF-8 character type, which Apertium's tools need."""
+    environment = dict(os.environ)
+    if "utf" not in (environment.get("LC_ALL") or environment.get("LC_CTYPE") or environment.get("LANG") or "").lower():
+        environment["LC_ALL"] = "C.UTF-8"
+    return environment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -86,6 +86,13 @@ class Engine(ABC):
     @abstractmethod
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
         """Translate each text from ``src`` to ``tgt`` (ISO 639-1 codes), in input order."""
+
+    def translate_chunks(self, texts: Sequence[str], src: str, tgt: str, size: int) -> Iterator[list[str]]:
+        """The translations of ``texts``, ``size`` at a time, in order, as the iterator is
+        consumed. Engines that run beside qa (Apertium) start on all of them at once, so that
+        several directions can be translated together."""
+        for start in range(0, len(texts), size):
+            yield self.translate(texts[start : start + size], src, tgt)
 
     def check(self, src: str, tgt: str) -> None:
         """Raise EngineUnavailable, in one line, when this direction cannot be served here.

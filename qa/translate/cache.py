@@ -14,7 +14,7 @@ import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -450,6 +450,29 @@ class CachedEngine(Engine):
 
         return self._answer(scope, texts, keys, compute, str, str)
 
+    def translate_chunks(self, texts: Sequence[str], src: str, tgt: str, size: int) -> Iterator[list[str]]:
+        """Translations ``size`` at a time: from the cache, the rest streamed from the inner
+        engine (started on all of them at once) and stored as each of its chunks arrives."""
+        scope = CacheScope.of("translate", self.inner.info(src, tgt), src, tgt)
+        texts = list(texts)
+        keys = {text: text for text in texts}
+        known, missing = self._lookup(scope, texts, keys, str, self.stats)
+        computed = self.inner.translate_chunks(missing, src, tgt, STORE_CHUNK) if missing else iter(())
+
+        def chunks() -> Iterator[list[str]]:
+            waiting = iter(range(0, len(missing), STORE_CHUNK))
+            for start in range(0, len(texts), size):
+                chunk = texts[start : start + size]
+                while any(text not in known for text in chunk):
+                    asked = missing[next(waiting) :][:STORE_CHUNK]
+                    answered = next(computed)
+                    self.stats.engine_calls += 1
+                    self._check_count(answered, asked)
+                    self._store(scope, known, dict(zip(asked, answered)), keys, str)
+                yield [known[text] for text in chunk]
+
+        return chunks()
+
     def score(
         self, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str
     ) -> list[TokenScores | None]:
@@ -503,6 +526,22 @@ class CachedEngine(Engine):
         stats: CacheStats | None = None,
     ) -> list[V]:
         stats = stats or self.stats
+        known, missing = self._lookup(scope, inputs, keys, decode, stats)
+        for start in range(0, len(missing), STORE_CHUNK):
+            chunk = missing[start : start + STORE_CHUNK]
+            stats.engine_calls += 1
+            computed = compute(chunk)
+            self._check_count(computed, chunk)
+            self._store(scope, known, dict(zip(chunk, computed)), keys, encode)
+        return [known[item] for item in inputs]
+
+    def _check_count(self, results: Sequence[object], inputs: Sequence[object]) -> None:
+        if len(results) != len(inputs):
+            raise EngineError(f"the {self.name} engine returned {len(results)} results for {len(inputs)} inputs")
+
+    def _lookup(self, scope: CacheScope, inputs: list[K], keys: Mapping[K, str],
+                decode: Callable[[str], V], stats: CacheStats) -> tuple[dict[K, V], list[K]]:
+        """What the cache knows of ``inputs``, and the distinct inputs it does not know."""
         distinct = list(dict.fromkeys(inputs))
         stored = self.cache.get_many(scope, [keys[item] for item in distinct]) if self.cache else {}
         known: dict[K, V] = {}
@@ -514,17 +553,11 @@ class CachedEngine(Engine):
         missing = [item for item in distinct if item not in known]
         stats.hits += sum(1 for item in inputs if item in known)
         stats.misses += len(missing)
-        for start in range(0, len(missing), STORE_CHUNK):
-            chunk = missing[start : start + STORE_CHUNK]
-            stats.engine_calls += 1
-            computed = compute(chunk)
-            if len(computed) != len(chunk):
-                raise EngineError(
-                    f"the {self.name} engine returned {len(computed)} results "
-                    f"for {len(chunk)} inputs"
-                )
-            known.update(zip(chunk, computed))
-            if self.cache is not None:
-                encoded = {keys[item]: encode(value) for item, value in zip(chunk, computed)}
-                self.cache.put_many(scope, encoded)
-        return [known[item] for item in inputs]
+        return known, missing
+
+    def _store(self, scope: CacheScope, known: dict[K, V], computed: dict[K, V],
+               keys: Mapping[K, str], encode: Callable[[V], str]) -> None:
+        """Add freshly computed results to ``known`` and to the cache."""
+        known.update(computed)
+        if self.cache is not None:
+            self.cache.put_many(scope, {keys[item]: encode(value) for item, value in computed.items()})
