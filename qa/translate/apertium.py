@@ -28,6 +28,8 @@ from qa.translate.null_flush import Block, NullFlushProcess, exit_reason
 
 # Lines per NUL-terminated block: an answer comes back (and a timeout counts) per block.
 BLOCK_LINES = 1
+# Part of the cache scope: how sentences reach the pipeline changes what comes back.
+FEEDING = "one sentence per block"
 Result = TypeVar("Result")
 MODES_DIR = Path("/usr/share/apertium/modes")
 # Line breaks of every kind (and NUL, Apertium's flush marker) would split or end a segment.
@@ -171,10 +173,11 @@ class ApertiumEngine(Engine):
             raise EngineUnavailable(problem)
 
     def info(self, src: str, tgt: str) -> EngineInfo:
-        """Engine "apertium", model "apertium-<mode>", revision the pair's package version."""
+        """Engine "apertium", model "apertium-<mode>", revision the pair's package version and
+        how qa feeds the pipeline (translations cached before one sentence per block differ)."""
         mode = apertium_mode(src, tgt)
         if mode not in self._revisions:
-            self._revisions[mode] = pair_revision(mode)
+            self._revisions[mode] = f"{pair_revision(mode)}; {FEEDING}"
         return EngineInfo(self.name, f"apertium-{mode}", self._revisions[mode])
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
