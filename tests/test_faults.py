@@ -193,7 +193,7 @@ def test_hanging_apertium_times_out_and_keeps_the_first_chunk(apertium_available
     pid_file = tmp_path / "hung.pid"
     env = fake_apertium(tmp_path, f"echo $$ > {pid_file}\nsleep 600", mode="eng-spa", from_block=65)
     monkeypatch.setenv("PATH", env["PATH"])
-    monkeypatch.setattr(apertium_module, "chunk_timeout", lambda lines: 2.0)  # instead of 30 s and more
+    monkeypatch.setattr(apertium_module, "line_timeout", lambda line: 2.0)  # instead of 30 s and more
     result = CliRunner().invoke(cli, ["score", str(pairs), "--engine", "apertium", "--cache", str(cache)])
     assert result.exit_code == 3, result.output
     assert [list(json.loads(line)) for line in result.stdout.splitlines()] == [["signature"]]  # no result

@@ -1,11 +1,13 @@
 """Rule-based translation with Apertium, as ``apertium -u -f line spa-eng`` translates.
 
 Each text becomes one line. A run keeps one pipeline per direction (and one analyser) running
-in Apertium's null-flush mode, so the dictionaries load once and not once per chunk: texts go in
-blocks of lines (Apertium's plain-text deformatter, ``apertium-destxt``, turns them into its
-stream format), each block ends with a NUL, and every block must come back with exactly as many
-lines as went in. Directions run concurrently: a block stream is written as soon as it is asked
-for and read when its caller wants the answers.
+in Apertium's null-flush mode, so the dictionaries load once and not once per chunk: each line is
+a block of its own (Apertium's plain-text deformatter, ``apertium-destxt``, turns it into its
+stream format), each block ends with a NUL, and every block must come back as one line. The
+tagger is restarted whenever a block changed its state (:mod:`qa.translate.fresh_tagger`), so a
+line is translated as ``apertium`` translates it alone, whatever was translated before it.
+Directions run concurrently: a block stream is written as soon as it is asked for and read when
+its caller wants the answers.
 """
 
 from __future__ import annotations
@@ -14,22 +16,26 @@ import hashlib
 import itertools
 import os
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from qa.errors import EngineError, EngineUnavailable, first_line
-from qa.translate import EngineOptions
+from qa.translate import EngineOptions, fresh_tagger
 from qa.translate.base import Engine, EngineInfo
 from qa.translate.languages import apertium_mode
 from qa.translate.null_flush import Block, NullFlushProcess, exit_reason
 
-# Lines per NUL-terminated block: an answer comes back (and a timeout counts) per block.
-BLOCK_LINES = 1
 # Part of the cache scope: how sentences reach the pipeline changes what comes back.
-FEEDING = "one sentence per block"
+FEEDING = "one sentence per block, fresh tagger"
+# The tagger stage of a mode's pipeline, and what runs it instead: the stage needs only Python's
+# standard library, so it runs isolated (-I) and without site-packages (-S), starting fast.
+_TAGGER_STAGE = re.compile(r"(^|\|\s*)(?=apertium-tagger\s)", re.MULTILINE)
+FRESH_TAGGER = f"{shlex.quote(sys.executable)} -I -S {shlex.quote(fresh_tagger.__file__)} "
 Result = TypeVar("Result")
 MODES_DIR = Path("/usr/share/apertium/modes")
 # Line breaks of every kind (and NUL, Apertium's flush marker) would split or end a segment.
@@ -77,9 +83,9 @@ def pair_package(mode: str) -> str:
     return "apertium-" + "-".join(sorted(mode.split("_")[0].split("-")))
 
 
-def chunk_timeout(lines: Sequence[str]) -> float:
-    """Seconds allowed for one chunk: generous for a slow machine, scaled by input size."""
-    return 30.0 + sum(len(line) for line in lines) / 500.0
+def line_timeout(line: str) -> float:
+    """Seconds allowed for one line's answer: generous for a slow machine, scaled by its size."""
+    return 30.0 + len(line) / 500.0
 
 
 def list_modes(binary: str) -> frozenset[str] | None:
@@ -182,10 +188,9 @@ class ApertiumEngine(Engine):
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
         """Translate each text as one line; blank texts give "" without running Apertium."""
-        return [line for chunk in self.translate_chunks(texts, src, tgt) for line in chunk]
+        return [line for chunk in self.translate_chunks(texts, src, tgt, max(len(texts), 1)) for line in chunk]
 
-    def translate_chunks(self, texts: Sequence[str], src: str, tgt: str,
-                         size: int = BLOCK_LINES) -> Iterator[list[str]]:
+    def translate_chunks(self, texts: Sequence[str], src: str, tgt: str, size: int) -> Iterator[list[str]]:
         """The translations of ``texts``, ``size`` at a time, in order. Every text is handed to
         the direction's pipeline at once; the answers are read as the iterator is consumed."""
         self.check(src, tgt)
@@ -208,13 +213,16 @@ class ApertiumEngine(Engine):
             raise EngineUnavailable(f"Apertium's {mode} analyser (lt-proc) is missing; "
                                     f"apt-get install --reinstall {pair_package(mode)}")
 
-        def decode(answer: str, count: int) -> list[tuple[str, ...]]:
-            lines = _answer_lines(answer, count, f"Apertium's {mode} analyser")
-            return [tuple(unescape_stream(word) for word in _UNKNOWN.findall(line)) for line in lines]
+        def encode(lines: list[str]) -> list[str]:
+            return [f"{escape_stream(line)}\n" for line in lines]
+
+        def decode(answer: str) -> tuple[str, ...]:
+            line = _answer_line(answer, f"Apertium's {mode} analyser")
+            return tuple(unescape_stream(word) for word in _UNKNOWN.findall(line))
 
         none: tuple[str, ...] = ()
         chunks = self._stream(("analyse", mode), f"apertium {mode} analyser", texts, none,
-                              max(len(texts), 1), _escaped_blocks, decode)
+                              max(len(texts), 1), encode, decode)
         return [words for chunk in chunks for words in chunk]
 
     def close(self) -> None:
@@ -225,27 +233,22 @@ class ApertiumEngine(Engine):
         self._pipelines.clear()
 
     def _stream(self, key: tuple[str, str], name: str, texts: Sequence[str], blank: Result,
-                size: int, encode: Callable[[list[list[str]]], list[str]],
-                decode: Callable[[str, int], list[Result]]) -> Iterator[list[Result]]:
-        """Run the non-blank texts through the pipeline ``key`` in blocks of BLOCK_LINES lines,
-        all written at once, and return an iterator of the results ``size`` texts at a time.
-        ``encode`` turns blocks of lines into block texts, ``decode`` one block's answer into
-        its lines' results; blank texts get ``blank`` and never reach the pipeline."""
-        chunks = [texts[start : start + size] for start in range(0, len(texts), size)]
-        lines_of = [[one_line(text).strip() for text in chunk if text.strip()] for chunk in chunks]
-        blocks_of = [lines_in_blocks(lines) for lines in lines_of]
-        every_block = [block for blocks in blocks_of for block in blocks]
-        if not every_block:
-            return iter([[blank] * len(chunk) for chunk in chunks])
-        sent = [Block(text, chunk_timeout(block), "1 line" if len(block) == 1 else f"{len(block)} lines")
-                for text, block in zip(encode(every_block), every_block, strict=True)]
-        answers = self._pipeline(key, name).stream(sent)
+                size: int, encode: Callable[[list[str]], list[str]],
+                decode: Callable[[str], Result]) -> Iterator[list[Result]]:
+        """Write every non-blank text, as one line in a block of its own, to the pipeline ``key``
+        now, and return an iterator of the results ``size`` texts at a time. ``encode`` turns
+        the lines into block texts, ``decode`` an answer into a result; blank texts get
+        ``blank`` and never reach the pipeline."""
+        lines = [one_line(text).strip() for text in texts if text.strip()]
+        if not lines:
+            return iter([[blank] * len(texts[start : start + size]) for start in range(0, len(texts), size)])
+        blocks = [Block(text, line_timeout(line), "1 line") for text, line in zip(encode(lines), lines, strict=True)]
+        answers = self._pipeline(key, name).stream(blocks)
 
         def results() -> Iterator[list[Result]]:
             try:
-                for chunk, blocks in zip(chunks, blocks_of, strict=True):
-                    done = iter([result for block in blocks for result in decode(next(answers), len(block))])
-                    yield [next(done) if text.strip() else blank for text in chunk]
+                for start in range(0, len(texts), size):
+                    yield [decode(next(answers)) if text.strip() else blank for text in texts[start : start + size]]
             finally:
                 answers.close()
 
@@ -273,42 +276,33 @@ class ApertiumEngine(Engine):
         return ["bash", "-c", self._scripts[mode], f"apertium-{mode}", "-n", ""]
 
 
-def _escaped_blocks(blocks: list[list[str]]) -> list[str]:
-    """Blocks of lines as plain text in Apertium's stream format, for the analyser."""
-    return ["".join(f"{escape_stream(line)}\n" for line in block) for block in blocks]
-
-
-def _answer_lines(answer: str, count: int, name: str) -> list[str]:
-    """The ``count`` lines of one block's answer; EngineError when it holds another number."""
+def _answer_line(answer: str, name: str) -> str:
+    """The one line of a block's answer; EngineError when it holds another number of lines."""
     lines = answer.split("\n")
-    if len(lines) != count + 1 or lines[-1].strip():
-        raise EngineError(f"{name} returned {len(lines) - 1} lines for {count} input lines")
-    return lines[:-1]
-
-
-def lines_in_blocks(lines: list[str]) -> list[list[str]]:
-    """``lines`` cut into blocks of at most BLOCK_LINES."""
-    return [lines[start : start + BLOCK_LINES] for start in range(0, len(lines), BLOCK_LINES)]
+    if len(lines) != 2 or lines[-1].strip():
+        raise EngineError(f"{name} returned {len(lines) - 1} lines for 1 input line")
+    return lines[0]
 
 
 def null_flush_script(mode_file: Path) -> str:
     """The shell pipeline of a mode with every stage in null-flush mode, as ``apertium -z`` runs
-    it (``apertium-wblank-mode -z``), failing when any stage fails."""
+    it (``apertium-wblank-mode -z``), failing when any stage fails; its tagger runs under
+    :mod:`qa.translate.fresh_tagger`, so that no block changes how the next ones are tagged."""
     try:
         made = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError) as error:
         raise EngineUnavailable(f"apertium-wblank-mode does not run ({error}); apt-get install --reinstall apertium") from None
     if made.returncode != 0 or not made.stdout.strip():
         raise EngineUnavailable(f"apertium-wblank-mode cannot read {mode_file}: {first_line(made.stderr)}")
-    return "set -o pipefail\n" + made.stdout
+    return "set -o pipefail\n" + _TAGGER_STAGE.sub(lambda stage: stage.group(1) + FRESH_TAGGER, made.stdout)
 
 
-def to_stream_format(blocks: list[list[str]]) -> list[str]:
-    """Blocks of lines in Apertium's stream format, as ``apertium -f line`` feeds its pipeline:
-    Apertium's own plain-text deformatter (``apertium-destxt -n``) over all of them at once,
-    cut after the superblank that holds each block's last line end."""
+def to_stream_format(lines: list[str]) -> list[str]:
+    """Each line as a block of Apertium's stream format, as ``apertium -u`` feeds its pipeline:
+    Apertium's own plain-text deformatter (``apertium-destxt -n``) over all of them at once, cut
+    after the superblank that holds each line end."""
     # In line format Apertium drops a line's final full stop unless a space follows it.
-    text = "".join(f"{line} \n" for block in blocks for line in block)
+    text = "".join(f"{line} \n" for line in lines)
     try:
         made = subprocess.run(["apertium-destxt", "-n"], input=text.encode("utf-8", "replace"),
                               capture_output=True, timeout=60 + len(text) / 10_000)
@@ -318,21 +312,19 @@ def to_stream_format(blocks: list[list[str]]) -> list[str]:
     if made.returncode != 0:
         raise EngineError(f"apertium-destxt failed ({exit_reason(made.returncode)}): {first_line(stderr)}")
     stream = made.stdout.decode("utf-8", "replace")
-    line_ends = [match.end() for match in _LINE_END.finditer(stream)]
-    lines = sum(len(block) for block in blocks)
-    if len(line_ends) != lines:
-        raise EngineError(f"apertium-destxt returned {len(line_ends)} lines for {lines} input lines")
-    cuts = [0, *(line_ends[last - 1] for last in itertools.accumulate(map(len, blocks)))]
-    # Without an empty superblank after it, a block whose last line has no full stop loses its
-    # last words when another block follows ("in the evening" became "en el").
+    cuts = [0, *(match.end() for match in _LINE_END.finditer(stream))]
+    if len(cuts) - 1 != len(lines):
+        raise EngineError(f"apertium-destxt returned {len(cuts) - 1} lines for {len(lines)} input lines")
+    # Without an empty superblank after it, a block whose line has no full stop loses its last
+    # words when another block follows ("in the evening" became "en el").
     return [stream[begin:end] + "[]" for begin, end in itertools.pairwise(cuts)]
 
 
-def from_stream_format(answer: str, count: int) -> list[str]:
-    """The ``count`` lines of plain text in one block of the pipeline's answer, its superblanks
-    and escapes undone as ``apertium-retxt`` does."""
+def from_stream_format(answer: str) -> str:
+    """The plain text of one block of the pipeline's answer, its superblanks and escapes undone
+    as ``apertium-retxt`` does."""
     text = _STREAM_TEXT.sub(lambda match: match.group(1) if match.group(1) is not None else match.group(2), answer)
-    return [line.strip() for line in _answer_lines(text, count, "apertium")]
+    return _answer_line(text, "apertium").strip()
 
 
 def _utf8_environment() -> dict[str, str]:
