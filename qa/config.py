@@ -33,10 +33,12 @@ ENGINES = ("auto", "marian", "ct2", "apertium", "none")
 DEVICES = ("cpu", "cuda")
 BEAM_RANGE = (1, 16)
 THREADS_RANGE = (1, 256)
+JOBS_RANGE = (1, 256)
 FAIL_ON = ("error", "warning", "info", "never")
 PAIRINGS = ("auto", "front-matter", "file-name", "folders")
 PATH_KEYS = ("flagger", "cache", "baseline")
 DIRECTION = re.compile(r"[a-z]{2,3}-[a-z]{2,3}")
+SCHEDULER = re.compile(r"((tcp|tls|ucx|ws|wss)://)?(\[[0-9a-fA-F:]+\]|[\w.\-]+)(:\d{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Settings:
     beam: int = 1
     threads: int | None = None
     device: str = "cpu"
+    jobs: int | None = None
+    scheduler: str | None = None
     threshold: float | None = None
     flagger: Path | None = None
     fail_on: str = "error"
@@ -283,6 +287,11 @@ def _parse_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
             values[key] = tuple(value)
         elif key in ("src_lang", "tgt_lang"):
             values[key] = language_code(written, value)
+        elif key == "scheduler":
+            values[key] = scheduler_address(value)
+        elif key == "jobs" and (isinstance(value, bool) or not isinstance(value, int)
+                                or not JOBS_RANGE[0] <= value <= JOBS_RANGE[1]):
+            raise InputError(f"jobs must be a whole number from {JOBS_RANGE[0]} to {JOBS_RANGE[1]}, not {value!r}")
         else:
             values[key] = value
     return values
@@ -342,6 +351,22 @@ def _threshold(written: str, value: Any, where: Where) -> float:
     return float(value)
 
 
+def scheduler_address(value: str) -> str:
+    """A Dask scheduler address as given (``tcp://host:port``, ``host:port``, ``tls://...``);
+    InputError when it names no host and port."""
+    if not SCHEDULER.fullmatch(value.strip()):
+        raise InputError(f"scheduler {value!r} is not a Dask scheduler address such as tcp://127.0.0.1:8786")
+    return value.strip()
+
+
+def _scheduler(written: str, value: Any, where: Where) -> str:
+    _string(written, value, where)
+    try:
+        return scheduler_address(value)
+    except InputError as error:
+        raise where.error(str(error)) from None
+
+
 def _path(written: str, value: Any, where: Where) -> Path:
     _string(written, value, where)
     return _inside_root(written, Path(value), where)
@@ -388,6 +413,8 @@ _CHECKS: dict[str, Check] = {
     "beam": _whole_number(*BEAM_RANGE),
     "threads": _whole_number(*THREADS_RANGE),
     "device": _choice(DEVICES),
+    "jobs": _whole_number(*JOBS_RANGE),
+    "scheduler": _scheduler,
     "threshold": _threshold,
     "flagger": _path,
     "fail_on": _choice(FAIL_ON),

@@ -21,6 +21,10 @@ class InputError(QAError):
         message = super().__str__()
         return f"{self.path}: {message}" if self.path else message
 
+    def __reduce__(self) -> tuple:
+        # Raised in a worker process, it is pickled back to the driver with its path.
+        return type(self), (super().__str__(), self.path)
+
 
 class EngineError(QAError):
     """A translation engine failed while running (exit code 3)."""

@@ -19,11 +19,13 @@ from typing import Final
 
 from qa.baseline import BaselineOutcome, apply_baseline, clear_flags, is_inline_ignored, read_baseline
 from qa.config import Settings, is_ignored, load_settings
+from qa.corpus.model import ArticlePair
+from qa.distribute import JOB_CHUNK_SENTENCES, Runner, WorkerSetup, article_chunks, open_runner, spread_check
 from qa.errors import InputError
 from qa.flag import Flagger, load_flagger
 from qa.pipeline import check_corpus
 from qa.progress import NullProgress, Progress
-from qa.results import Report
+from qa.results import ArticleReport, Report
 from qa.translate.base import Engine
 from qa.translate.cache import CachedEngine, CacheStats, TranslationCache, default_cache_path
 
@@ -177,24 +179,69 @@ def run_check(
     pairs, errors = read_pairs(paths, settings, changed_since=changed_since, note=note)
     for problem in errors:
         error(problem)
-    opened = isinstance(engine, _FromSettings)
-    active = open_engine(settings, cache, note=note) if isinstance(engine, _FromSettings) else engine
-    flagger = configured_flagger(settings, active.name if active is not None else "none")
-    missing = flagger.missing_model_note()
-    if missing:
-        note(missing)
-    try:
-        report = check_corpus(
-            pairs, engine=active, cache=cache, flagger=flagger, src_lang=settings.src_lang,
-            tgt_lang=settings.tgt_lang, errors=errors, progress=progress or NullProgress(),
-        )
-    finally:
-        if opened:
-            close_engine(active, note=note)
+    progress = progress or NullProgress()
+    runner, chunks = _spreading(pairs, settings) if isinstance(engine, _FromSettings) else (None, [])
+    stats: CacheStats | None
+    if runner is not None:
+        try:
+            report, stats = _check_spread(chunks, settings, cache, runner, errors, progress, note)
+        finally:
+            runner.close()
+    else:
+        opened = isinstance(engine, _FromSettings)
+        active = open_engine(settings, cache, note=note) if isinstance(engine, _FromSettings) else engine
+        flagger = configured_flagger(settings, active.name if active is not None else "none")
+        missing = flagger.missing_model_note()
+        if missing:
+            note(missing)
+        try:
+            report = check_corpus(
+                pairs, engine=active, cache=cache, flagger=flagger, src_lang=settings.src_lang,
+                tgt_lang=settings.tgt_lang, errors=errors, progress=progress,
+            )
+        finally:
+            if opened:
+                close_engine(active, note=note)
+        stats = active.stats if isinstance(active, CachedEngine) else None
     report = clear_flags(report, is_inline_ignored)
     outcome = _baseline(report, settings, required=baseline_required, note=note) if use_baseline else None
-    stats = active.stats if isinstance(active, CachedEngine) else None
     return CheckRun(outcome.report if outcome else report, report, settings, tuple(errors), outcome, stats)
+
+
+def _spreading(pairs: Sequence[ArticlePair], settings: Settings) -> tuple[Runner | None, list[list[ArticlePair]]]:
+    """Where a check runs: on a Dask cluster when the settings name a scheduler, on ``jobs``
+    local processes when the articles fill more than one chunk, else here (runner None)."""
+    chunks = article_chunks(pairs, JOB_CHUNK_SENTENCES)
+    if not chunks or (settings.scheduler is None and len(chunks) == 1):
+        return None, chunks
+    return open_runner(settings.jobs, settings.scheduler), chunks
+
+
+def _check_spread(
+    chunks: list[list[ArticlePair]], settings: Settings, cache: TranslationCache | None, runner: Runner,
+    errors: Sequence[InputError], progress: Progress, note: Note,
+) -> tuple[Report, CacheStats | None]:
+    """Check the chunks on ``runner``'s workers, each with its own engine and a connection to the
+    same cache file; the articles' reports in input order, and the cache figures."""
+    chosen = dataclasses.replace(settings, cache=cache.path) if cache is not None else settings
+    setup = WorkerSetup(chosen, use_cache=cache is not None)
+    articles: list[ArticleReport] = []
+    signature = None
+    heard: set[str] = set()
+    hits = misses = 0
+    with progress.task(f"checking on {runner.workers} worker(s)", sum(map(len, chunks))) as task:
+        for chunk, done in zip(chunks, spread_check(chunks, setup, runner), strict=True):
+            for message in done.notes:
+                if message not in heard:
+                    heard.add(message)
+                    note(message)
+            articles += done.results
+            signature = signature or done.signature
+            hits, misses = hits + done.hits, misses + done.misses
+            task.advance(len(chunk))
+    assert signature is not None  # _spreading never spreads an empty check
+    stats = CacheStats(hits, misses) if settings.engine != "none" else None
+    return Report(tuple(articles), tuple(errors), signature), stats
 
 
 def check(
@@ -207,6 +254,8 @@ def check(
     flagger: str | Path | None = None,
     cache: TranslationCache | str | Path | bool = True,
     config: str | Path | None = None,
+    jobs: int | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Check articles from the library exactly as ``qa check`` does, and return the Report.
@@ -219,13 +268,16 @@ def check(
     ``engine`` is an engine name (``auto``, ``marian``, ``ct2``, ``apertium``, ``none``), an
     open Engine, or None for the checks that need no model; by default, the configured one.
     ``cache`` True uses the configured cache (else the user cache folder), False none; a path
-    or a TranslationCache names one.
+    or a TranslationCache names one. ``jobs`` (local worker processes; default: the cores
+    available, for a check of more than one chunk of articles) and ``scheduler`` (a Dask
+    scheduler's address) say where an engine named by the settings runs, as ``--jobs`` and
+    ``--scheduler`` do.
     """
     paths = [source] if isinstance(source, str | Path) else list(source)
     paths += [translation] if translation is not None else []
     if not paths:
         raise InputError("no path to check")
-    overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger}
+    overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger, "jobs": jobs, "scheduler": scheduler}
     if isinstance(engine, str):
         overrides["engine"] = engine
     if isinstance(cache, str | Path):

@@ -17,6 +17,7 @@ from qa.cli.common import (
     handle_errors,
     load_command_settings,
     note_line,
+    parallel_options,
 )
 from qa.config import FAIL_ON
 from qa.report import FORMATS, renderer
@@ -32,6 +33,7 @@ def check_options(command):
         click.option("--tgt-lang", help="Language of the translations (default en)."),
         engine_options(with_none=True),
         flagger_options,
+        parallel_options,
         click.option("--changed-since", metavar="REF",
                      help="Check only the article pairs with a file changed since this git ref."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr."),
@@ -100,7 +102,8 @@ def write_report(path: Path, text: str) -> None:
               help="Exit with 1 when a passage is flagged at or above this severity (default error).")
 @handle_errors
 def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_size, threads, device, cache_path,
-                  no_cache, threshold, flagger_path, changed_since, quiet, baseline, output_format, output, fail_on):
+                  no_cache, threshold, flagger_path, jobs, scheduler, changed_since, quiet, baseline, output_format, output,
+                  fail_on):
     """Check translated articles in PATHS (files or folders) and report garbled passages.
 
     qa pairs each source article with its translation (front matter, file names or es/ en/
@@ -116,7 +119,7 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
         "src_lang": src_lang, "tgt_lang": tgt_lang, "engine": engine, "models": models, "beam": beam_size,
         "threads": threads, "device": device,
         "threshold": threshold, "flagger": flagger_path, "fail_on": fail_on, "cache": cache_path,
-        "baseline": baseline, "format": output_format,
+        "baseline": baseline, "format": output_format, "jobs": jobs, "scheduler": scheduler,
     }
     output = checked_output(output, paths)
     run = configured_run(paths, options, config_file=config_file, changed_since=changed_since, quiet=quiet,
@@ -146,7 +149,7 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
               help="Where to write the baseline (default: the configured one, else .qa-baseline.json).")
 @handle_errors
 def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_size, threads, device, cache_path,
-                     no_cache, threshold, flagger_path, changed_since, quiet, output):
+                     no_cache, threshold, flagger_path, jobs, scheduler, changed_since, quiet, output):
     """Record today's flags in PATHS as accepted, so `qa check --baseline` reports only new ones.
 
     Flags are recorded by a fingerprint of the passage's text and reason, not its line, so
@@ -157,7 +160,7 @@ def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, bea
     options = {
         "src_lang": src_lang, "tgt_lang": tgt_lang, "engine": engine, "models": models, "beam": beam_size,
         "threads": threads, "device": device,
-        "threshold": threshold, "flagger": flagger_path,  "cache": cache_path,
+        "threshold": threshold, "flagger": flagger_path, "cache": cache_path, "jobs": jobs, "scheduler": scheduler,
     }
     output = checked_output(output, paths)
     run = configured_run(paths, options, config_file=config_file, changed_since=changed_since, quiet=quiet,

@@ -137,6 +137,25 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
     return decorate
 
 
+def parallel_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--jobs`` and ``--scheduler``: where the work runs."""
+    from qa.config import JOBS_RANGE, scheduler_address
+
+    def address(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+        try:
+            return None if value is None else scheduler_address(value)
+        except InputError as error:
+            raise click.BadParameter(str(error)) from None
+
+    command = click.option(
+        "--scheduler", metavar="ADDRESS", callback=address,
+        help="Run on the workers of a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of local "
+        "processes; needs qa[cluster].")(command)
+    return click.option(
+        "--jobs", "-j", type=click.IntRange(*JOBS_RANGE),
+        help="Worker processes (default: the cores available; small inputs run in one).")(command)
+
+
 def load_command_settings(start: str | Path | None, options: Mapping[str, Any], *, config_file: Path | None = None,
                           models: tuple[str, ...] = (), directions: list[tuple[str, str]] | None = None):
     """The settings of a command: its flags over qa.toml / ``[tool.qa]`` (the nearest to

@@ -19,6 +19,7 @@ from qa.cli.common import (
     handle_errors,
     load_command_settings,
     note_line,
+    parallel_options,
     start_engine,
 )
 
@@ -34,10 +35,11 @@ SCORE_CHUNK_PAIRS = 1000
 @click.option("--tgt-lang", help="Language of the `tgt` column (default en).")
 @engine_options(with_none=True)
 @flagger_options
+@parallel_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @handle_errors
 def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, beam_size, threads, device, cache_path,
-                  no_cache, threshold, flagger_path, quiet):
+                  no_cache, threshold, flagger_path, jobs, scheduler, quiet):
     """Score sentence pairs: JSONL with `id`, `src`, `tgt` (or TSV `src<TAB>tgt`).
 
     Prints one JSON object per pair on stdout, in input order, with the input `id`, `score`,
@@ -46,55 +48,120 @@ def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, b
     as flags come from the nearest qa.toml / `[tool.qa]`, as for `qa check`.
 
     The file is read and scored a chunk of pairs at a time, so a file of any size runs in bounded
-    memory and results appear as each chunk is done. A bad line gets one error line on stderr and
-    the other pairs are still scored; the exit code is then 2.
+    memory and results appear as each chunk is done. Chunks are spread over `--jobs` local
+    processes, or over a Dask cluster's workers with `--scheduler`; the output is the same. A bad
+    line gets one error line on stderr and the other pairs are still scored; the exit code is
+    then 2.
     """
     from qa.corpus.pairs import count_lines, iter_sentence_pairs
+    from qa.distribute import JOB_CHUNK_PAIRS, open_runner
     from qa.progress import RichProgress, terminal_progress
     from qa.run import configured_flagger
-    from qa.score import score_pairs
-    from qa.signature import make_signature
 
     options = {"src_lang": src_lang, "tgt_lang": tgt_lang, "engine": engine, "beam": beam_size, "threads": threads,
-               "device": device, "cache": cache_path, "threshold": threshold, "flagger": flagger_path}
+               "device": device, "cache": cache_path, "threshold": threshold, "flagger": flagger_path,
+               "jobs": jobs, "scheduler": scheduler}
     start = None if pairs_path == "-" else pairs_path
     settings = load_command_settings(start, options, config_file=config_file, models=models)
-    src_lang, tgt_lang = settings.src_lang, settings.tgt_lang
     errors: list = []
     pairs = iter_sentence_pairs(pairs_path, errors)
     # The first chunk is read before any engine starts, so a file that cannot be read fails fast.
     first = list(itertools.islice(pairs, SCORE_CHUNK_PAIRS))
-    flagger = configured_flagger(settings, "none")  # a bad flagger file fails before any engine starts
-    cached, cache = start_engine(settings, no_cache=no_cache, quiet=quiet)
-    bad_lines = 0
+    configured_flagger(settings, "none")  # a bad flagger file fails before any engine starts
+    # An input of one chunk runs here: starting worker processes would cost more than it saves.
+    spread = bool(first) and (settings.scheduler is not None or len(first) > JOB_CHUNK_PAIRS)
+    runner = open_runner(settings.jobs, settings.scheduler) if spread else None
+    out = _Output(quiet)
     try:
-        # The flagger's model is the one fitted for the engine actually used, or none.
-        flagger = flagger.for_engine(cached.name if cached is not None else "none", flagger.direction)
-        if not quiet and flagger.missing_model_note():
-            note_line(flagger.missing_model_note())
-        click.echo(json.dumps({"signature": make_signature(cached, flagger, src_lang, tgt_lang).to_dict()},
-                              ensure_ascii=False))
         with terminal_progress(not quiet) as progress, progress.task(
             # Counting the lines reads the file once more: only worth it for a bar someone sees.
             "lines", count_lines(pairs_path) if isinstance(progress, RichProgress) else None
         ) as task:
-            lines_done = 0
-            for chunk in itertools.chain([first], _chunks(pairs, SCORE_CHUNK_PAIRS)):
-                bad_lines += _report_and_clear(errors)
-                results = score_pairs(chunk, src_lang=src_lang, tgt_lang=tgt_lang, engine=cached,
-                                      flagger=flagger, cache=cache, progress=progress)
-                for result in results:
-                    click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-                if chunk:
-                    task.advance(chunk[-1].line - lines_done)
-                    lines_done = chunk[-1].line
-            bad_lines += _report_and_clear(errors)
+            every = itertools.chain(first, pairs)
+            if runner is None:
+                _score_here(every, settings, no_cache, out, progress, task, errors)
+            else:
+                _score_spread(every, settings, no_cache, runner, out, task, errors)
+            out.bad_lines += _report_and_clear(errors)
     finally:
-        close_engine(cached, cache, quiet=quiet)
-    if cached is not None and not quiet:
-        note_line(f"translations: {cached.stats.hits} from the cache, {cached.stats.misses} computed")
-    if bad_lines:
+        if runner is not None:
+            runner.close()
+    if out.counts is not None and not quiet:
+        note_line(f"translations: {out.counts[0]} from the cache, {out.counts[1]} computed")
+    if out.bad_lines:
         sys.exit(EXIT_BAD_INPUT)
+
+
+class _Output:
+    """What ``qa score`` has printed: the signature once, each note once, the cache figures."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.signed = False
+        self.noted: set[str] = set()
+        self.counts: tuple[int, int] | None = None
+        self.bad_lines = 0
+        self.lines_done = 0
+
+    def note(self, message: str) -> None:
+        if not self.quiet and message not in self.noted:
+            self.noted.add(message)
+            note_line(message)
+
+    def signature(self, signature) -> None:
+        if not self.signed:
+            self.signed = True
+            click.echo(json.dumps({"signature": signature.to_dict()}, ensure_ascii=False))
+
+    def results(self, results, last_line: int, task) -> None:
+        for result in results:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        task.advance(last_line - self.lines_done)
+        self.lines_done = last_line
+
+    def count(self, hits: int, misses: int) -> None:
+        old = self.counts or (0, 0)
+        self.counts = (old[0] + hits, old[1] + misses)
+
+
+def _score_here(pairs, settings, no_cache, out: _Output, progress, task, errors) -> None:
+    """Score in this process, with one engine, a chunk at a time."""
+    from qa.run import configured_flagger
+    from qa.score import score_pairs
+    from qa.signature import make_signature
+
+    cached, cache = start_engine(settings, no_cache=no_cache, quiet=out.quiet)
+    try:
+        # The flagger's model is the one fitted for the engine actually used, or none.
+        flagger = configured_flagger(settings, cached.name if cached is not None else "none")
+        missing = flagger.missing_model_note()
+        if missing:
+            out.note(missing)
+        out.signature(make_signature(cached, flagger, settings.src_lang, settings.tgt_lang))
+        for chunk in _chunks(pairs, SCORE_CHUNK_PAIRS):
+            out.bad_lines += _report_and_clear(errors)
+            results = score_pairs(chunk, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, engine=cached,
+                                  flagger=flagger, cache=cache, progress=progress)
+            out.results(results, chunk[-1].line, task)
+    finally:
+        close_engine(cached, cache, quiet=out.quiet)
+    if cached is not None:
+        out.count(cached.stats.hits, cached.stats.misses)
+
+
+def _score_spread(pairs, settings, no_cache, runner, out: _Output, task, errors) -> None:
+    """Score on ``runner``'s workers, each with its own engine and cache; results in input order."""
+    from qa.distribute import JOB_CHUNK_PAIRS, WorkerSetup, spread_scoring
+
+    setup = WorkerSetup(settings, use_cache=not no_cache)
+    for chunk, done in spread_scoring(_chunks(pairs, JOB_CHUNK_PAIRS), setup, runner):
+        for message in done.notes:
+            out.note(message)
+        out.signature(done.signature)
+        out.bad_lines += _report_and_clear(errors)
+        out.results(done.results, chunk[-1].line, task)
+        if settings.engine != "none":
+            out.count(done.hits, done.misses)
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:
