@@ -181,7 +181,7 @@ def main() -> None:
         models = build_models(root / "models")
         engine = ["--engine", "ct2", *(f"--model={d}={path}" for d, path in models.items())]
         words = write_article(root / "article", args.words)
-        pairs = sentence_pairs(args.pairs)
+        pairs = sentence_pairs(ARTICLES, args.pairs)
         pairs_file = root / "pairs.jsonl"
         pairs_file.write_text(
             "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8"
