@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import copyreg
+import dataclasses
 import functools
 import multiprocessing
 import os
@@ -61,6 +62,12 @@ JOB_CHUNK_SENTENCES = 400
 SCHEDULER_TIMEOUT = 5
 
 
+# Cores one job keeps busy: qa's own process, and the engine beside it (Apertium's two pipelines,
+# or a model's threads). On 2 cores, 800 newstest pairs with Apertium took 0.68-0.87 times as
+# long on one job as on two (benchmarks/scale.py): one job already fills both cores.
+CORES_PER_JOB = 2
+
+
 def available_cores() -> int:
     """The cores this process may run on (its CPU affinity, which containers narrow)."""
     try:
@@ -69,13 +76,28 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def default_jobs() -> int:
+    """``--jobs`` when it is not given: a job for every CORES_PER_JOB cores available."""
+    return max(1, available_cores() // CORES_PER_JOB)
+
+
 @dataclass(frozen=True)
 class WorkerSetup:
     """What a worker needs to open the run's engine, cache and flagger. It is pickled to each
-    worker process (or cluster machine), so it holds settings, not open objects."""
+    worker process (or cluster machine), so it holds settings, not open objects. ``threads`` is
+    what a model engine gets when the settings leave it open: the driver's cores shared among its
+    local jobs, or (None) the cores of the machine a cluster worker runs on; Dask's workers run
+    with OMP_NUM_THREADS=1, which a model would otherwise take for its thread count."""
 
     settings: Settings
     use_cache: bool
+    threads: int | None = None
+
+    def worker_settings(self) -> Settings:
+        """The settings a worker opens its engine with."""
+        if self.settings.threads is not None:
+            return self.settings
+        return dataclasses.replace(self.settings, threads=self.threads or available_cores())
 
 
 @dataclass(frozen=True)
@@ -122,9 +144,10 @@ def _opened(setup: WorkerSetup) -> _Opened:
     with _OPENING:
         if key not in _OPENED:
             notes: list[str] = []
-            cache = open_cache(setup.settings, enabled=setup.use_cache)
-            engine = open_engine(setup.settings, cache, note=notes.append)
-            flagger = configured_flagger(setup.settings, engine.name if engine is not None else "none")
+            settings = setup.worker_settings()
+            cache = open_cache(settings, enabled=setup.use_cache)
+            engine = open_engine(settings, cache, note=notes.append)
+            flagger = configured_flagger(settings, engine.name if engine is not None else "none")
             missing = flagger.missing_model_note()
             _OPENED[key] = _Opened(engine, cache, flagger, notes + ([missing] if missing else []))
         return _OPENED[key]
@@ -183,6 +206,7 @@ class Runner(Protocol):
     """Where chunks run: local processes or a Dask cluster."""
 
     workers: int
+    threads_per_worker: int | None
 
     def map_in_order(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
         """``function`` over ``items``, spread over the workers, the results in input order."""
@@ -218,6 +242,7 @@ class ProcessRunner:
 
     def __init__(self, jobs: int) -> None:
         self.workers = jobs
+        self.threads_per_worker: int | None = max(1, available_cores() // jobs)
         # Spawned, not forked: the driver may hold engine pipes, SQLite connections and threads.
         self._pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
 
@@ -249,6 +274,7 @@ class DaskRunner:
             raise EngineError(f"the Dask scheduler at {address} has no workers; start them with "
                               f"`dask worker {address}`") from None
         self.workers = len(self.client.scheduler_info().get("workers", {}))
+        self.threads_per_worker: int | None = None  # each machine's own cores
 
     def map_in_order(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
         def submit(item: Item) -> _Future:
@@ -265,7 +291,7 @@ def open_runner(jobs: int | None, scheduler: str | None) -> Runner | None:
     """The runner for ``--jobs``/``--scheduler``, or None to run in this process (one job)."""
     if scheduler:
         return DaskRunner(scheduler)
-    jobs = available_cores() if jobs is None else jobs
+    jobs = default_jobs() if jobs is None else jobs
     return ProcessRunner(jobs) if jobs > 1 else None
 
 

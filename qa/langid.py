@@ -7,6 +7,7 @@ built once per candidate set; lingua loads each language model lazily on first u
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -20,6 +21,8 @@ if TYPE_CHECKING:  # the corpus readers import this module; no import back at ru
 DEFAULT_CANDIDATES = ("es", "en")
 MIN_LETTERS = 4
 MIN_CONFIDENCE = 0.75
+# Long enough that lingua loads every n-gram order of its models to identify it.
+_WARM_UP_TEXT = "the models of every language are loaded before the first sentence"
 # Up to this many words, a text whose every word is capitalised is taken for a name ("José
 # Antonio Sierra"): names say little about the language a text is written in.
 NAME_MAX_WORDS = 4
@@ -89,6 +92,19 @@ def language_spans(text: str, candidates: Iterable[str] = DEFAULT_CANDIDATES) ->
         if start < end:
             spans.append(LanguageSpan(start, end, result.language.iso_code_639_1.name.lower()))
     return spans
+
+
+def warm_up(candidates: Iterable[str]) -> threading.Thread:
+    """Load lingua's models for ``candidates`` in a background thread and return it. Loading
+    takes about 0.3 s for two languages on first use; a run that waits for its first translations
+    meanwhile starts this first, so no signal waits for the models later."""
+    detector = _detector_for(candidates)
+    thread = threading.Thread(
+        target=detector.compute_language_confidence_values if detector is not None else (lambda _: None),
+        args=(_WARM_UP_TEXT,), daemon=True, name="lingua warm-up",
+    )
+    thread.start()
+    return thread
 
 
 def candidates_with(lang: str, pair: Iterable[str]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from qa.align import Link, align_sentences, pair_adjacent_gaps, profile, similar
 from qa.corpus.model import Article, ArticlePair, Role, Sentence
 from qa.errors import InputError
 from qa.flag import Flagger, load_flagger
+from qa.langid import warm_up
 from qa.memo import Memo, cached_signals, links_from_json, links_to_json
 from qa.progress import NullProgress, Progress
 from qa.results import ArticleReport, CheckedSegment, Report
@@ -129,6 +130,8 @@ class _Checker:
         # Both directions are asked for before either is read: an engine that can runs them together.
         back_of = self.translate(target_texts, self.tgt, self.src, "back-translating")
         forward_of = self.translate(source_texts, self.src, self.tgt, "translating")
+        if self.engine is not None:
+            warm_up((self.src, self.tgt))  # while the first translations come
         back, forward = back_of(), forward_of()
         plans = [self.plan(pair, back, forward) for pair in pairs]
         segments = add_translations([s for plan in plans for s in plan.segments], self.engine, self.progress)

@@ -224,7 +224,7 @@ def _check_spread(
     """Check the chunks on ``runner``'s workers, each with its own engine and a connection to the
     same cache file; the articles' reports in input order, and the cache figures."""
     chosen = dataclasses.replace(settings, cache=cache.path) if cache is not None else settings
-    setup = WorkerSetup(chosen, use_cache=cache is not None)
+    setup = WorkerSetup(chosen, use_cache=cache is not None, threads=runner.threads_per_worker)
     articles: list[ArticleReport] = []
     signature = None
     heard: set[str] = set()

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from qa.corpus.model import SentencePair
 from qa.flag import Flagger, judge, load_flagger
+from qa.langid import warm_up
 from qa.memo import cached_signals
 from qa.progress import NullProgress, Progress, Task
 from qa.results import SegmentResult
@@ -83,6 +84,7 @@ def translated_batches(
         return
     progress = progress or NullProgress()
     src, tgt = segments[0].src_lang, segments[0].tgt_lang
+    warm_up((src, tgt))  # while the first translations come
     back = Translating(engine, [s.target for s in segments if s.target and s.back_translation is None],
                        tgt, src, "back-translating")
     forward = Translating(engine, [s.source for s in segments if s.source and s.forward_translation is None],

@@ -218,3 +218,25 @@ def test_bad_jobs_and_scheduler_options_are_refused_by_the_command_line(tmp_path
     assert qa_command("score", str(pairs), "--jobs", "0").returncode == 2
     result = qa_command("check", str(REPO / "corpora"), "--scheduler", "not an address")
     assert result.returncode == 2 and "not a Dask scheduler address" in result.stderr
+
+
+@pytest.mark.parametrize(("cores", "jobs"), [(1, 1), (2, 1), (3, 1), (8, 4)])
+def test_a_job_is_started_for_every_two_cores_by_default(monkeypatch, cores, jobs):
+    import qa.distribute as distribute
+
+    monkeypatch.setattr(distribute, "available_cores", lambda: cores)
+    assert distribute.default_jobs() == jobs
+    runner = distribute.open_runner(None, None)
+    assert (runner is None) == (jobs == 1)
+    if runner is not None:
+        assert runner.workers == jobs and runner.threads_per_worker == cores // jobs
+        runner.close()
+
+
+def test_a_worker_engine_gets_its_share_of_the_cores_unless_threads_are_set(monkeypatch):
+    import qa.distribute as distribute
+
+    monkeypatch.setattr(distribute, "available_cores", lambda: 16)
+    assert WorkerSetup(Settings(), use_cache=False, threads=4).worker_settings().threads == 4
+    assert WorkerSetup(Settings(), use_cache=False).worker_settings().threads == 16  # a cluster machine's own
+    assert WorkerSetup(Settings(threads=3), use_cache=False, threads=4).worker_settings().threads == 3

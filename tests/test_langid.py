@@ -12,6 +12,7 @@ from qa.langid import (
     is_language_code,
     language_spans,
     looks_like_name,
+    warm_up,
 )
 
 
@@ -80,3 +81,12 @@ def test_identify_block_sets_block_and_sentence_languages():
     assert identified.sentences[0].lang == "es"
     byline = Block(Role.BYLINE, "María Luisa Ortega", 0, 18, (Sentence("María Luisa Ortega", 0, 18),))
     assert identify_block(byline, "en", ("en", "es")).lang == "en"
+
+
+@pytest.mark.parametrize("candidates", [("es", "en"), ("es", "xx"), ("en",)])
+def test_warming_up_ends_and_changes_no_answer(candidates):
+    before = identify("El gobierno aprobó ayer el presupuesto.", candidates)
+    thread = warm_up(candidates)
+    thread.join(timeout=60)
+    assert not thread.is_alive() and thread.daemon  # a run never waits for it to exit
+    assert identify("El gobierno aprobó ayer el presupuesto.", candidates) == before

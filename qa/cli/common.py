@@ -153,7 +153,8 @@ def parallel_options(command: Callable[..., Any]) -> Callable[..., Any]:
         "processes; needs qa[cluster].")(command)
     return click.option(
         "--jobs", "-j", type=click.IntRange(*JOBS_RANGE),
-        help="Worker processes (default: the cores available; small inputs run in one).")(command)
+        help="Worker processes (default: one per two cores available; an input of one chunk runs "
+        "in one).")(command)
 
 
 def load_command_settings(start: str | Path | None, options: Mapping[str, Any], *, config_file: Path | None = None,

@@ -153,7 +153,7 @@ def _score_spread(pairs, settings, no_cache, runner, out: _Output, task, errors)
     """Score on ``runner``'s workers, each with its own engine and cache; results in input order."""
     from qa.distribute import JOB_CHUNK_PAIRS, WorkerSetup, spread_scoring
 
-    setup = WorkerSetup(settings, use_cache=not no_cache)
+    setup = WorkerSetup(settings, use_cache=not no_cache, threads=runner.threads_per_worker)
     for chunk, done in spread_scoring(_chunks(pairs, JOB_CHUNK_PAIRS), setup, runner):
         for message in done.notes:
             out.note(message)
