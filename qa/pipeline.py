@@ -14,11 +14,10 @@ from qa.align import Link, align_sentences, pair_adjacent_gaps, profile, similar
 from qa.corpus.model import Article, ArticlePair, Role, Sentence
 from qa.errors import InputError
 from qa.flag import Flagger, load_flagger
-from qa.langid import warm_up
 from qa.memo import Memo, cached_signals, links_from_json, links_to_json
 from qa.progress import NullProgress, Progress
 from qa.results import ArticleReport, CheckedSegment, Report
-from qa.score import Translating, add_translations, judge_segment
+from qa.score import Translating, add_translations, computed_so_far, judge_segment, warm_up_when_computing
 from qa.signals import Segment, Signal
 from qa.signals.alignment import gutted
 from qa.signature import make_signature
@@ -128,10 +127,11 @@ class _Checker:
         target_texts = [s.text for pair in pairs for _, s in _text_sentences(pair.target)]
         source_texts = [s.text for pair in pairs for _, s in _text_sentences(pair.source)]
         # Both directions are asked for before either is read: an engine that can runs them together.
+        before = computed_so_far(self.engine) if self.engine is not None else None
         back_of = self.translate(target_texts, self.tgt, self.src, "back-translating")
         forward_of = self.translate(source_texts, self.src, self.tgt, "translating")
         if self.engine is not None:
-            warm_up((self.src, self.tgt))  # while the first translations come
+            warm_up_when_computing(self.engine, before, (self.src, self.tgt))
         back, forward = back_of(), forward_of()
         plans = [self.plan(pair, back, forward) for pair in pairs]
         segments = add_translations([s for plan in plans for s in plan.segments], self.engine, self.progress)

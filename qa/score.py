@@ -14,7 +14,7 @@ from qa.progress import NullProgress, Progress, Task
 from qa.results import SegmentResult
 from qa.signals import Segment, Signal, compute_signals
 from qa.translate.base import Engine, TokenScores
-from qa.translate.cache import TranslationCache
+from qa.translate.cache import CachedEngine, TranslationCache
 
 # Translations are requested in chunks of this many texts so progress can be shown.
 CHUNK = 64
@@ -84,17 +84,34 @@ def translated_batches(
         return
     progress = progress or NullProgress()
     src, tgt = segments[0].src_lang, segments[0].tgt_lang
-    warm_up((src, tgt))  # while the first translations come
+    before = computed_so_far(engine)
     back = Translating(engine, [s.target for s in segments if s.target and s.back_translation is None],
                        tgt, src, "back-translating")
     forward = Translating(engine, [s.source for s in segments if s.source and s.forward_translation is None],
                          src, tgt, "translating")
+    warm_up_when_computing(engine, before, (src, tgt))
     with progress.task(back.label, len(back.unique)) as back_task, \
             progress.task(forward.label, len(forward.unique)) as forward_task:
         for start in range(0, len(segments), size):
             batch = segments[start : start + size]
             translated = _with_translations(batch, back, back_task, forward, forward_task)
             yield _with_analyses(translated, engine, progress)
+
+
+def computed_so_far(engine: Engine) -> int | None:
+    """How many translations a cached engine has had to compute so far; None for an engine
+    without a cache, which computes every one."""
+    return engine.stats.misses if isinstance(engine, CachedEngine) else None
+
+
+def warm_up_when_computing(engine: Engine, before: int | None, languages: tuple[str, str]) -> None:
+    """Load the language identifier's models in the background while the engine translates,
+    when it has anything to translate (``before``: :func:`computed_so_far` before asking). A run
+    whose translations all come from the cache likely finds its signals there too, and loading
+    the models would only hold it up."""
+    after = computed_so_far(engine)
+    if after is None or after != before:
+        warm_up(languages)
 
 
 def _with_translations(

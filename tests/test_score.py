@@ -85,3 +85,23 @@ def test_score_streams_in_chunks_in_order_and_reports_bad_lines(tmp_path, monkey
     assert [row["id"] for row in scored] == ["a", "b", "c", "aa", "bb", "cc"]
     whole = score_pairs([(p["src"], p["tgt"]) for p in PAIRS * 2], src_lang="es", tgt_lang="en")
     assert [row["score"] for row in scored] == [r.to_dict()["score"] for r in whole]
+
+
+def test_the_language_models_load_beside_the_engine_only_when_it_translates(monkeypatch, tmp_path, apertium_available):
+    import qa.score as score_module
+    from qa.translate.apertium import ApertiumEngine
+    from qa.translate.cache import CachedEngine, TranslationCache
+
+    warmed: list[tuple[str, str]] = []
+    monkeypatch.setattr(score_module, "warm_up", warmed.append)
+    pairs = [(row["src"], row["tgt"]) for row in PAIRS]
+    with TranslationCache(tmp_path / "cache.sqlite3") as cache:
+        engine = CachedEngine(ApertiumEngine(), cache)
+        try:
+            cold = score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)
+            assert warmed == [("es", "en")]  # while Apertium translated
+            warm = score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine)
+            assert warmed == [("es", "en")]  # everything came from the cache: nothing to wait for
+        finally:
+            engine.close()
+    assert [r.to_dict() for r in warm] == [r.to_dict() for r in cold]
