@@ -22,6 +22,7 @@ import qa
 from qa.config import Settings
 from qa.corpus.model import SentencePair
 from qa.distribute import DaskRunner, WorkerSetup, article_chunks, chunks_of, score_chunk
+from qa.errors import EngineError
 from qa.report.json import report_to_dict
 from qa.run import read_pairs
 from qa.score import score_pairs
@@ -199,6 +200,12 @@ def test_a_scheduler_that_is_not_there_is_one_line(tmp_path):
     assert result.returncode == 3
     assert result.stderr.startswith(f"qa: error: cannot reach the Dask scheduler at {address}")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_scheduler_without_workers_is_one_error_not_a_wait():
+    with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as empty, \
+            pytest.raises(EngineError, match="has no workers; start them with `dask worker"):
+        DaskRunner(empty.scheduler_address)
 
 
 @pytest.mark.parametrize(("setting", "message"), [
