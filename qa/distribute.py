@@ -57,14 +57,19 @@ CHUNKS_AHEAD_PER_WORKER = 2
 JOB_CHUNK_PAIRS = 200
 # Target sentences in one chunk of ``qa check`` work (whole articles, so a chunk may hold more).
 JOB_CHUNK_SENTENCES = 400
+# Engines whose models allocate and free large buffers for every batch.
+MODEL_ENGINES = ("ct2", "marian")
+# A glibc trim threshold below this returns memory to the system so often that a model engine slows
+# down: 60 newstest pairs with ct2 took 17.8 s at Dask's 65536 against 9.6 s at glibc's default.
+SLOW_TRIM_BELOW = 1024 * 1024
 # Seconds allowed to reach a Dask scheduler before giving up with one line (Dask's own default,
 # 30 s, is long to wait for a typing mistake; a reachable scheduler answers in milliseconds).
 SCHEDULER_TIMEOUT = 5
 
 
 # Cores one job keeps busy: qa's own process, and the engine beside it (Apertium's two pipelines,
-# or a model's threads). On 2 cores, 800 newstest pairs with Apertium took 0.68-0.87 times as
-# long on one job as on two (benchmarks/scale.py): one job already fills both cores.
+# or a model's threads). On 2 cores, with Apertium, --jobs 2 ran at 0.68 to 1.04 times the speed
+# of one job (benchmarks/scale.py, 800 and 2,000 newstest pairs): one job fills both cores.
 CORES_PER_JOB = 2
 
 
@@ -149,8 +154,21 @@ def _opened(setup: WorkerSetup) -> _Opened:
             engine = open_engine(settings, cache, note=notes.append)
             flagger = configured_flagger(settings, engine.name if engine is not None else "none")
             missing = flagger.missing_model_note()
-            _OPENED[key] = _Opened(engine, cache, flagger, notes + ([missing] if missing else []))
+            notes += [missing] if missing else []
+            slow = slow_malloc_note(engine.name) if engine is not None else None
+            notes += [slow] if slow else []
+            _OPENED[key] = _Opened(engine, cache, flagger, notes)
         return _OPENED[key]
+
+
+def slow_malloc_note(engine_name: str) -> str | None:
+    """A note when a model engine runs where glibc was told to trim memory very often, as a Dask
+    nanny tells the worker processes it starts (MALLOC_TRIM_THRESHOLD_=65536)."""
+    threshold = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    if engine_name not in MODEL_ENGINES or not threshold or not threshold.isdigit() or int(threshold) >= SLOW_TRIM_BELOW:
+        return None
+    return (f"this worker runs with MALLOC_TRIM_THRESHOLD_={threshold} (a Dask nanny's setting), which made the "
+            f"{engine_name} engine about twice as slow; start the workers with `dask worker --no-nanny`")
 
 
 @atexit.register

@@ -247,3 +247,25 @@ def test_a_worker_engine_gets_its_share_of_the_cores_unless_threads_are_set(monk
     assert WorkerSetup(Settings(), use_cache=False, threads=4).worker_settings().threads == 4
     assert WorkerSetup(Settings(), use_cache=False).worker_settings().threads == 16  # a cluster machine's own
     assert WorkerSetup(Settings(threads=3), use_cache=False, threads=4).worker_settings().threads == 3
+
+
+@pytest.mark.parametrize(("engine", "threshold", "noted"), [
+    ("ct2", "65536", True), ("marian", "65536", True), ("apertium", "65536", False), ("ct2", None, False),
+    ("ct2", "134217728", False), ("ct2", "lots", False),
+])
+def test_a_model_engine_under_a_nannys_malloc_setting_is_noted(monkeypatch, engine, threshold, noted):
+    from qa.distribute import slow_malloc_note
+
+    if threshold is None:
+        monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    else:
+        monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", threshold)
+    note = slow_malloc_note(engine)
+    assert (note is not None) == noted
+    assert note is None or "dask worker --no-nanny" in note
+
+
+def test_dask_nannies_set_the_malloc_setting_the_note_is_about(cluster):
+    with Client(cluster.scheduler_address) as client:
+        seen = set(client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values())
+    assert seen == {"65536"}  # if Dask stops setting it, the note (and the README's advice) can go
