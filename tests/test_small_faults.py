@@ -1,6 +1,7 @@
 """Smaller faults a hostile or unlucky content repository meets (issue 15, item 13): a qa.toml
 with a byte-order mark or in Latin-1, files with old-Mac line endings, a baseline too large to
-load, and the qa.toml search walking out of the repository or the home folder. Each is run
+load, the qa.toml search walking out of the repository or the home folder, front matter closed at
+the very end of a file, and ``-q`` silencing the engine line. Each is run
 through ``python -m qa`` on real files, as a CI step would meet it."""
 
 from __future__ import annotations
@@ -102,3 +103,25 @@ def test_outside_git_and_home_the_search_stops_at_the_current_folder(tmp_path, m
     (site / "qa.toml").unlink()
     monkeypatch.chdir(site / "content")  # started above the current folder: its own folder only
     assert find_config(site) is None
+
+
+def test_front_matter_closed_at_the_end_of_the_file_without_a_newline_is_read(tmp_path):
+    (tmp_path / "plan.es.md").write_text("---\ntitle: El plan del ministro\nlang: es\n---", encoding="utf-8")
+    (tmp_path / "plan.en.md").write_text("---\ntitle: The minister's plan\nlang: en\n---", encoding="utf-8")
+    result = qa("inspect", str(tmp_path), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    pairs = json.loads(result.stdout)["pairs"]
+    assert len(pairs) == 1 and pairs[0]["method"] != "unpaired"  # both front matters read: paired
+    blocks = pairs[0]["target"]["blocks"]
+    assert [block["text"] for block in blocks] == ["The minister's plan"]  # the title, not "---"
+
+
+@pytest.mark.parametrize("engine", ["none", "apertium"])
+def test_quiet_silences_the_engine_line(tmp_path, engine, request):
+    if engine == "apertium":
+        request.getfixturevalue("apertium_available")
+    write_pair(tmp_path)
+    loud = qa("check", str(tmp_path), "--engine", engine, cwd=tmp_path)
+    quiet = qa("check", str(tmp_path), "--engine", engine, "-q", cwd=tmp_path)
+    assert f"qa: engine {engine}" in loud.stderr
+    assert "qa: engine" not in quiet.stderr and quiet.returncode == loud.returncode
