@@ -5,7 +5,7 @@ It reads a source article and its translation, aligns them, back-translates with
 
     import qa
     report = qa.check("corpora/")                 # -> qa.results.Report, as `qa check` finds
-    results = qa.score_pairs([("Hola", "Hello")], src_lang="es", tgt_lang="en")
+    results = qa.score_pairs([("Hola", "Hello")], src_lang="es", tgt_lang="en")  # as `qa score` scores
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ def __getattr__(name: str):
 
         return check
     if name == "score_pairs":
-        from qa.score import score_pairs
+        from qa.run import score_pairs
 
         return score_pairs
     raise AttributeError(f"module 'qa' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The entry points load on first use (above); dir() and tab completion still list them.
+    return sorted({*globals(), *__all__})

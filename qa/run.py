@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from qa.baseline import BaselineOutcome, apply_baseline, clear_flags, is_inline_ignored, read_baseline
 from qa.config import Settings, is_ignored, load_settings
-from qa.corpus.model import ArticlePair
+from qa.corpus.model import ArticlePair, SentencePair
 from qa.distribute import JOB_CHUNK_SENTENCES, Runner, WorkerSetup, article_chunks, open_runner, spread_check
 from qa.errors import InputError
 from qa.flag import Flagger, load_flagger
 from qa.pipeline import check_corpus
 from qa.progress import NullProgress, Progress
-from qa.results import ArticleReport, Report
+from qa.results import ArticleReport, Report, SegmentResult
 from qa.translate.base import Engine
 from qa.translate.cache import CachedEngine, CacheStats, TranslationCache, default_cache_path
 
@@ -287,6 +287,51 @@ def check(
     store = cache if isinstance(cache, TranslationCache) else open_cache(settings, enabled=cache is not False)
     try:
         return run_check(paths, settings, engine=chosen, cache=store, progress=progress).report
+    finally:
+        if store is not None and store is not cache:
+            store.close()
+
+
+def score_pairs(
+    pairs: Iterable[SentencePair | tuple[str, str]],
+    *,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
+    engine: Engine | str | _FromSettings | None = FROM_SETTINGS,
+    flagger: str | Path | None = None,
+    cache: TranslationCache | str | Path | bool = True,
+    config: str | Path | None = None,
+    progress: Progress | None = None,
+) -> list[SegmentResult]:
+    """Score sentence pairs (``SentencePair`` or ``(src, tgt)``) from the library as ``qa score``
+    does, in input order.
+
+    Settings come from the qa.toml / ``[tool.qa]`` nearest the current folder (``config`` names
+    the file instead); arguments given here win. ``engine`` is an engine name (``auto``,
+    ``marian``, ``ct2``, ``apertium``, ``none``), an open Engine (used as given, left open), or
+    None for the checks that need no model; by default, the configured one, as for
+    :func:`check`. ``cache`` True uses the configured cache, False none; a path or a
+    TranslationCache names one.
+    """
+    from qa.score import score_pairs as score
+
+    overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger}
+    if isinstance(engine, str):
+        overrides["engine"] = engine
+    if isinstance(cache, str | Path):
+        overrides["cache"] = cache
+    settings, _ = load_settings(Path.cwd(), overrides, config_file=Path(config) if config else None)
+    store = cache if isinstance(cache, TranslationCache) else open_cache(settings, enabled=cache is not False)
+    opened = isinstance(engine, str | _FromSettings)
+    try:
+        active: Engine | None = open_engine(settings, store) if isinstance(engine, str | _FromSettings) else engine
+        try:
+            return score(pairs, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, engine=active,
+                         flagger=configured_flagger(settings, active.name if active is not None else "none"),
+                         cache=store, progress=progress)
+        finally:
+            if opened:
+                close_engine(active)
     finally:
         if store is not None and store is not cache:
             store.close()

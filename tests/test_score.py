@@ -105,3 +105,32 @@ def test_the_language_models_load_beside_the_engine_only_when_it_translates(monk
         finally:
             engine.close()
     assert [r.to_dict() for r in warm] == [r.to_dict() for r in cold]
+
+
+def test_the_library_scores_with_an_engine_named_as_qa_score_does(tmp_path, apertium_available):
+    import qa
+
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in PAIRS), encoding="utf-8")
+    cli = run_qa("score", str(path), "--engine", "apertium", "--no-cache", "-q")
+    assert cli.returncode in (0, 1), cli.stderr
+    from_cli = [json.loads(line) for line in cli.stdout.splitlines()[1:]]
+    pairs = [(row["src"], row["tgt"]) for row in PAIRS]
+    library = qa.score_pairs(pairs, src_lang="es", tgt_lang="en", engine="apertium", cache=False)
+    assert [{**r.to_dict(), "id": row["id"]} for r, row in zip(library, PAIRS, strict=True)] == from_cli
+    assert all(r.back_translation for r in library)
+
+
+def test_the_library_takes_the_engine_qa_toml_names_by_default(tmp_path, monkeypatch):
+    import qa
+
+    (tmp_path / "qa.toml").write_text('engine = "none"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (result,) = qa.score_pairs([("El plan se aprobó.", "The plan was approved.")], cache=False)
+    assert result.back_translation is None and "bt_chrf" not in result.signals  # engine none, as configured
+
+
+def test_dir_lists_the_library_entry_points():
+    import qa
+
+    assert {"check", "score_pairs", "__version__"} <= set(dir(qa))
