@@ -176,8 +176,12 @@ class Report:
 
     def return_code(self, fail_on: str) -> int:
         """0 when nothing is flagged at or above ``fail_on`` (error, warning, info or never), else 1."""
-        if fail_on == "never":
-            return 0
-        floor = SEVERITIES.index(fail_on)
-        counts = self.counts()
-        return 1 if any(counts[s] for s in SEVERITIES[floor:]) else 0
+        return 1 if any(fails(segment.result.severity, fail_on) for _, segment in self.flagged) else 0
+
+
+def fails(severity: str | None, fail_on: str) -> bool:
+    """Whether a flag of ``severity`` (None: not flagged) fails a run with ``--fail-on fail_on``
+    (error, warning, info or never)."""
+    if fail_on == "never" or severity is None:
+        return False
+    return SEVERITIES.index(severity) >= SEVERITIES.index(fail_on)

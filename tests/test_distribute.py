@@ -76,7 +76,7 @@ def test_qa_score_gives_the_same_lines_on_two_jobs_as_on_one(tmp_path, engine, r
     pairs = write_pairs(tmp_path / "pairs.jsonl", 450)  # three chunks: spread over the jobs
     one = qa_command("score", str(pairs), "--engine", engine, "--no-cache", "-q", "--jobs", "1")
     two = qa_command("score", str(pairs), "--engine", engine, "--no-cache", "-q", "--jobs", "2")
-    assert one.returncode == two.returncode == 0, two.stderr
+    assert one.returncode == two.returncode == 1, two.stderr  # circular names: flagged as errors
     assert two.stdout == one.stdout
     lines = scored(two.stdout)
     assert [line["id"] for line in lines] == [f"p{n}" for n in range(450)]
@@ -88,7 +88,7 @@ def test_two_jobs_share_one_cache_file_soundly(tmp_path, apertium_available):
     cache = tmp_path / "cache.sqlite3"
     cold = qa_command("score", str(pairs), "--engine", "apertium", "--cache", str(cache), "--jobs", "2")
     warm = qa_command("score", str(pairs), "--engine", "apertium", "--cache", str(cache), "--jobs", "2")
-    assert cold.returncode == warm.returncode == 0, cold.stderr
+    assert cold.returncode == warm.returncode == 1, cold.stderr
     assert warm.stdout == cold.stdout
     assert "0 from the cache" in cold.stderr
     assert ", 0 computed" in warm.stderr  # every translation the two workers stored was found again
@@ -183,7 +183,7 @@ def test_qa_score_on_two_dask_worker_processes_matches_a_local_run(tmp_path, ape
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
-    assert local.returncode == remote.returncode == 0, remote.stderr
+    assert local.returncode == remote.returncode == 1, remote.stderr
     assert remote.stdout == local.stdout
 
 

@@ -33,7 +33,7 @@ def test_score_jsonl_keeps_input_order_and_ids(tmp_path, apertium_available):
     path = tmp_path / "pairs.jsonl"
     path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in PAIRS), encoding="utf-8")
     result = run_qa("score", str(path), "--engine", "apertium", "--quiet")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # pairs flagged as errors, as qa check exits
     signature, *rows = (json.loads(line) for line in result.stdout.splitlines())
     assert signature["signature"]["engine"]["engine"] == "apertium"
     assert signature["signature"]["flagger_model"] == "apertium:es-en"
@@ -51,7 +51,7 @@ def test_score_tsv_with_engine_none(tmp_path):
     path = tmp_path / "pairs.tsv"
     path.write_text("".join(f"{p['src']}\t{p['tgt']}\n" for p in PAIRS), encoding="utf-8")
     result = run_qa("score", str(path), "--engine", "none")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     signature, *rows = (json.loads(line) for line in result.stdout.splitlines())
     assert signature["signature"]["short"].startswith("qa ") and signature["signature"]["engine"]["engine"] == "none"
     assert [row["id"] for row in rows] == ["1", "2", "3"]
@@ -113,7 +113,7 @@ def test_the_library_scores_with_an_engine_named_as_qa_score_does(tmp_path, aper
     path = tmp_path / "pairs.jsonl"
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in PAIRS), encoding="utf-8")
     cli = run_qa("score", str(path), "--engine", "apertium", "--no-cache", "-q")
-    assert cli.returncode in (0, 1), cli.stderr
+    assert cli.returncode == 1, cli.stderr
     from_cli = [json.loads(line) for line in cli.stdout.splitlines()[1:]]
     pairs = [(row["src"], row["tgt"]) for row in PAIRS]
     library = qa.score_pairs(pairs, src_lang="es", tgt_lang="en", engine="apertium", cache=False)
@@ -134,3 +134,18 @@ def test_dir_lists_the_library_entry_points():
     import qa
 
     assert {"check", "score_pairs", "__version__"} <= set(dir(qa))
+
+
+def test_qa_score_exits_as_qa_check_does_at_the_fail_on_severity(tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in PAIRS), encoding="utf-8")
+    severities = {row["severity"] for row in map(json.loads, run_qa("score", str(path), "--engine", "none",
+                                                                      "--fail-on", "never").stdout.splitlines()[1:])}
+    assert "error" in severities
+    assert run_qa("score", str(path), "--engine", "none").returncode == 1  # default: fail on error
+    assert run_qa("score", str(path), "--engine", "none", "--fail-on", "never").returncode == 0
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(json.dumps(PAIRS[1], ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run_qa("score", str(clean), "--engine", "none", "--fail-on", "info").returncode == 0
+    (tmp_path / "qa.toml").write_text('fail-on = "never"\n', encoding="utf-8")
+    assert run_qa("score", str(path), "--engine", "none").returncode == 0  # qa.toml's fail-on applies

@@ -12,6 +12,7 @@ import click
 
 from qa.cli.common import (
     EXIT_BAD_INPUT,
+    EXIT_FLAGGED,
     close_engine,
     engine_options,
     error_line,
@@ -22,6 +23,8 @@ from qa.cli.common import (
     parallel_options,
     start_engine,
 )
+from qa.config import FAIL_ON
+from qa.results import fails
 
 # Pairs read and scored at once: memory stays bounded on files of any size.
 SCORE_CHUNK_PAIRS = 1000
@@ -36,10 +39,12 @@ SCORE_CHUNK_PAIRS = 1000
 @engine_options(with_none=True)
 @flagger_options
 @parallel_options
+@click.option("--fail-on", type=click.Choice(FAIL_ON),
+              help="Exit with 1 when a pair is flagged at or above this severity (default error).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @handle_errors
 def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, beam_size, threads, device, cache_path,
-                  no_cache, threshold, flagger_path, jobs, scheduler, quiet):
+                  no_cache, threshold, flagger_path, jobs, scheduler, fail_on, quiet):
     """Score sentence pairs: JSONL with `id`, `src`, `tgt` (or TSV `src<TAB>tgt`).
 
     Prints one JSON object per pair on stdout, in input order, with the input `id`, `score`,
@@ -50,8 +55,11 @@ def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, b
     The file is read and scored a chunk of pairs at a time, so a file of any size runs in bounded
     memory and results appear as each chunk is done. Chunks are spread over `--jobs` local
     processes, or over a Dask cluster's workers with `--scheduler`; the output is the same. A bad
-    line gets one error line on stderr and the other pairs are still scored; the exit code is
-    then 2.
+    line gets one error line on stderr and the other pairs are still scored.
+
+    \b
+    Exit codes: 0 no pair flagged at or above --fail-on; 1 flagged; 2 a bad line or bad usage;
+    3 engine failure.
     """
     from qa.corpus.pairs import count_lines, iter_sentence_pairs
     from qa.distribute import JOB_CHUNK_PAIRS, open_runner
@@ -60,7 +68,7 @@ def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, b
 
     options = {"src_lang": src_lang, "tgt_lang": tgt_lang, "engine": engine, "beam": beam_size, "threads": threads,
                "device": device, "cache": cache_path, "threshold": threshold, "flagger": flagger_path,
-               "jobs": jobs, "scheduler": scheduler}
+               "jobs": jobs, "scheduler": scheduler, "fail_on": fail_on}
     start = None if pairs_path == "-" else pairs_path
     settings = load_command_settings(start, options, config_file=config_file, models=models)
     errors: list = []
@@ -71,7 +79,7 @@ def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, b
     # An input of one chunk runs here: starting worker processes would cost more than it saves.
     spread = bool(first) and (settings.scheduler is not None or len(first) > JOB_CHUNK_PAIRS)
     runner = open_runner(settings.jobs, settings.scheduler) if spread else None
-    out = _Output(quiet)
+    out = _Output(quiet, settings.fail_on)
     try:
         with terminal_progress(not quiet) as progress, progress.task(
             # Counting the lines reads the file once more: only worth it for a bar someone sees.
@@ -90,13 +98,18 @@ def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, b
         note_line(f"translations: {out.counts[0]} from the cache, {out.counts[1]} computed")
     if out.bad_lines:
         sys.exit(EXIT_BAD_INPUT)
+    if out.failing:
+        sys.exit(EXIT_FLAGGED)
 
 
 class _Output:
-    """What ``qa score`` has printed: the signature once, each note once, the cache figures."""
+    """What ``qa score`` has printed: the signature once, each note once, the cache figures, and
+    whether a pair was flagged at or above ``fail_on``."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, fail_on: str) -> None:
         self.quiet = quiet
+        self.fail_on = fail_on
+        self.failing = False
         self.signed = False
         self.noted: set[str] = set()
         self.counts: tuple[int, int] | None = None
@@ -116,6 +129,7 @@ class _Output:
     def results(self, results, last_line: int, task) -> None:
         for result in results:
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+            self.failing = self.failing or fails(result.severity if result.flagged else None, self.fail_on)
         task.advance(last_line - self.lines_done)
         self.lines_done = last_line
 
