@@ -17,7 +17,7 @@ from conftest import REPO, need
 
 import qa
 from qa.cli import cli
-from qa.report.html import FlagView, block_runs, render_html
+from qa.report.html import FlagView, block_runs, reason_label, render_html
 from qa.report.json import report_to_dict
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -257,6 +257,13 @@ def test_keyboard_moves_between_flags_and_the_reason_filter_hides_others(sample_
     assert selected_flag(page) == "1"
     page.keyboard.press("Escape")
     assert selected_flag(page) is None
+
+    # The reason filters read as words ("circular name", "back-translation differs"), not codes.
+    chips = page.locator("label.toggle.reason").all()
+    assert chips
+    for chip in chips:
+        name, text = chip.locator("input").get_attribute("value"), chip.inner_text()
+        assert reason_label(name) in text and "_" not in text
 
     # Keep one reason: only the flags with that reason stay highlighted, and j skips the rest.
     reasons = [{r["signal"] for r in segment["reasons"]} for segment in flagged]

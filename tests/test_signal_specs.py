@@ -30,13 +30,16 @@ def test_every_signal_has_a_description_and_a_role():
         assert spec.description.strip() and spec.description[0].isupper() and "\n" not in spec.description
         assert spec.role in SIGNAL_ROLES
         assert describe(name) == spec.description
+        assert spec.label.strip() and "_" not in spec.label  # words an editor reads, not the code
 
 
-def test_a_spec_refuses_an_unknown_role_or_an_empty_description():
+def test_a_spec_refuses_an_unknown_role_an_empty_description_or_a_code_for_a_label():
     with pytest.raises(ValueError, match="role 'metric'"):
-        SignalSpec("x", None, "Something", "metric")
+        SignalSpec("x", None, "Something", "metric", label="x")
     with pytest.raises(ValueError, match="no description"):
-        SignalSpec("x", None, " ", "check")
+        SignalSpec("x", None, " ", "check", label="x")
+    with pytest.raises(ValueError, match="label of plain words"):
+        SignalSpec("bt_chrf", None, "Something", "feature", label="bt_chrf")
     with pytest.raises(KeyError):
         describe("no_such_signal")
 

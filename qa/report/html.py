@@ -30,6 +30,7 @@ SEVERITY_ORDER = tuple(reversed(SEVERITIES))
 
 # The reason name given to a flag the flagger raised on its overall score alone.
 SCORE_REASON = "score"
+SCORE_LABEL = "several weak signals"
 
 NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three"}
 
@@ -261,6 +262,17 @@ def article_blocks(article: Article | None, flags: Sequence[FlagView]) -> list[B
     return views
 
 
+def reason_label(name: str) -> str:
+    """The words an editor reads for a reason: its signal's label ("back-translation differs"
+    for ``bt_chrf``); a signal qa does not register keeps its name."""
+    from qa.signals import specs
+
+    if name == SCORE_REASON:
+        return SCORE_LABEL
+    spec = specs().get(name)
+    return spec.label if spec is not None else name
+
+
 def severity_counts(flags: Iterable[FlagView]) -> dict[str, int]:
     """Flags by severity, most severe first."""
     counts = {severity: 0 for severity in SEVERITY_ORDER}
@@ -313,7 +325,8 @@ def report_view(report: Report) -> dict:
         "flag_count": len(flags),
         "segment_count": sum(a.segments for a in articles),
         "counts": severity_counts(flags),
-        "reasons": dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
+        "reasons": [{"name": name, "label": reason_label(name), "count": count}
+                    for name, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))],
         "signature": report.signature.rows(),
         "errors": [{"path": error.path, "message": str(error)} for error in report.errors],
     }

@@ -70,5 +70,5 @@ def _kind(item: str) -> str:
 
 SPECS = (
     SignalSpec("invariants", invariants_signal,
-               "Figures, names and marks of the source that the translation does not carry, or the reverse", "feature"),
+               "Figures, names and marks of the source that the translation does not carry, or the reverse", "feature", label="figures and marks"),
 )

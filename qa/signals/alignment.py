@@ -32,7 +32,7 @@ def gutted(omitted: int, total: int, src_lang: str, tgt_lang: str) -> Signal | N
 
 
 SPECS = (
-    SignalSpec("omission", None, "A source sentence with no counterpart in the translation", "check"),
-    SignalSpec("addition", None, "A sentence with no counterpart in the source", "check"),
-    SignalSpec("gutted", None, "A translation that lacks most of its source's sentences", "check"),
+    SignalSpec("omission", None, "A source sentence with no counterpart in the translation", "check", label="omission"),
+    SignalSpec("addition", None, "A sentence with no counterpart in the source", "check", label="addition"),
+    SignalSpec("gutted", None, "A translation that lacks most of its source's sentences", "check", label="most of the source missing"),
 )

@@ -65,8 +65,9 @@ SIGNAL_ROLES: tuple[SignalRole, ...] = get_args(SignalRole)
 @dataclass(frozen=True, slots=True)
 class SignalSpec:
     """A registered signal: its name, the function computing it from a segment, a one-sentence
-    description of what it flags (a report's name for it, as the SARIF rule text) and its
-    :data:`SignalRole`.
+    description of what it flags (a report's name for it, as the SARIF rule text), its
+    :data:`SignalRole` and a ``label`` of a few words an editor reads where the name is too
+    terse (the HTML page's filters: "back-translation differs", not ``bt_chrf``).
 
     ``function`` is None for a signal no function of a segment computes: omission and addition
     are made by the pipeline from the alignment. Their specs make the names known to flagger
@@ -77,9 +78,12 @@ class SignalSpec:
     function: SignalFunction | None
     description: str
     role: SignalRole
+    label: str
 
     def __post_init__(self) -> None:
         if self.role not in SIGNAL_ROLES:
             raise ValueError(f"signal {self.name!r}: role {self.role!r} is not one of {', '.join(SIGNAL_ROLES)}")
         if not self.description.strip():
             raise ValueError(f"signal {self.name!r} has no description")
+        if not self.label.strip() or "_" in self.label:
+            raise ValueError(f"signal {self.name!r} needs a label of plain words, not {self.label!r}")

@@ -117,6 +117,6 @@ def name_drift(segment: Segment) -> Signal | None:
 
 
 SPECS = (
-    SignalSpec("repeats_previous", repeats_previous, "A sentence that repeats the previous one", "check"),
-    SignalSpec("name_drift", name_drift, "An institution named differently from its first mention", "check"),
+    SignalSpec("repeats_previous", repeats_previous, "A sentence that repeats the previous one", "check", label="repeats the previous sentence"),
+    SignalSpec("name_drift", name_drift, "An institution named differently from its first mention", "check", label="name drift"),
 )

@@ -93,6 +93,6 @@ def unrelated(segment: Segment) -> Signal | None:
 
 
 SPECS = (
-    SignalSpec("truncated", truncated, "A translation that stops short of its source's end", "check"),
-    SignalSpec("unrelated", unrelated, "A translation that says something else than its source", "check"),
+    SignalSpec("truncated", truncated, "A translation that stops short of its source's end", "check", label="cut short"),
+    SignalSpec("unrelated", unrelated, "A translation that says something else than its source", "check", label="unrelated to the source"),
 )

@@ -659,9 +659,9 @@ def length_ratio(segment: Segment) -> Signal | None:
 
 
 SPECS = (
-    SignalSpec("repetition", repetition, "Repeated content words or phrases", "check"),
-    SignalSpec("circular_name", circular_name, "An institution name that repeats itself", "check"),
-    SignalSpec("oscillation", oscillation, "Text that loops back on itself", "check"),
+    SignalSpec("repetition", repetition, "Repeated content words or phrases", "check", label="repetition"),
+    SignalSpec("circular_name", circular_name, "An institution name that repeats itself", "check", label="circular name"),
+    SignalSpec("oscillation", oscillation, "Text that loops back on itself", "check", label="loop"),
     # A check, and also what the fitted model's length features are derived from (qa.flag).
-    SignalSpec("length_ratio", length_ratio, "A length far from the source's", "check"),
+    SignalSpec("length_ratio", length_ratio, "A length far from the source's", "check", label="length"),
 )

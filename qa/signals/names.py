@@ -423,4 +423,4 @@ def _explain(unmatched: Unmatched) -> str:
     return f"the translation's '{unmatched.name.text}' is not in the source"
 
 
-SPECS = (SignalSpec("names", names, "Names found on one side only", "check"),)
+SPECS = (SignalSpec("names", names, "Names found on one side only", "check", label="names"),)

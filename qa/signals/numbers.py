@@ -813,4 +813,4 @@ def _explain(comparison: NumberComparison) -> str:
     return "; ".join(parts)
 
 
-SPECS = (SignalSpec("numbers", numbers, "Numbers, dates or amounts that differ from the source", "check"),)
+SPECS = (SignalSpec("numbers", numbers, "Numbers, dates or amounts that differ from the source", "check", label="numbers"),)

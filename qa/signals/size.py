@@ -20,5 +20,5 @@ def source_length(segment: Segment) -> Signal | None:
 
 SPECS = (
     SignalSpec("source_length", source_length,
-               "A long source sentence, which leaves more room for a garble", "feature"),
+               "A long source sentence, which leaves more room for a garble", "feature", label="long sentence"),
 )

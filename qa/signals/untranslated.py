@@ -270,4 +270,4 @@ def _span_weight(span: ForeignSpan) -> float:
     return 0.9 if span.words >= 6 and span.markers >= 3 else 0.7
 
 
-SPECS = (SignalSpec("untranslated", untranslated, "Text left in the source language", "check"),)
+SPECS = (SignalSpec("untranslated", untranslated, "Text left in the source language", "check", label="untranslated"),)

@@ -40,5 +40,5 @@ def unknown_words(segment: Segment) -> Signal | None:
 
 
 SPECS = (
-    SignalSpec("unknown_words", unknown_words, "Words the target language's dictionary does not know", "feature"),
+    SignalSpec("unknown_words", unknown_words, "Words the target language's dictionary does not know", "feature", label="unknown words"),
 )
