@@ -335,7 +335,7 @@ def main() -> None:
         import distributed  # noqa: F401
     except ImportError:
         args.workers_list = []
-        notes.append("Dask: not measured, `distributed` is not installed (pip install 'qa[cluster]')")
+        notes.append("Dask: not measured, `distributed` is not installed (pip install 'newsroom-qa[cluster]')")
     if TIME.is_file():
         notes.append("peak RSS: the largest single process of a run (for Dask, driver or worker)")
     else:

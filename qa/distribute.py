@@ -279,7 +279,7 @@ class DaskRunner:
         try:
             from distributed import Client
         except ImportError:
-            raise InputError("--scheduler needs Dask's distributed scheduler: pip install 'qa[cluster]'") from None
+            raise InputError("--scheduler needs Dask's distributed scheduler: pip install 'newsroom-qa[cluster]'") from None
         try:
             self.client = Client(address, timeout=SCHEDULER_TIMEOUT)
         except (OSError, TimeoutError) as error:

@@ -155,7 +155,7 @@ class Report:
 
     def to_pandas(self):
         """One row per segment: place, text, source, verdict and a ``sig_<name>`` column per
-        signal (see :func:`qa.report.frames.to_dataframe`). Needs pandas (``qa[notebook]``)."""
+        signal (see :func:`qa.report.frames.to_dataframe`). Needs pandas (``newsroom-qa[notebook]``)."""
         from qa.report.frames import to_dataframe
 
         return to_dataframe(self)

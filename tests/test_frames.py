@@ -48,7 +48,7 @@ def garbled(report):
 
 @pytest.fixture
 def frame(report):
-    need(importlib.util.find_spec("pandas") is not None, "pandas is not installed (pip install 'qa[notebook]')")
+    need(importlib.util.find_spec("pandas") is not None, "pandas is not installed (pip install 'newsroom-qa[notebook]')")
     return report.to_pandas()
 
 
@@ -96,7 +96,7 @@ def test_missing_pandas_says_how_to_install_it(report, monkeypatch):
     from qa.errors import QAError
 
     monkeypatch.setitem(sys.modules, "pandas", None)  # makes `import pandas` raise ImportError
-    with pytest.raises(QAError, match=re.escape("pip install 'qa[notebook]'")) as caught:
+    with pytest.raises(QAError, match=re.escape("pip install 'newsroom-qa[notebook]'")) as caught:
         report.to_pandas()
     assert isinstance(caught.value, ImportError)
 

@@ -31,7 +31,7 @@ def kernel_name(tmp_path, monkeypatch) -> str:
     """A kernelspec naming this interpreter, found first through JUPYTER_PATH, so the notebook
     runs in this venv whatever other python3 kernels the machine has."""
     for module in ("nbclient", "nbformat", "ipykernel", "matplotlib", "pandas"):
-        need(importlib.util.find_spec(module) is not None, f"{module} is not installed (pip install 'qa[notebook]')")
+        need(importlib.util.find_spec(module) is not None, f"{module} is not installed (pip install 'newsroom-qa[notebook]')")
     folder = tmp_path / "jupyter" / "kernels" / KERNEL
     folder.mkdir(parents=True)
     spec = {

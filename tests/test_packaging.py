@@ -22,3 +22,19 @@ def test_the_wheel_carries_the_mit_licence(tmp_path):
         assert archive.read(licence).decode() == (REPO / "LICENSE").read_text(encoding="utf-8")
     assert "License-Expression: MIT" in metadata.splitlines()
     assert (REPO / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
+
+
+def test_every_install_line_names_the_distribution_pyproject_builds():
+    import re
+    import tomllib
+
+    name = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+    assert name != "qa"  # taken on PyPI by an unrelated project
+    texts = {path: path.read_text(encoding="utf-8") for pattern in ("README.md", "examples/*", "notebooks/*.ipynb",
+                                                                   "qa/**/*.py", "tests/*.py", "benchmarks/*.py")
+             for path in REPO.glob(pattern) if path.is_file()}
+    installs = [(path, line) for path, text in texts.items() for line in re.findall(r"pip install [^\n`]*", text)]
+    named = [(path, line) for path, line in installs if re.search(r"\bqa\b|newsroom-qa", line)]
+    assert named, "no install line found"
+    for path, line in named:
+        assert re.search(rf"['\"]?{re.escape(name)}(\[|==|['\"\s]|$)", line), f"{path}: {line}"

@@ -247,7 +247,7 @@ def test_github_actions_example():
     assert any(u.startswith("actions/setup-python") for u in uses)
     assert any(u.startswith("actions/cache") for u in uses)
     assert any("apt-get install" in r and "apertium-eng-spa" in r for r in runs)
-    assert any(r.startswith("pip install qa") for r in runs)
+    assert any(r.startswith('pip install "newsroom-qa==') for r in runs)
     checks = [r for r in runs if r.startswith("qa check")]
     assert any("--format github" in r and "--changed-since" in r and "--baseline .qa-baseline.json" in r for r in checks)
     assert any("--format sarif -o qa.sarif" in r for r in checks)

@@ -150,7 +150,7 @@ def parallel_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option(
         "--scheduler", metavar="ADDRESS", callback=address,
         help="Run on the workers of a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of local "
-        "processes; needs qa[cluster].")(command)
+        "processes; needs newsroom-qa[cluster].")(command)
     return click.option(
         "--jobs", "-j", type=click.IntRange(*JOBS_RANGE),
         help="Worker processes (default: one per two cores available; an input of one chunk runs "

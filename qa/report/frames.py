@@ -1,6 +1,6 @@
 """A report as a pandas DataFrame: one row per checked segment, one column per signal.
 
-pandas is an optional dependency (``pip install 'qa[notebook]'``); it is imported only when a
+pandas is an optional dependency (``pip install 'newsroom-qa[notebook]'``); it is imported only when a
 frame is built, so the rest of qa never needs it. :func:`report_rows` gives the same rows as
 plain dicts without pandas.
 """
@@ -49,7 +49,7 @@ def require_pandas():
         import pandas
     except ImportError as error:
         raise MissingDependency(
-            "Report.to_pandas() needs pandas: pip install 'qa[notebook]'", name="pandas"
+            "Report.to_pandas() needs pandas: pip install 'newsroom-qa[notebook]'", name="pandas"
         ) from error
     return pandas
 
