@@ -58,6 +58,8 @@ def test_notebook_runs_top_to_bottom(kernel_name):
 
     outputs = [output for cell in _code_cells(notebook) for output in cell["outputs"]]
     assert not [output for output in outputs if output["output_type"] == "error"]
+    said = "".join(output.get("text", "") for output in outputs if output["output_type"] == "stream")
+    assert "IProgress not found" not in said  # the extra brings ipywidgets for the progress bars
     assert notebook.cells[-1]["outputs"][0]["text"].strip() == sys.executable
     images = [output for output in outputs if "image/png" in output.get("data", {})]
     # The signal plot, and the precision/recall curve when the labelled data is there.

@@ -38,3 +38,13 @@ def test_every_install_line_names_the_distribution_pyproject_builds():
     assert named, "no install line found"
     for path, line in named:
         assert re.search(rf"['\"]?{re.escape(name)}(\[|==|['\"\s]|$)", line), f"{path}: {line}"
+
+
+def test_the_notebook_extra_can_open_and_run_the_notebook():
+    import tomllib
+
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    names = {requirement.split(">")[0].split("=")[0].split("[")[0].strip() for requirement in extra["notebook"]}
+    # A kernel, a front end to open it, a runner without a browser, progress bars, and the
+    # notebook's own imports.
+    assert {"ipykernel", "notebook", "nbclient", "ipywidgets", "pandas", "matplotlib"} <= names
