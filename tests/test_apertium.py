@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import stat
 import subprocess
 import textwrap
 import time
 
 import pytest
+from conftest import need
 
 import qa.translate.apertium as apertium_module
 from qa.errors import EngineError, EngineUnavailable, InputError
@@ -84,11 +86,29 @@ def test_other_direction_and_info(apertium_available):
 def test_missing_mode(apertium_available):
     engine = ApertiumEngine()
     with pytest.raises(
-        EngineUnavailable, match="no spa-fra pair installed; apt-get install apertium-fra-spa"
+        EngineUnavailable, match="no spa-fra pair installed; apt-get install apertium-fr-es$"
     ):
         engine.translate(["Hola"], "es", "fr")
     with pytest.raises(EngineUnavailable):
         create_engine("apertium", EngineOptions(), [("es", "en"), ("es", "fr")])
+
+
+@pytest.mark.parametrize(("mode", "hint"), [
+    ("spa-eng", "apt-get install apertium-eng-spa"),
+    ("spa-fra", "apt-get install apertium-fr-es"),  # not "apertium-fra-spa", which Debian lacks
+    ("cat-spa", "apt-get install apertium-spa-cat"),  # Debian's order, not the sorted one
+    ("glg-por", "apt-get install apertium-pt-gl"),
+    ("spa-deu", "Debian has no Apertium package for spa-deu; see https://wiki.apertium.org/wiki/Installation"),
+])
+def test_install_hints_name_only_real_debian_packages(mode, hint):
+    assert apertium_module.install_hint(mode) == hint
+
+
+def test_every_package_a_hint_can_name_is_in_debian():
+    need(shutil.which("apt-cache") is not None, "apt-cache is not installed (not a Debian machine)")
+    missing = [name for name in apertium_module.DEBIAN_PAIR_PACKAGES
+               if subprocess.run(["apt-cache", "show", f"apertium-{name}"], capture_output=True).returncode != 0]
+    assert missing == []
 
 
 def test_missing_binary(tmp_path):

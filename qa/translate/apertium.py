@@ -78,9 +78,46 @@ def analyser_of(mode: str, modes_dir: Path = MODES_DIR) -> Path | None:
     return Path(match.group(1)) if match else None
 
 
-def pair_package(mode: str) -> str:
-    """The Debian package likely to hold a mode's language pair: apertium-<codes sorted>."""
-    return "apertium-" + "-".join(sorted(mode.split("_")[0].split("-")))
+# Debian 12's Apertium language-pair packages (apt-cache search '^apertium-'). Their names mix
+# two- and three-letter codes and do not sort the languages (apertium-fr-es, apertium-spa-cat),
+# so no rule guesses them from a mode's name.
+DEBIAN_PAIR_PACKAGES = (
+    "af-nl", "afr-nld", "arg-cat", "bel-rus", "br-fr", "ca-it", "cat-ita", "cat-srd", "dan-nor", "en-ca",
+    "en-es", "en-gl", "eng-cat", "eng-spa", "eo-ca", "eo-en", "eo-es", "eo-fr", "es-ast", "es-ca", "es-gl",
+    "es-it", "es-pt", "es-ro", "eu-en", "eu-es", "fr-es", "fra-cat", "fra-frp", "hbs-eng", "hbs-mkd",
+    "hbs-slv", "id-ms", "ind-zlm", "is-sv", "isl-eng", "isl-swe", "mk-bg", "mk-en", "mkd-bul", "mkd-eng",
+    "nno-nob", "oc-ca", "oc-es", "oci-fra", "pol-szl", "por-cat", "pt-ca", "pt-gl", "rus-ukr", "spa-arg",
+    "spa-ast", "spa-cat", "spa-ita", "srd-ita", "swe-dan", "swe-nor", "urd-hin",
+)
+APERTIUM_INSTALL_GUIDE = "https://wiki.apertium.org/wiki/Installation"
+
+
+# The two-letter codes in those names, as Apertium's three-letter ones (Malay is zlm there).
+_THREE_LETTER = {
+    "af": "afr", "bg": "bul", "br": "bre", "ca": "cat", "en": "eng", "eo": "epo", "es": "spa", "eu": "eus",
+    "fr": "fra", "gl": "glg", "id": "ind", "is": "isl", "it": "ita", "mk": "mkd", "ms": "zlm", "nl": "nld",
+    "oc": "oci", "pt": "por", "ro": "ron", "sv": "swe",
+}
+
+
+def _three_letter(code: str) -> str:
+    return _THREE_LETTER.get(code, code)
+
+
+def pair_package(mode: str) -> str | None:
+    """The Debian package that holds a mode's language pair (the newer three-letter one where
+    Debian has both), or None when Debian packages no such pair."""
+    wanted = frozenset(map(_three_letter, mode.split("_")[0].split("-")))
+    found = [name for name in DEBIAN_PAIR_PACKAGES if frozenset(map(_three_letter, name.split("-"))) == wanted]
+    return "apertium-" + max(found, key=len) if found else None
+
+
+def install_hint(mode: str, *, reinstall: bool = False) -> str:
+    """How to get a mode's pair: the apt-get line naming its real package, or where to look."""
+    package = pair_package(mode)
+    if package is None:
+        return f"Debian has no Apertium package for {mode}; see {APERTIUM_INSTALL_GUIDE}"
+    return f"apt-get install {'--reinstall ' if reinstall else ''}{package}"
 
 
 def line_timeout(line: str) -> float:
@@ -136,7 +173,7 @@ def pair_revision(mode: str) -> str:
     else "unknown"."""
     code = mode.split("_")[0]
     candidates = dict.fromkeys([pair_package(mode), "apertium-" + code])
-    for package in candidates:
+    for package in filter(None, candidates):
         version = _dpkg_version(package)
         if version:
             return version
@@ -162,14 +199,13 @@ class ApertiumEngine(Engine):
         """Why this direction cannot be translated here (with the way out), or None."""
         mode = apertium_mode(src, tgt)
         if shutil.which(self.binary) is None:
-            return f"apertium is not installed; apt-get install {pair_package(mode)}"
+            return f"apertium is not installed; {install_hint(mode)}"
         if self._modes is None:
             self._modes = list_modes(self.binary)
         if self._modes is None:
-            package = pair_package(mode)
-            return f"apertium ({self.binary}) does not run; apt-get install --reinstall {package}"
+            return f"apertium ({self.binary}) does not run; {install_hint(mode, reinstall=True)}"
         if mode not in self._modes:
-            return f"Apertium has no {mode} pair installed; apt-get install {pair_package(mode)}"
+            return f"Apertium has no {mode} pair installed; {install_hint(mode)}"
         return None
 
     def check(self, src: str, tgt: str) -> None:
@@ -211,7 +247,7 @@ class ApertiumEngine(Engine):
         analyser = analyser_of(mode, self.modes_dir)
         if analyser is None or shutil.which("lt-proc") is None:
             raise EngineUnavailable(f"Apertium's {mode} analyser (lt-proc) is missing; "
-                                    f"apt-get install --reinstall {pair_package(mode)}")
+                                    f"{install_hint(mode, reinstall=True)}")
 
         def encode(lines: list[str]) -> list[str]:
             return [f"{escape_stream(line)}\n" for line in lines]
