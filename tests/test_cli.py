@@ -161,3 +161,11 @@ def test_inspect_pairs_the_sample_corpus():
     assert len(pairs) == 6
     assert {pair["method"] for pair in pairs} == {"front-matter"}
     assert all(pair["source"]["lang"] == "es" and pair["target"]["lang"] == "en" for pair in pairs)
+
+
+def test_every_command_takes_quiet():
+    from qa.cli import cli
+
+    for name, command in cli.commands.items():
+        flags = {flag for parameter in command.params for flag in getattr(parameter, "opts", [])}
+        assert {"--quiet", "-q"} <= flags, name

@@ -46,6 +46,8 @@ def test_demo_without_an_engine_runs_the_model_free_checks(bare_path):
     assert direct.returncode == 1  # the sample corpus has garbled passages
     assert demo.stdout == direct.stdout and "error" in demo.stdout
     explained = [line for line in demo.stderr.splitlines() if line.startswith("demo:")]
-    assert len(explained) == 1
+    assert len(explained) == 2
     assert "only the model-free checks ran" in explained[0]
     assert "apt-get install apertium-eng-spa" in explained[0]
+    # The last line says how to run qa again, from PATH.
+    assert explained[1] == f"demo: qa is {VENV}/bin/qa; to run it as plain 'qa', put it on PATH: source {VENV}/bin/activate"

@@ -184,8 +184,9 @@ def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, bea
               help="Read this file instead of the nearest qa.toml / pyproject.toml.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--quiet", "-q", is_flag=True, help="Accepted as on every command: config prints no notes, only errors.")
 @handle_errors
-def config_command(path, config_file, output_format):
+def config_command(path, config_file, output_format, quiet):
     """Print the effective configuration for PATH and where each value comes from."""
     import json
 

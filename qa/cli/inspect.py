@@ -80,8 +80,9 @@ def describe_pair(pair: ArticlePair) -> str:
 @click.option("--tgt-lang", default="en", show_default=True, help="Language of the translations.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
+@click.option("--quiet", "-q", is_flag=True, help="Accepted as on every command: inspect prints no notes, only errors.")
 @handle_errors
-def inspect_command(paths, src_lang, tgt_lang, output_format):
+def inspect_command(paths, src_lang, tgt_lang, output_format, quiet):
     """Show how qa reads and pairs PATHS: blocks, roles, languages, sentences and offsets.
 
     Files and folders may be mixed. Bad files are reported one line each on stderr and the
