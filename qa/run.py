@@ -179,6 +179,11 @@ def run_check(
     pairs, errors = read_pairs(paths, settings, changed_since=changed_since, note=note)
     for problem in errors:
         error(problem)
+    for pair in pairs:
+        if pair.target is not None and pair.source is None:
+            note(f"{pair.target.path}: no {settings.src_lang} source found; only the checks that need no source ran")
+        elif pair.target is None and pair.source is not None:
+            note(f"{pair.source.path}: no {settings.tgt_lang} translation found; not checked")
     progress = progress or NullProgress()
     runner, chunks = _spreading(pairs, settings) if isinstance(engine, _FromSettings) else (None, [])
     stats: CacheStats | None

@@ -44,7 +44,7 @@ def test_a_declared_language_the_text_contradicts_is_an_error(tmp_path):
     assert done.returncode == 2
     assert f"qa: error: {tmp_path / 'nota.md'}: front matter says lang: es, but the text is written in en" in (
         done.stderr.splitlines())
-    assert "otra.md" not in done.stderr
+    assert not [line for line in done.stderr.splitlines() if "otra.md" in line and line.startswith("qa: error")]
 
 
 def test_only_sources_is_nothing_to_check(tmp_path):
@@ -117,3 +117,34 @@ def test_gutted_weighs_the_share_missing():
     assert gutted(14, 30, "es", "en").garble == 0
     assert gutted(15, 30, "es", "en").garble == 0.9
     assert gutted(2, 2, "es", "en").garble == 0  # too short to tell a summary from a gutting
+
+
+EN_STORY = "---\ntitle: The new bridge opens\nlang: en\n---\n\nThe bridge over the river opened on Monday.\n"
+ES_STORY = "---\ntitle: Abre el nuevo puente\nlang: es\n---\n\nEl puente sobre el río abrió el lunes.\n"
+
+
+@pytest.mark.parametrize("layout", ["file alone", "en folder alone", "keys differ"])
+def test_a_translation_without_a_source_is_said_per_file_and_counted(tmp_path, layout):
+    if layout == "file alone":
+        (tmp_path / "bridge.en.md").write_text(EN_STORY, encoding="utf-8")
+        target, paths = tmp_path / "bridge.en.md", [str(tmp_path / "bridge.en.md")]
+    elif layout == "en folder alone":
+        (tmp_path / "en").mkdir()
+        (tmp_path / "en" / "bridge.md").write_text(EN_STORY, encoding="utf-8")
+        target, paths = tmp_path / "en" / "bridge.md", [str(tmp_path / "en")]
+    else:
+        (tmp_path / "puente.es.md").write_text(ES_STORY, encoding="utf-8")
+        (tmp_path / "bridge.en.md").write_text(EN_STORY, encoding="utf-8")
+        target, paths = tmp_path / "bridge.en.md", [str(tmp_path)]
+    result = qa("check", *paths, "--engine", "none", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "no es source found" in line]
+    assert len(said) == 1 and said[0].endswith(f"{target.relative_to(tmp_path)}: no es source found; "
+                                               "only the checks that need no source ran")
+    assert "(1 without a source: only the checks that need none)" in result.stdout.splitlines()[-1]
+    if layout == "keys differ":  # and the source that found no translation is named too
+        assert f"{tmp_path / 'puente.es.md'}: no en translation found; not checked" in result.stderr \
+            or "puente.es.md: no en translation found; not checked" in result.stderr
+    quiet = qa("check", *paths, "--engine", "none", "-q", cwd=tmp_path)
+    assert "no es source found" not in quiet.stderr  # a note, silenced by -q; the summary still counts it
+    assert "1 without a source" in quiet.stdout

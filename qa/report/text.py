@@ -46,8 +46,10 @@ def summary_line(report: Report) -> str:
     models = signature.models
     model = " (" + ", ".join(f"{d} {m}" for d, m in sorted(models.items())) + ")" if models else ""
     limits = " ".join(f"{name} {value:.2f}" for name, value in signature.thresholds.items())
+    alone = sum(1 for article in report.articles if article.pair.source is None)
+    without_source = f" ({alone} without a source: only the checks that need none)" if alone else ""
     return (
-        f"{len(report.flagged)} flagged ({by_severity}) in {len(report.articles)} article(s), "
+        f"{len(report.flagged)} flagged ({by_severity}) in {len(report.articles)} article(s){without_source}, "
         f"{checked} segments checked; engine {signature.engine}{model}; thresholds {limits}"
     )
 
