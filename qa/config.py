@@ -13,6 +13,7 @@ import codecs
 import difflib
 import fnmatch
 import json
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -37,6 +38,8 @@ JOBS_RANGE = (1, 256)
 FAIL_ON = ("error", "warning", "info", "never")
 PAIRINGS = ("auto", "front-matter", "file-name", "folders")
 PATH_KEYS = ("flagger", "cache", "baseline")
+# The cache folder a run's environment names: it wins over a configuration file's `cache`.
+CACHE_ENVIRONMENT = "QA_CACHE_DIR"
 DIRECTION = re.compile(r"[a-z]{2,3}-[a-z]{2,3}")
 SCHEDULER = re.compile(r"((tcp|tls|ucx|ws|wss)://)?(\[[0-9a-fA-F:]+\]|[\w.\-]+)(:\d{1,5})?")
 
@@ -142,6 +145,10 @@ def load_settings(
         table = _config_table(path)
         values = parse_table(table, Where(path))
         sources.update({key: display_path(path) for key in values})
+    if os.environ.get(CACHE_ENVIRONMENT) and "cache" in values:
+        # The environment is set for this run (a CI job's cache folder); the file is for everyone.
+        del values["cache"]
+        sources["cache"] = f"${CACHE_ENVIRONMENT}"
     overrides = _parse_overrides(cli_overrides)
     values.update(overrides)
     sources.update({key: COMMAND_LINE for key in overrides})

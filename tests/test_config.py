@@ -138,6 +138,7 @@ def test_both_spellings_of_a_key_at_once_are_an_error(repo):
 
 
 def test_paths_are_relative_to_the_file_folder(repo, monkeypatch):
+    monkeypatch.delenv("QA_CACHE_DIR", raising=False)  # it would win over the file's cache
     write(repo / "qa.toml", 'baseline = ".qa-baseline.json"\ncache = "cache/t.sqlite3"\nflagger = "qa/flagger.json"\n')
     monkeypatch.chdir(repo / "content")
     settings, _ = load_settings(repo / "content", {})
@@ -209,3 +210,20 @@ def test_ignore_patterns_match_paths_below_the_root(repo):
     assert is_ignored(repo / "archive" / "2020" / "x.md", settings)
     assert not is_ignored(repo / "content" / "es" / "nota.md", settings)
     assert not is_ignored(Path("/somewhere/else/archive/x.md"), settings)
+
+
+def test_qa_cache_dir_in_the_environment_wins_over_the_files_cache(tmp_path, monkeypatch):
+    from qa.run import open_cache
+
+    (tmp_path / "qa.toml").write_text('cache = ".cache/qa/translations.sqlite3"\n', encoding="utf-8")
+    monkeypatch.delenv("QA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    settings, _ = load_settings(tmp_path, {})
+    assert settings.cache == tmp_path / ".cache/qa/translations.sqlite3"  # the file's, with no variable
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "ci-cache"))
+    settings, sources = load_settings(tmp_path, {})
+    assert settings.cache is None and sources["cache"] == "$QA_CACHE_DIR"
+    with open_cache(settings) as cache:
+        assert cache.path == tmp_path / "ci-cache" / "translations.sqlite3"
+    flagged, _ = load_settings(tmp_path, {"cache": str(tmp_path / "flag.sqlite3")})
+    assert flagged.cache == tmp_path / "flag.sqlite3"  # --cache still wins over both

@@ -54,9 +54,11 @@ def newsroom(tmp_path: Path, engine: str) -> Path:
 
 
 @pytest.mark.parametrize("engine", ["none", "apertium"])
-def test_the_library_gives_the_flags_of_the_command_line(tmp_path, engine, request):
+def test_the_library_gives_the_flags_of_the_command_line(tmp_path, engine, request, monkeypatch):
     if engine == "apertium":
         request.getfixturevalue("apertium_available")
+    monkeypatch.delenv("QA_CACHE_DIR", raising=False)  # it would win over qa.toml's cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # where the unconfigured run writes
     root = newsroom(tmp_path, engine)
     report = qa.check(root)  # cold cache: everything computed
     library = flags(report_to_dict(report))

@@ -253,6 +253,23 @@ def test_github_actions_example():
     assert any("--format sarif -o qa.sarif" in r for r in checks)
     upload = steps[next(k for k, u in enumerate(uses) if "upload-sarif" in u)]
     assert upload["with"]["sarif_file"] == "qa.sarif"
+    # Not from forks, whose pull requests cannot write security events.
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in upload["if"]
+    assert not workflow["jobs"]["qa"]["runs-on"].endswith("-latest")
+
+
+def test_github_actions_example_saves_its_cache_even_when_the_check_fails_and_starts_warm():
+    workflow = load_yaml("examples/github-actions.yml")
+    steps = workflow["jobs"]["qa"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    restore = steps[uses.index("actions/cache/restore@v4")]
+    save = steps[uses.index("actions/cache/save@v4")]
+    check = next(k for k, step in enumerate(steps) if step.get("run", "").startswith("qa check"))
+    assert uses.index("actions/cache/restore@v4") < check < uses.index("actions/cache/save@v4")
+    assert save["if"] == "always()" and save["with"]["path"] == restore["with"]["path"]
+    assert save["with"]["key"] == "${{ steps." + restore["id"] + ".outputs.cache-primary-key }}"
+    # A new pull request falls back to the base branch's cache.
+    assert restore["with"]["restore-keys"].splitlines()[-1].endswith("${{ github.base_ref }}-")
 
 
 def test_gitlab_ci_example():
@@ -263,6 +280,9 @@ def test_gitlab_ci_example():
     assert job["artifacts"]["reports"]["junit"] == "qa-junit.xml"
     assert job["variables"]["GIT_DEPTH"] == "0"
     assert any("apertium-eng-spa" in line for line in job["before_script"])
+    for name, each in load_yaml("examples/gitlab-ci.yml").items():
+        image = each["image"]
+        assert image.count(".") >= 2 and "-slim-" in image, f"{name}: {image} is not pinned to a release"
 
 
 def test_gitlab_ci_example_keeps_merge_requests_out_of_the_trusted_cache():
