@@ -50,6 +50,7 @@ from qa.translate.marian import (
     output_bound,
     pair_lengths,
     pretrained_source,
+    torch_problem,
     unavailable,
 )
 
@@ -167,6 +168,9 @@ def convert_marian(source: str, staging: Path, quantization: str) -> None:
     The converter runs in a child Python process: it needs torch and the full-precision model
     (about 1 GB for opus-mt), which the checking process then never holds.
     """
+    missing = torch_problem("converting a Marian model for the ct2 engine")
+    if missing:
+        raise ConversionFailed(missing)
     package_root = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     result = subprocess.run(

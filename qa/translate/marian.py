@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import importlib.util
 import os
 import re
 import socket
@@ -195,6 +196,19 @@ def locate_model(
             spec, "missing", problem=f"model {spec} is not in the local cache and {reason}"
         )
     return ModelLocation(spec, "hub")
+
+
+# PyTorch is the marian extra, not a default dependency: Apertium, ct2 on converted models and
+# the model-free checks run without it, and its default wheel pulls gigabytes of CUDA.
+TORCH_REMEDY = ("pip install 'newsroom-qa[marian]' (for the CPU-only build, first "
+                "pip install torch --index-url https://download.pytorch.org/whl/cpu)")
+
+
+def torch_problem(what: str) -> str | None:
+    """Why ``what`` cannot run here when PyTorch is not installed (with the way out), or None."""
+    if importlib.util.find_spec("torch") is None:
+        return f"{what} needs PyTorch, which is not installed; {TORCH_REMEDY}"
+    return None
 
 
 def unavailable(problem: str) -> EngineUnavailable:
@@ -486,7 +500,11 @@ class MarianEngine(PerDirectionEngine):
     name = "marian"
 
     def check(self, src: str, tgt: str) -> None:
-        """Raise EngineUnavailable if the model for this direction cannot be had (loads nothing)."""
+        """Raise EngineUnavailable if PyTorch or the model for this direction cannot be had
+        (loads nothing)."""
+        missing = torch_problem("the marian engine")
+        if missing:
+            raise EngineUnavailable(missing)
         location = locate_model(self.options, src, tgt)
         if location.problem:
             raise unavailable(location.problem)
