@@ -96,3 +96,14 @@ def test_dev_stdout_stays_a_device(tmp_path):
     assert done.returncode == 0, done.stderr
     after = os.stat("/dev/null")
     assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+
+
+def test_a_dash_for_the_output_is_stdout_not_a_file_named_dash(tmp_path):
+    import json
+
+    root = corpus(tmp_path / "content")
+    done = qa("check", "--engine", "none", "--format", "json", "-o", "-", "--", str(root), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["articles"] == 1  # the report itself, on stdout
+    assert not (tmp_path / "-").exists()
+    assert "flagged" in done.stderr.splitlines()[-1]  # the summary line, on stderr as with -o FILE

@@ -66,8 +66,8 @@ def configured_run(paths, options: dict, *, config_file, changed_since, quiet, n
 
 def checked_output(written: str | None, paths) -> Path | None:
     """The ``-o`` file, refused before the check runs when it is a folder, in a folder that does
-    not exist, or one of the files being checked."""
-    if written is None:
+    not exist, or one of the files being checked; None for stdout (no ``-o``, or ``-o -``)."""
+    if written is None or written == "-":
         return None
     from qa.corpus import discover
     from qa.errors import InputError
@@ -96,8 +96,8 @@ def write_report(path: Path, text: str) -> None:
               help="Report only flags not accepted in this file (written by `qa baseline`).")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)),
               help="Output format (default text).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the report to this file; the summary line still goes to the terminal.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write the report to this file (- for stdout); the summary line still goes to the terminal.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON),
               help="Exit with 1 when a passage is flagged at or above this severity (default error).")
 @handle_errors
