@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from markdown_it.token import Token
 from qa.corpus.files import lang_from_path, read_text_file, split_lang_suffix
 from qa.corpus.model import Article, Block, Role, Sentence
 from qa.corpus.page import is_byline
-from qa.errors import InputError
+from qa.errors import InputError, first_line
 from qa.files import without_lone_surrogates
 from qa.langid import DEFAULT_CANDIDATES, candidates_with, identify, identify_block, is_language_code
 from qa.segment import TextMap, TextMapBuilder, identity_map, split_mapped
@@ -34,6 +35,9 @@ FRONT_MATTER_MAX_VALUES = 10_000
 _LINE_END = re.compile(r"\r\n?|\n")
 _OPENING = re.compile(r"---[ \t]*(?:\r\n?|\n)")
 _CLOSING = re.compile(r"(?:^|(?<=\r))(?:---|\.\.\.)[ \t]*(?=\r|\n|$)", re.MULTILINE)
+# Hugo's TOML front matter, between +++ lines.
+_TOML_OPENING = re.compile(r"\+\+\+[ \t]*(?:\r\n?|\n)")
+_TOML_CLOSING = re.compile(r"(?:^|(?<=\r))\+\+\+[ \t]*(?=\r|\n|$)", re.MULTILINE)
 _CAPTION_LABEL = re.compile(r"(?i:foto|photo|imagen|image|fotograf[íi]a)\s*:")
 _EMPHASIS_ONLY = re.compile(r"(\*{1,3}|_{1,3})(?!\s).*(?<!\s)\1", re.DOTALL)
 _TARGET = r"\((?:[^()\n]|\([^()\n]*\))*\)"  # a link target, allowing one level of parentheses
@@ -51,7 +55,11 @@ _INLINE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_MARKDOWN = MarkdownIt("commonmark")
+# CommonMark plus GitHub's tables, whose cells are read one by one.
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+# Hugo shortcodes ({{< figure ... >}}, {{% note %}}) and Liquid or Go template tags ({% include %},
+# {{ .Title }}): markup for the site generator, never article text.
+_TEMPLATE_TAG = re.compile(r"\{\{<.*?>\}\}|\{\{%.*?%\}\}|\{%.*?%\}|\{\{.*?\}\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,8 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
     a mapping, is never closed, is over 64 KB, nests too deeply or expands through aliases to
     more than 10,000 values. Lone surrogates from ``"\\ud800"`` escapes become U+FFFD.
     """
+    if _TOML_OPENING.match(text):
+        return _toml_front_matter(text, path)
     opening = _OPENING.match(text)
     if not opening:
         return FrontMatter(MappingProxyType({}), MappingProxyType({}), 0)
@@ -135,6 +145,53 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
     body_start = line_end.end() if line_end else closing.end()
     fields = _string_fields(node, data, source, opening.end()) if node is not None else {}
     return FrontMatter(MappingProxyType(data), MappingProxyType(fields), body_start)
+
+
+def _toml_front_matter(text: str, path: str) -> FrontMatter:
+    """Hugo's front matter between ``+++`` lines, read as TOML; the same limits and errors as
+    the YAML kind."""
+    opening = _TOML_OPENING.match(text)
+    assert opening is not None  # split_front_matter checked
+    closing = _TOML_CLOSING.search(text, opening.end())
+    if not closing:
+        raise InputError("front matter opened with '+++' is never closed", f"{path}:1")
+    source = text[opening.end() : closing.start()]
+    if len(source.encode("utf-8")) > FRONT_MATTER_MAX_BYTES:
+        raise InputError(f"front matter is too large (over {FRONT_MATTER_MAX_BYTES // 1024} KB)", f"{path}:1")
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as error:
+        # Python 3.11's error has no line attribute; its message ends "(at line N, column M)".
+        at = re.search(r"at line (\d+)", str(error))
+        raise InputError(f"front matter is not valid TOML ({first_line(str(error))})",
+                         f"{path}:{int(at.group(1)) + 1}" if at else f"{path}:1") from None
+    except RecursionError:
+        raise InputError("front matter is nested too deeply", f"{path}:1") from None
+    line_end = _LINE_END.match(text, closing.end())
+    body_start = line_end.end() if line_end else closing.end()
+    return FrontMatter(MappingProxyType(data), MappingProxyType(_toml_fields(data, source, opening.end())), body_start)
+
+
+_TOML_STRING = re.compile(r'^[ \t]*(title|subtitle|description)[ \t]*=[ \t]*(["\'])(.*)\2[ \t]*(?:#.*)?$', re.MULTILINE)
+
+
+def _toml_fields(data: dict, source: str, offset: int) -> dict[str, TextMap]:
+    """Text maps of the headline-like string values of TOML front matter, pointing at their
+    text in the file (the whole quoted value when it holds escapes)."""
+    fields: dict[str, TextMap] = {}
+    for match in _TOML_STRING.finditer(source):
+        name, raw = match.group(1), match.group(3)
+        value = data.get(name)
+        if not isinstance(value, str) or name in fields:
+            continue
+        start, end = match.start(3), match.end(3)
+        if raw == value:
+            fields[name] = identity_map(value, offset + start)
+        else:
+            builder = TextMapBuilder()
+            builder.replace(value, offset + start, offset + end)
+            fields[name] = builder.build()
+    return fields
 
 
 def _load_yaml(source: str, path: str) -> tuple[yaml.Node | None, object]:
@@ -256,18 +313,36 @@ def _mark_repeats(drafts: list[_Draft], front_texts: set[str]) -> list[_Draft]:
     return [replace(draft, role=Role.FURNITURE) if draft.text in front_texts else draft for draft in drafts]
 
 
+def mask_template_tags(text: str) -> str:
+    """``text`` with every shortcode and template tag blanked out, newlines kept, so offsets and
+    line numbers still hold and nothing inside a tag is read as text or figures."""
+    # No-break spaces, not spaces: text after a tag at the start of a line must not become an
+    # indented code block; sentences strip them as any white space.
+    return _TEMPLATE_TAG.sub(lambda tag: re.sub(r"[^\r\n]", "\u00a0", tag.group()), text)
+
+
 def _body_drafts(text: str, body_start: int, *, has_title: bool) -> list[_Draft]:
-    body = text[body_start:]
+    body = mask_template_tags(text[body_start:])
     # markdown-it ends a line at "\r\n", "\n" or a lone "\r", so its line numbers count those.
     line_starts = [0] + [match.end() for match in _LINE_END.finditer(body)]
     tokens = _MARKDOWN.parse(body)
     drafts: list[_Draft] = []
     has_headline = has_title
     after_image = False
+    row_cursor = 0  # where the next cell of a table row is looked for in its line
     for index, token in enumerate(tokens):
         draft = None
         if token.type in ("fence", "code_block", "html_block") and token.map:
             draft = _raw_draft(Role.FURNITURE, body, line_starts, token.map, body_start)
+        elif token.type == "tr_open":
+            row_cursor = 0
+        elif token.type in ("th_open", "td_open"):
+            inline = tokens[index + 1]
+            raw = _inline_map(inline, body, line_starts, body_start, after=row_cursor)
+            if raw.text:
+                row_cursor = raw.source_span(len(raw.text) - 1, len(raw.text))[1] - body_start - _line_start(
+                    line_starts, inline)
+            draft = _prose_draft(Role.BODY, strip_inline(raw))
         elif token.type in ("heading_open", "paragraph_open"):
             inline = tokens[index + 1]
             raw = _inline_map(inline, body, line_starts, body_start)
@@ -322,9 +397,15 @@ def _raw_draft(role: Role, body: str, line_starts: list[int], lines: list[int], 
     return _Draft(role, None, offset + start, offset + start + len(stripped), stripped)
 
 
-def _inline_map(inline: Token, body: str, line_starts: list[int], offset: int) -> TextMap:
+def _line_start(line_starts: list[int], inline: Token) -> int:
+    """Where the inline token's first line starts in the body."""
+    return line_starts[min(inline.map[0] if inline.map else 0, len(line_starts) - 1)]
+
+
+def _inline_map(inline: Token, body: str, line_starts: list[int], offset: int, *, after: int = 0) -> TextMap:
     """The inline token's content (container markers and indentation already removed by
-    markdown-it) mapped back to file offsets, line by line."""
+    markdown-it) mapped back to file offsets, line by line; ``after`` is the column of its first
+    line to look from (a table cell after the row's earlier cells)."""
     builder = TextMapBuilder()
     first_line = inline.map[0] if inline.map else 0
     for number, content_line in enumerate(inline.content.split("\n")):
@@ -332,7 +413,7 @@ def _inline_map(inline: Token, body: str, line_starts: list[int], offset: int) -
         line_start = line_starts[line_index]
         line_end = line_starts[line_index + 1] if line_index + 1 < len(line_starts) else len(body)
         source_line = body[line_start:line_end]
-        column = source_line.find(content_line)
+        column = source_line.find(content_line, after if number == 0 else 0)
         if column < 0:  # markdown-it rewrote the line (tabs); point at its first non-blank
             column = len(source_line) - len(source_line.lstrip())
         if number:

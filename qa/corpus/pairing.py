@@ -5,7 +5,8 @@ Tried in this order, each on the articles the previous ones left:
 1. ``front-matter``: the same ``translationKey``/``slug`` in the front matter, one article in each
    language;
 2. ``record``: JSON Lines article records with the same ``translationKey``/``id``;
-3. ``file-name``: ``slug.es.md`` and ``slug.en.md`` in the same folder;
+3. ``file-name``: ``slug.es.md`` and ``slug.en.md`` in the same folder, or Hugo's ``slug.md`` (the
+   default language) and ``slug.en.md``;
 4. ``folders``: sibling language folders, ``.../es/path/x.md`` and ``.../en/path/x.md``;
 5. ``embedded-headline``: a page dump in the target language whose own HEADLINE block is in the
    source language is paired with an article made of just that headline.
@@ -115,8 +116,12 @@ def _declared_key(origin: str) -> KeyFunction:
 
 
 def _file_name_key(article: Article) -> Hashable | None:
-    base, lang = split_lang_suffix(article.path)
-    return (str(Path(article.path).parent), base) if lang and article.format != "jsonl" else None
+    """``slug.es.md`` and ``slug.en.md`` share a key, and so do Hugo's ``slug.md`` (the site's
+    default language, named by no suffix) and ``slug.en.md``: the folder and the slug."""
+    if article.format == "jsonl":
+        return None
+    base, _ = split_lang_suffix(article.path)
+    return str(Path(article.path).parent), base
 
 
 def _folder_key(langs: tuple[str, str]) -> KeyFunction:
