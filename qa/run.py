@@ -126,8 +126,11 @@ def read_pairs(
 
     errors: list[InputError] = []
     files = [path for path in discover(paths, errors=errors) if not is_ignored(path, settings)]
-    corpus = read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, pairing=settings.pairing)
+    corpus = read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, pairing=settings.pairing,
+                        named=paths)
     errors += corpus.errors
+    for passed in corpus.skipped:
+        note(f"{passed}; skipped")
     pairs = list(corpus.pairs)
     if not errors and files and not any(pair.target is not None for pair in pairs):
         # Checking nothing is never a pass: a wrong `lang:` or --tgt-lang would switch qa off.

@@ -125,3 +125,19 @@ def test_quiet_silences_the_engine_line(tmp_path, engine, request):
     quiet = qa("check", str(tmp_path), "--engine", engine, "-q", cwd=tmp_path)
     assert f"qa: engine {engine}" in loud.stderr
     assert "qa: engine" not in quiet.stderr and quiet.returncode == loud.returncode
+
+
+def test_an_empty_notes_file_in_a_folder_is_skipped_but_an_emptied_translation_is_not(tmp_path):
+    write_pair(tmp_path / "content")
+    (tmp_path / "content" / "notes.txt").write_bytes(b"")
+    done = qa("check", "--engine", "none", "--", str(tmp_path / "content"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"qa: {tmp_path / 'content' / 'notes.txt'}: file is empty; skipped" in done.stderr.splitlines()
+    # Named on the command line, the same file is an error; so is an empty file that could be a
+    # translation (its source is there): emptying one must never pass.
+    named = qa("check", "--engine", "none", "--", str(tmp_path / "content" / "notes.txt"), cwd=tmp_path)
+    assert named.returncode == 2 and "notes.txt: file is empty" in named.stderr
+    (tmp_path / "content" / "plan.en.md").write_bytes(b"")
+    emptied = qa("check", "--engine", "none", "--", str(tmp_path / "content"), cwd=tmp_path)
+    assert emptied.returncode == 2
+    assert f"qa: error: {tmp_path / 'content' / 'plan.en.md'}: file is empty" in emptied.stderr.splitlines()

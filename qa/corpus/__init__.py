@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.corpus.files import lang_from_path, read_text_file
+from qa.corpus.files import EMPTY_FILE, lang_from_path, read_text_file, split_lang_suffix
 from qa.corpus.jsonl import RecordError, parse_article_records, parse_json_object
 from qa.corpus.markdown import parse_markdown
 from qa.corpus.model import Article, ArticlePair
@@ -30,6 +30,8 @@ class Corpus:
 
     pairs: list[ArticlePair] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    # Files passed over with a reason (an empty notes.txt in a folder), for a note, not an error.
+    skipped: list[InputError] = field(default_factory=list)
 
     @property
     def complete(self) -> list[ArticlePair]:
@@ -49,6 +51,8 @@ class FileContents:
     articles: list[Article] = field(default_factory=list)
     pairs: list[ArticlePair] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    # Files passed over with a reason (an empty notes.txt in a folder), for a note, not an error.
+    skipped: list[InputError] = field(default_factory=list)
 
 
 def discover(paths: Iterable[str | Path], *, errors: list[InputError] | None = None) -> list[Path]:
@@ -104,23 +108,49 @@ def read_article(path: str | Path, *, src_lang: str = "es", tgt_lang: str = "en"
 
 
 def read_paths(
-    paths: Iterable[str | Path], *, src_lang: str = "es", tgt_lang: str = "en", pairing: str = "auto"
+    paths: Iterable[str | Path], *, src_lang: str = "es", tgt_lang: str = "en", pairing: str = "auto",
+    named: Iterable[str | Path] | None = None,
 ) -> Corpus:
     """Discover, read and pair the articles under ``paths``; see :mod:`qa.corpus.pairing`
-    (``pairing`` restricts it to one method)."""
+    (``pairing`` restricts it to one method). ``named`` are the paths the user gave (default:
+    ``paths``): an empty file among them is an error, one found in a folder may be passed over."""
+    paths = list(paths)
     corpus = Corpus()
     items: list[Article | ArticlePair] = []
-    for path in discover(paths, errors=corpus.errors):
+    given = {Path(path).resolve() for path in (paths if named is None else named) if Path(path).is_file()}
+    files = discover(paths, errors=corpus.errors)
+    for path in files:
         try:
             contents = read_article(path, src_lang=src_lang, tgt_lang=tgt_lang)
         except InputError as error:
-            corpus.errors.append(error)
+            if _passed_over(path, error, given, files):
+                corpus.skipped.append(error)
+            else:
+                corpus.errors.append(error)
             continue
         items += contents.articles
         items += contents.pairs
         corpus.errors += contents.errors
     corpus.pairs = pair_articles(items, src_lang=src_lang, tgt_lang=tgt_lang, method=pairing)
     return corpus
+
+
+def _passed_over(path: Path, error: InputError, named: set[Path], files: list[Path]) -> bool:
+    """Whether a file that could not be read is merely passed over: an empty file found in a
+    folder (a notes.txt), with no other file of its name that it could be the other side of. An
+    empty file named on the command line, or one with a possible partner (an emptied
+    translation), stays an error."""
+    if error.args[0] != EMPTY_FILE or path.resolve() in named:
+        return False
+    base = split_lang_suffix(path.name)[0]
+    return not any(split_lang_suffix(other.name)[0] == base and _has_content(other) for other in files if other != path)
+
+
+def _has_content(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _discover_one(path: Path) -> list[Path]:

@@ -11,6 +11,8 @@ from typing import BinaryIO
 from qa.errors import InputError
 from qa.langid import is_language_code
 
+EMPTY_FILE = "file is empty"
+
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 10 * MB
 BINARY_SNIFF_BYTES = 8192
@@ -36,7 +38,7 @@ def read_text_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> s
             f"not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset})", str(path)
         ) from None
     if not text.strip():
-        raise InputError("file is empty", str(path))
+        raise InputError(EMPTY_FILE, str(path))
     return text
 
 

@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from qa.corpus.files import (
     BINARY_SNIFF_BYTES,
+    EMPTY_FILE,
     MB,
     open_binary,
     read_text_file,
@@ -70,7 +71,7 @@ def iter_sentence_pairs(path: str | Path, errors: list[InputError]) -> Iterator[
             else:
                 yield item
     if not found_any:
-        raise InputError("file is empty", str(path))
+        raise InputError(EMPTY_FILE, str(path))
 
 
 def count_lines(path: str | Path) -> int | None:
