@@ -122,10 +122,11 @@ def read_pairs(
     """The article pairs under ``paths`` that the settings do not ignore (and that changed since
     ``changed_since``, when given), and the files that could not be read."""
     from qa.changes import affected_pairs, changed_in_repositories
-    from qa.corpus import discover, read_paths
+    from qa.corpus import STDIN, discover, read_paths
 
     errors: list[InputError] = []
-    files = [path for path in discover(paths, errors=errors) if not is_ignored(path, settings)]
+    files: list[str | Path] = [path for path in discover(paths, errors=errors) if not is_ignored(path, settings)]
+    files += [STDIN] if any(str(path) == STDIN for path in paths) else []
     corpus = read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, pairing=settings.pairing,
                         named=paths)
     errors += corpus.errors

@@ -107,3 +107,15 @@ def test_a_dash_for_the_output_is_stdout_not_a_file_named_dash(tmp_path):
     assert json.loads(done.stdout)["summary"]["articles"] == 1  # the report itself, on stdout
     assert not (tmp_path / "-").exists()
     assert "flagged" in done.stderr.splitlines()[-1]  # the summary line, on stderr as with -o FILE
+
+
+def test_a_dash_among_the_paths_reads_an_article_from_stdin(tmp_path):
+    text = "The Ministry of Finance of the Ministry of Finance met on Monday.\n\nThe budget was approved.\n"
+    done = subprocess.run([sys.executable, "-m", "qa", "check", "--engine", "none", "-"], input=text,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=dict(os.environ))
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("<stdin>:1:1: error")
+    assert "qa: <stdin>: no es source found" in done.stderr
+    empty = subprocess.run([sys.executable, "-m", "qa", "check", "--engine", "none", "-"], input="",
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path, env=dict(os.environ))
+    assert empty.returncode == 2 and "qa: error: <stdin>: file is empty" in empty.stderr

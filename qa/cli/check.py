@@ -104,7 +104,8 @@ def write_report(path: Path, text: str) -> None:
 def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_size, threads, device, cache_path,
                   no_cache, threshold, flagger_path, jobs, scheduler, changed_since, quiet, baseline, output_format, output,
                   fail_on):
-    """Check translated articles in PATHS (files or folders) and report garbled passages.
+    """Check translated articles in PATHS (files or folders; - reads one from stdin) and report
+    garbled passages.
 
     qa pairs each source article with its translation (front matter, file names or es/ en/
     folders), aligns their sentences, back-translates, scores every passage and flags the ones

@@ -4,11 +4,12 @@ goes on with the rest."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.corpus.files import EMPTY_FILE, lang_from_path, read_text_file, split_lang_suffix
+from qa.corpus.files import EMPTY_FILE, lang_from_path, read_stdin_text, read_text_file, split_lang_suffix
 from qa.corpus.jsonl import RecordError, parse_article_records, parse_json_object
 from qa.corpus.markdown import parse_markdown
 from qa.corpus.model import Article, ArticlePair
@@ -19,6 +20,9 @@ from qa.errors import InputError
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt", ".jsonl", ".tsv")
 SKIPPED_FOLDERS = frozenset({"node_modules"})
+# "-" among the paths reads one article from standard input, shown as <stdin>.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 NO_ARTICLES = "no articles found (looked for .md, .txt, .jsonl, .tsv)"
 
 
@@ -64,7 +68,7 @@ def discover(paths: Iterable[str | Path], *, errors: list[InputError] | None = N
     with no article raises InputError, or is appended to ``errors`` when a list is given.
     """
     found: list[Path] = []
-    for path in map(Path, paths):
+    for path in (Path(path) for path in paths if str(path) != STDIN):  # read_paths reads stdin itself
         try:
             found += _discover_one(path)
         except InputError as error:
@@ -86,9 +90,13 @@ def read_article(path: str | Path, *, src_lang: str = "es", tgt_lang: str = "en"
     ``---``, else as a page dump. Raises InputError when the file cannot be read at all; bad
     records land in ``errors``.
     """
+    return read_text_article(read_text_file(path), str(path), src_lang=src_lang, tgt_lang=tgt_lang)
+
+
+def read_text_article(text: str, name: str, *, src_lang: str = "es", tgt_lang: str = "en") -> FileContents:
+    """:func:`read_article` on text already read (standard input: ``name`` is ``<stdin>``)."""
     pair = (src_lang, tgt_lang)
-    text = read_text_file(path)
-    name = str(path)
+    path = name
     kind = _kind(Path(path).suffix.lower(), text)
     if kind == "markdown":
         return FileContents(articles=[parse_markdown(text, name, pair=pair)])
@@ -117,8 +125,17 @@ def read_paths(
     paths = list(paths)
     corpus = Corpus()
     items: list[Article | ArticlePair] = []
+    if any(str(path) == STDIN for path in paths):
+        paths = [path for path in paths if str(path) != STDIN]
+        try:
+            contents = read_text_article(read_stdin_text(sys.stdin.buffer, STDIN_NAME), STDIN_NAME,
+                                         src_lang=src_lang, tgt_lang=tgt_lang)
+            items += [*contents.articles, *contents.pairs]
+            corpus.errors += contents.errors
+        except InputError as error:
+            corpus.errors.append(error)
     given = {Path(path).resolve() for path in (paths if named is None else named) if Path(path).is_file()}
-    files = discover(paths, errors=corpus.errors)
+    files = discover(paths, errors=corpus.errors) if paths else []
     for path in files:
         try:
             contents = read_article(path, src_lang=src_lang, tgt_lang=tgt_lang)

@@ -26,7 +26,22 @@ def read_text_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> s
     empty or whitespace-only file, a binary file, invalid UTF-8, or a file over ``max_bytes``.
     """
     path = Path(path)
-    data = _read_bytes(path, max_bytes)
+    return decode_text(_read_bytes(path, max_bytes), str(path))
+
+
+def read_stdin_text(stream: BinaryIO, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The UTF-8 text read from ``stream`` (standard input, shown as ``name``), with the checks
+    and the size limit of :func:`read_text_file`."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(f"input is too large (over {_size(max_bytes)})", name)
+    return decode_text(data, name)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """``data`` as text, without a byte-order mark; InputError naming ``name`` for a binary,
+    undecodable, empty or whitespace-only input."""
+    path = name
     if b"\0" in data[:BINARY_SNIFF_BYTES]:
         raise InputError("binary file, not text", str(path))
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
