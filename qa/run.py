@@ -277,8 +277,8 @@ def check(
     ``engine`` is an engine name (``auto``, ``marian``, ``ct2``, ``apertium``, ``none``), an
     open Engine, or None for the checks that need no model; by default, the configured one.
     ``cache`` True uses the configured cache (else the user cache folder), False none; a path
-    or a TranslationCache names one. ``jobs`` (local worker processes; default: the cores
-    available, for a check of more than one chunk of articles) and ``scheduler`` (a Dask
+    or a TranslationCache names one. ``jobs`` (local worker processes; default: one per two
+    cores, for a check of more than one chunk of articles) and ``scheduler`` (a Dask
     scheduler's address) say where an engine named by the settings runs, as ``--jobs`` and
     ``--scheduler`` do.
     """
@@ -287,13 +287,8 @@ def check(
     if not paths:
         raise InputError("no path to check")
     overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger, "jobs": jobs, "scheduler": scheduler}
-    if isinstance(engine, str):
-        overrides["engine"] = engine
-    if isinstance(cache, str | Path):
-        overrides["cache"] = cache
-    settings, _ = load_settings(Path(paths[0]), overrides, config_file=Path(config) if config else None)
+    settings, store = _library_settings(Path(paths[0]), overrides, engine, cache, config)
     chosen: Engine | _FromSettings | None = FROM_SETTINGS if isinstance(engine, str) else engine
-    store = cache if isinstance(cache, TranslationCache) else open_cache(settings, enabled=cache is not False)
     try:
         return run_check(paths, settings, engine=chosen, cache=store, progress=progress).report
     finally:
@@ -325,12 +320,7 @@ def score_pairs(
     from qa.score import score_pairs as score
 
     overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger}
-    if isinstance(engine, str):
-        overrides["engine"] = engine
-    if isinstance(cache, str | Path):
-        overrides["cache"] = cache
-    settings, _ = load_settings(Path.cwd(), overrides, config_file=Path(config) if config else None)
-    store = cache if isinstance(cache, TranslationCache) else open_cache(settings, enabled=cache is not False)
+    settings, store = _library_settings(Path.cwd(), overrides, engine, cache, config)
     opened = isinstance(engine, str | _FromSettings)
     try:
         active: Engine | None = open_engine(settings, store) if isinstance(engine, str | _FromSettings) else engine
@@ -344,6 +334,21 @@ def score_pairs(
     finally:
         if store is not None and store is not cache:
             store.close()
+
+
+def _library_settings(
+    start: Path, overrides: dict, engine: object, cache: TranslationCache | str | Path | bool,
+    config: str | Path | None,
+) -> tuple[Settings, TranslationCache | None]:
+    """The settings of a library call (its arguments over the nearest qa.toml, or ``config``)
+    and the cache it uses: the one given, the one it names, the configured one, or none."""
+    if isinstance(engine, str):
+        overrides = {**overrides, "engine": engine}
+    if isinstance(cache, str | Path):
+        overrides = {**overrides, "cache": cache}
+    settings, _ = load_settings(start, overrides, config_file=Path(config) if config else None)
+    store = cache if isinstance(cache, TranslationCache) else open_cache(settings, enabled=cache is not False)
+    return settings, store
 
 
 def with_models(settings: Settings, models: dict[str, str]) -> Settings:

@@ -127,37 +127,38 @@ def split_front_matter(text: str, path: str) -> FrontMatter:
     """
     if _TOML_OPENING.match(text):
         return _toml_front_matter(text, path)
-    opening = _OPENING.match(text)
-    if not opening:
+    if not _OPENING.match(text):
         return FrontMatter(MappingProxyType({}), MappingProxyType({}), 0)
-    closing = _CLOSING.search(text, opening.end())
-    if not closing:
-        raise InputError("front matter opened with '---' is never closed", f"{path}:1")
-    source = text[opening.end() : closing.start()]
-    if len(source.encode("utf-8")) > FRONT_MATTER_MAX_BYTES:
-        raise InputError(f"front matter is too large (over {FRONT_MATTER_MAX_BYTES // 1024} KB)", f"{path}:1")
+    source, offset, body_start = _delimited(text, path, _OPENING, _CLOSING, "---")
     node, data = _load_yaml(source, path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(f"front matter must be keys and values, not a {type(data).__name__}", f"{path}:2")
-    line_end = _LINE_END.match(text, closing.end())
-    body_start = line_end.end() if line_end else closing.end()
-    fields = _string_fields(node, data, source, opening.end()) if node is not None else {}
+    fields = _string_fields(node, data, source, offset) if node is not None else {}
     return FrontMatter(MappingProxyType(data), MappingProxyType(fields), body_start)
+
+
+def _delimited(text: str, path: str, opening_line: re.Pattern, closing_line: re.Pattern,
+               marker: str) -> tuple[str, int, int]:
+    """The front matter's source between its opening and closing lines, the offset where it
+    starts and where the body starts; InputError when it is never closed or is too large."""
+    opening = opening_line.match(text)
+    assert opening is not None  # the caller checked
+    closing = closing_line.search(text, opening.end())
+    if not closing:
+        raise InputError(f"front matter opened with '{marker}' is never closed", f"{path}:1")
+    source = text[opening.end() : closing.start()]
+    if len(source.encode("utf-8")) > FRONT_MATTER_MAX_BYTES:
+        raise InputError(f"front matter is too large (over {FRONT_MATTER_MAX_BYTES // 1024} KB)", f"{path}:1")
+    line_end = _LINE_END.match(text, closing.end())
+    return source, opening.end(), line_end.end() if line_end else closing.end()
 
 
 def _toml_front_matter(text: str, path: str) -> FrontMatter:
     """Hugo's front matter between ``+++`` lines, read as TOML; the same limits and errors as
     the YAML kind."""
-    opening = _TOML_OPENING.match(text)
-    assert opening is not None  # split_front_matter checked
-    closing = _TOML_CLOSING.search(text, opening.end())
-    if not closing:
-        raise InputError("front matter opened with '+++' is never closed", f"{path}:1")
-    source = text[opening.end() : closing.start()]
-    if len(source.encode("utf-8")) > FRONT_MATTER_MAX_BYTES:
-        raise InputError(f"front matter is too large (over {FRONT_MATTER_MAX_BYTES // 1024} KB)", f"{path}:1")
+    source, offset, body_start = _delimited(text, path, _TOML_OPENING, _TOML_CLOSING, "+++")
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
@@ -167,9 +168,7 @@ def _toml_front_matter(text: str, path: str) -> FrontMatter:
                          f"{path}:{int(at.group(1)) + 1}" if at else f"{path}:1") from None
     except RecursionError:
         raise InputError("front matter is nested too deeply", f"{path}:1") from None
-    line_end = _LINE_END.match(text, closing.end())
-    body_start = line_end.end() if line_end else closing.end()
-    return FrontMatter(MappingProxyType(data), MappingProxyType(_toml_fields(data, source, opening.end())), body_start)
+    return FrontMatter(MappingProxyType(data), MappingProxyType(_toml_fields(data, source, offset)), body_start)
 
 
 _TOML_STRING = re.compile(r'^[ \t]*(title|subtitle|description)[ \t]*=[ \t]*(["\'])(.*)\2[ \t]*(?:#.*)?$', re.MULTILINE)
