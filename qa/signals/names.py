@@ -221,10 +221,13 @@ def look_alike(a: str, b: str) -> bool:
         return True
     if len(a) >= SHARED_PREFIX and len(b) >= SHARED_PREFIX and a[:SHARED_PREFIX] == b[:SHARED_PREFIX]:
         return True
-    matcher = SequenceMatcher(None, a, b)  # the cheap upper bounds first
+    # The cheap upper bounds first; the length bound is SequenceMatcher.real_quick_ratio, taken
+    # before building a matcher, which most pairs of words never need.
+    if 2.0 * min(len(a), len(b)) / (len(a) + len(b)) < SIMILARITY:
+        return False
+    matcher = SequenceMatcher(None, a, b)
     return (
-        matcher.real_quick_ratio() >= SIMILARITY
-        and matcher.quick_ratio() >= SIMILARITY
+        matcher.quick_ratio() >= SIMILARITY
         and matcher.ratio() >= SIMILARITY
     )
 
