@@ -2,8 +2,10 @@
 
 Reads the clean newstest article pairs from ../shared/eval at run time (nothing is copied into
 the repository), writes them as a temporary JSONL file and times, in each round, `apertium -u -f
-line` translating the Spanish side and the English side, then the real `qa score --no-cache`
-command line, then `qa score` with a cold and a warm cache. The ratio qa / Apertium is taken
+line` translating the Spanish side and the English side, then qa's own engine path with no
+signal computed (the translations and unknown words `qa score` asks for), then the real `qa score
+--no-cache` command line, then `qa score` with a cold and a warm cache. CPU time is measured too
+(user and system, of each run and every process it waited for). The ratio qa / Apertium is taken
 within each round, so machine noise cancels out. Prints a table and writes
 benchmarks/results/score_pairs.json.
 
@@ -40,23 +42,52 @@ def sentence_pairs(articles: Path, limit: int) -> list[dict]:
     return pairs
 
 
-def timed_run(args: list[str], env: dict) -> tuple[float, float, str]:
-    """Wall time, peak resident memory (MB) of the child, and stdout of one qa run."""
-    start = time.perf_counter()
+def children_cpu() -> float:
+    """CPU seconds (user and system) used so far by the ended child processes and, through
+    them, by every process they waited for (a pipeline's stages)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(args: list[str], env: dict) -> tuple[float, float, float, str]:
+    """Wall time, CPU seconds, peak resident memory (MB) of the child, and stdout of one qa run."""
+    cpu, start = children_cpu(), time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "qa", *args], capture_output=True, text=True, env=env, cwd=REPO)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):  # 1: pairs were flagged
         sys.exit(f"qa failed ({result.returncode}): {result.stderr.strip()}")
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return elapsed, peak_mb, result.stdout
+    return elapsed, children_cpu() - cpu, peak_mb, result.stdout
 
 
-def apertium_alone(mode: str, sentences: list[str]) -> float:
-    """Wall time of ``apertium -u -f line MODE`` translating ``sentences``, one per line."""
+# qa's own engine path with no signal computed: the translations both ways and the analyser's
+# unknown words, as `qa score` asks for them, then the engine closed.
+TRANSLATIONS_ONLY = """
+import json, sys
+from qa.score import add_translations
+from qa.signals import Segment
+from qa.translate import EngineOptions, create_engine
+pairs = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+engine, _ = create_engine("apertium", EngineOptions(), [("es", "en")])
+add_translations([Segment(p["src"], p["tgt"], "es", "en") for p in pairs], engine)
+engine.close()
+"""
+
+
+def translations_only(path: Path) -> tuple[float, float]:
+    """Wall time and CPU seconds of qa's Apertium path on the pairs with no signal computed."""
+    cpu, start = children_cpu(), time.perf_counter()
+    subprocess.run([sys.executable, "-c", TRANSLATIONS_ONLY, str(path)], check=True, cwd=REPO)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def apertium_alone(mode: str, sentences: list[str]) -> tuple[float, float]:
+    """Wall time and CPU seconds of ``apertium -u -f line MODE`` translating ``sentences``,
+    one per line."""
     text = "".join(f"{sentence}\n" for sentence in sentences)
-    start = time.perf_counter()
+    cpu, start = children_cpu(), time.perf_counter()
     subprocess.run(["apertium", "-u", "-f", "line", mode], input=text, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
 def main() -> None:
@@ -76,11 +107,15 @@ def main() -> None:
         for round_number in range(args.rounds):
             env = {**os.environ, "QA_CACHE_DIR": str(Path(folder) / f"cache-{round_number}")}
             command = ["score", str(path), "--engine", "apertium", "--quiet"]
-            alone = apertium_alone("spa-eng", [p["src"] for p in pairs]) + apertium_alone("eng-spa", [p["tgt"] for p in pairs])
-            no_cache, no_cache_mb, out = timed_run([*command, "--no-cache"], env)
-            cold, _, _ = timed_run(command, env)
-            warm, _, _ = timed_run(command, env)
-            rounds.append({"alone": alone, "no_cache": no_cache, "cold": cold, "warm": warm, "peak_mb": no_cache_mb})
+            spa_eng = apertium_alone("spa-eng", [p["src"] for p in pairs])
+            eng_spa = apertium_alone("eng-spa", [p["tgt"] for p in pairs])
+            only, only_cpu = translations_only(path)
+            no_cache, no_cache_cpu, no_cache_mb, out = timed_run([*command, "--no-cache"], env)
+            cold, _, _, _ = timed_run(command, env)
+            warm, _, _, _ = timed_run(command, env)
+            rounds.append({"alone": spa_eng[0] + eng_spa[0], "alone_cpu": spa_eng[1] + eng_spa[1],
+                           "only": only, "only_cpu": only_cpu, "no_cache": no_cache, "no_cache_cpu": no_cache_cpu, "cold": cold, "warm": warm,
+                           "peak_mb": no_cache_mb})
     lines = out.splitlines()[1:]  # after the signature line
     assert len(lines) == len(pairs), "one output line per pair"
     flagged = sum(json.loads(line)["flagged"] for line in lines)
@@ -96,6 +131,15 @@ def main() -> None:
         ("qa score --no-cache: pairs/s", f"{len(pairs) / median('no_cache'):.0f}"),
         ("qa score --no-cache / Apertium alone", f"{statistics.median(ratios):.2f}x "
                                                  f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})"),
+        ("Apertium alone: CPU seconds", f"{median('alone_cpu'):.2f}"),
+        ("qa's engine path, no signals: seconds", f"{median('only'):.2f}"),
+        ("qa's engine path, no signals: CPU seconds", f"{median('only_cpu'):.2f}"),
+        ("qa score --no-cache: CPU seconds", f"{median('no_cache_cpu'):.2f} (its Apertium pipelines included)"),
+        # On N cores a run takes at least its CPU time / N; so 1.5 times Apertium's time leaves
+        # at most this much CPU for what qa adds to Apertium's own work.
+        (f"CPU left for qa's own work at 1.5x on {os.cpu_count()} cores",
+         f"{1.5 * (os.cpu_count() or 1) * median('alone') - median('alone_cpu'):.2f} "
+         f"(it used {median('no_cache_cpu') - median('alone_cpu'):.2f})"),
         ("cold cache: seconds", f"{median('cold'):.2f}"),
         ("warm cache: seconds", f"{median('warm'):.2f}"),
         ("peak RSS of a run (MB)", f"{max(r['peak_mb'] for r in rounds):.0f}"),

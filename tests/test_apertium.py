@@ -7,6 +7,7 @@ import stat
 import subprocess
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from conftest import need
@@ -165,6 +166,42 @@ def test_a_broken_pipeline_is_replaced_by_a_new_one(apertium_available):
     first.close()  # stopped early: the pipeline is out of step and must not be used again
     assert engine.translate(["La casa."], "es", "en") == ["The house."]
     engine.close()
+
+
+@pytest.mark.apertium
+def test_close_stops_every_pipeline_and_each_of_its_stages(apertium_available):
+    engine = ApertiumEngine()
+    assert engine.translate(["La casa."], "es", "en") == ["The house."]
+    assert engine.translate(["The house."], "en", "es") == ["La casa."]
+    engine.unknown_words(["The hosue."], "en", "es")
+    processes = [process._process for started in engine._pipelines.values() for process in started]
+    assert len(processes) == 3  # two directions and an analyser
+    stages = _stages_of([process.pid for process in processes])
+    assert len(stages) > 10  # the shells' lt-proc, tagger and transfer children
+    engine.close()
+    assert all(process.poll() is not None for process in processes)
+    assert not [pid for pid in stages if _running(pid)]
+
+
+def _stages_of(pids: list[int]) -> list[int]:
+    """Every descendant of ``pids`` (Linux /proc)."""
+    found, seen = [], list(pids)
+    while seen:
+        parent = seen.pop()
+        children = Path(f"/proc/{parent}/task/{parent}/children")
+        for child in map(int, children.read_text().split()) if children.exists() else ():
+            found.append(child)
+            seen.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie awaiting its parent)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
 
 
 @pytest.mark.apertium

@@ -262,10 +262,12 @@ class ApertiumEngine(Engine):
         return [words for chunk in chunks for words in chunk]
 
     def close(self) -> None:
-        """Stop every pipeline this engine started."""
-        for processes in self._pipelines.values():
-            for process in processes:
-                process.close()
+        """Stop every pipeline this engine started, all winding down at once."""
+        processes = [process for started in self._pipelines.values() for process in started]
+        for process in processes:
+            process.end_input()
+        for process in processes:
+            process.close()
         self._pipelines.clear()
 
     def _stream(self, key: tuple[str, str], name: str, texts: Sequence[str], blank: Result,

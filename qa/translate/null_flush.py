@@ -72,6 +72,15 @@ class NullFlushProcess:
         threading.Thread(target=self._write, args=(blocks,), daemon=True).start()
         return Answers(self, blocks)
 
+    def end_input(self) -> None:
+        """End the pipeline's input so that it starts to exit; :meth:`close` then waits for it.
+        Ending several pipelines' input first lets them wind down together."""
+        try:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+        except (OSError, ValueError):
+            pass  # close() finds out whether the process still exits
+
     def close(self) -> None:
         """Stop the pipeline: end its input so it exits, kill it if it does not."""
         self.broken = True
