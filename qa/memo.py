@@ -28,7 +28,7 @@ from qa.translate.cache import CacheScope, TranslationCache
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 # Libraries whose versions the cached results depend on besides qa's own code.
-LIBRARIES = ("sacrebleu", "lingua-language-detector", "sentencex")
+LIBRARIES = ("sacrebleu", "lingua-language-detector", "sentencex", "wordfreq")
 
 
 @functools.cache

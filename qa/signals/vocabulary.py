@@ -1,24 +1,69 @@
-"""Words of the translation that its language's dictionary does not know, as the engine's
-morphological analyser sees them (Apertium marks them ``*``): misspellings, garbled words and
-source-language words left in. Words the source also has (names, acronyms) do not count."""
+"""Words of the translation that its language does not know: misspellings, garbled words and
+source-language words left in. A word counts when the engine's morphological analyser does not
+know it (Apertium marks it ``*``) and wordfreq's word list for the language does not know it
+either, as a word of that language: Apertium's dictionaries lack many real words ("drizzle",
+"hikers"), which say nothing of a garble. Words the source also has (names, acronyms) do not
+count."""
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
+
 from qa.langid import language_name
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import fold_accents, tokenize
+from qa.signals.intrinsic import fold_accents, opens_sentence, tokenize
+from qa.signals.names import look_alike
 
 # A garble score that grows with each unknown word and is full at this many.
 FULL_AT = 3
+# A word used at least this often in the language (Zipf scale: 2 is once in 10 million words) is a
+# word of the language, unless it is used more often still in the source language (an English
+# word left in a Spanish translation is common in Spanish text too).
+KNOWN_ZIPF = 2.0
 
 
 def novel_unknown_words(segment: Segment) -> list[str]:
-    """The target's unknown words that the source does not have, words of two letters or more."""
-    source = {fold_accents(token.key) for token in tokenize(segment.source or "")}
+    """The target's unknown words that the source does not have and the target language's word
+    list does not know, words of two letters or more. A capitalised word that looks like a name
+    of the source (``names.look_alike``; capitalised inside a sentence and not a word of the
+    source language) is that name carried over in another spelling or case ("Trebic" for
+    "Třebíči"), so it does not count either; one that looks like a word of the source
+    language ("Goverment" for "Government") still does."""
+    text = segment.source or ""
+    tokens = tokenize(text)
+    source = {fold_accents(token.key) for token in tokens}
+    source_names = {fold_accents(token.key) for token in tokens
+                    if token.is_capitalised and not opens_sentence(text, token.start)
+                    and not known_word(token.key, segment.src_lang, segment.tgt_lang)}
     return [
         word for word in segment.target_unknown or ()
         if sum(char.isalpha() for char in word) >= 2 and fold_accents(word) not in source
+        and not (word[:1].isupper() and any(look_alike(fold_accents(word.lower()), name) for name in source_names))
+        and not known_word(word, segment.tgt_lang, segment.src_lang)
     ]
+
+
+@lru_cache(maxsize=65536)
+def known_word(word: str, lang: str, other: str) -> bool:
+    """Whether ``word`` is a word of ``lang`` by wordfreq's list: used at least KNOWN_ZIPF and at
+    least as often as in ``other``, the source language. False for a language wordfreq lacks."""
+    lang, other = lang.split("-")[0].lower(), other.split("-")[0].lower()
+    if lang not in _word_list_languages():
+        return False
+    from wordfreq import zipf_frequency  # here: a run whose signals are all cached never needs it
+
+    try:
+        frequency = zipf_frequency(word, lang)
+        return frequency >= KNOWN_ZIPF and (other not in _word_list_languages() or frequency >= zipf_frequency(word, other))
+    except (ImportError, LookupError):  # a language whose tokenizer wordfreq needs an extra for
+        return False
+
+
+@cache
+def _word_list_languages() -> frozenset[str]:
+    from wordfreq import available_languages
+
+    return frozenset(available_languages())
 
 
 def unknown_words(segment: Segment) -> Signal | None:
