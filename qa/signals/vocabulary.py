@@ -29,41 +29,50 @@ def novel_unknown_words(segment: Segment) -> list[str]:
     source language) is that name carried over in another spelling or case ("Trebic" for
     "Třebíči"), so it does not count either; one that looks like a word of the source
     language ("Goverment" for "Government") still does."""
+    if not segment.target_unknown:
+        return []
     text = segment.source or ""
     tokens = tokenize(text)
     source = {fold_accents(token.key) for token in tokens}
-    source_names = {fold_accents(token.key) for token in tokens
-                    if token.is_capitalised and not opens_sentence(text, token.start)
-                    and not known_word(token.key, segment.src_lang, segment.tgt_lang)}
-    return [
-        word for word in segment.target_unknown or ()
-        if sum(char.isalpha() for char in word) >= 2 and fold_accents(word) not in source
-        and not (word[:1].isupper() and any(look_alike(fold_accents(word.lower()), name) for name in source_names))
-        and not known_word(word, segment.tgt_lang, segment.src_lang)
-    ]
+    candidates = [word for word in segment.target_unknown
+                  if sum(char.isalpha() for char in word) >= 2 and fold_accents(word) not in source
+                  and not known_word(word, segment.tgt_lang, segment.src_lang)]
+    if not any(word[:1].isupper() for word in candidates):
+        return candidates
+    names = {fold_accents(token.key) for token in tokens
+             if token.is_capitalised and not opens_sentence(text, token.start)
+             and not known_word(token.key, segment.src_lang, segment.tgt_lang)}
+    return [word for word in candidates
+            if not (word[:1].isupper() and any(look_alike(fold_accents(word.lower()), name) for name in names))]
 
 
 @lru_cache(maxsize=65536)
 def known_word(word: str, lang: str, other: str) -> bool:
     """Whether ``word`` is a word of ``lang`` by wordfreq's list: used at least KNOWN_ZIPF and at
     least as often as in ``other``, the source language. False for a language wordfreq lacks."""
-    lang, other = lang.split("-")[0].lower(), other.split("-")[0].lower()
-    if lang not in _word_list_languages():
+    frequencies = _common_words(lang.split("-")[0].lower())
+    if frequencies is None:
         return False
-    from wordfreq import zipf_frequency  # here: a run whose signals are all cached never needs it
-
-    try:
-        frequency = zipf_frequency(word, lang)
-        return frequency >= KNOWN_ZIPF and (other not in _word_list_languages() or frequency >= zipf_frequency(word, other))
-    except (ImportError, LookupError):  # a language whose tokenizer wordfreq needs an extra for
-        return False
+    key = word.casefold()
+    frequency = frequencies.get(key, 0.0)
+    return frequency >= KNOWN_ZIPF and frequency >= (_common_words(other.split("-")[0].lower()) or {}).get(key, 0.0)
 
 
 @cache
-def _word_list_languages() -> frozenset[str]:
-    from wordfreq import available_languages
+def _common_words(lang: str) -> dict[str, float] | None:
+    """The Zipf frequency of each word of ``lang`` used at least KNOWN_ZIPF, from wordfreq's
+    list; None for a language it has no list for. Only the words above the floor are kept: a
+    third of the list, read without building wordfreq's dictionary of every word."""
+    # Imported here: a run whose signals all come from the cache never needs it.
+    from wordfreq import available_languages, get_frequency_list
 
-    return frozenset(available_languages())
+    if lang not in available_languages():
+        return None
+    # The list's bucket i holds the words of frequency 10^(-i/100), Zipf 9 - i/100.
+    buckets = get_frequency_list(lang)[: round((9 - KNOWN_ZIPF) * 100) + 1]
+    common = {word: 9 - index / 100 for index, bucket in enumerate(buckets) for word in bucket}
+    get_frequency_list.cache_clear()  # wordfreq keeps each whole list otherwise: some 30 MB a language
+    return common
 
 
 def unknown_words(segment: Segment) -> Signal | None:
