@@ -183,14 +183,19 @@ def _toml_fields(data: dict, source: str, offset: int) -> dict[str, TextMap]:
         value = data.get(name)
         if not isinstance(value, str) or name in fields:
             continue
-        start, end = match.start(3), match.end(3)
-        if raw == value:
-            fields[name] = identity_map(value, offset + start)
-        else:
-            builder = TextMapBuilder()
-            builder.replace(value, offset + start, offset + end)
-            fields[name] = builder.build()
+        fields[name] = _value_map(value, raw, offset + match.start(3), offset + match.end(3))
     return fields
+
+
+def _value_map(value: str, raw: str, start: int, end: int) -> TextMap:
+    """The text map of a front-matter value whose raw text ``raw`` lies at ``start:end`` of the
+    file: the identity when they are the same, else (escapes, folded lines) the value standing
+    for the whole raw text."""
+    if raw == value:
+        return identity_map(value, start)
+    builder = TextMapBuilder()
+    builder.replace(value, start, end)
+    return builder.build()
 
 
 def _load_yaml(source: str, path: str) -> tuple[yaml.Node | None, object]:
@@ -286,13 +291,7 @@ def _string_fields(node: yaml.Node, data: dict, source: str, offset: int) -> dic
         start, end = value_node.start_mark.index, value_node.end_mark.index
         if value_node.style in ('"', "'"):
             start, end = start + 1, end - 1
-        if source[start:end] == value:
-            fields[name] = identity_map(value, offset + start)
-        else:
-            # escapes or folded lines: the plain value stands for the whole raw value
-            builder = TextMapBuilder()
-            builder.replace(value, offset + start, offset + end)
-            fields[name] = builder.build()
+        fields[name] = _value_map(value, source[start:end], offset + start, offset + end)
     return fields
 
 
