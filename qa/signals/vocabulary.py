@@ -76,7 +76,8 @@ def _common_words(lang: str) -> dict[str, float] | None:
 
 
 def unknown_words(segment: Segment) -> Signal | None:
-    """How many words of the translation its language's analyser does not know.
+    """How many words of the translation its language does not know: neither its analyser nor
+    its word list (:func:`novel_unknown_words`).
 
     ``value`` is that count (words the source has aside); ``garble`` grows to 1 at FULL_AT words.
     None when the engine has no analyser (only Apertium has one) or there is no target.
