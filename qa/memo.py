@@ -5,7 +5,9 @@ signals.
 An entry is keyed by everything its result depends on: its inputs (texts, translations, scores)
 written as JSON, and a fingerprint of qa's code and of the libraries that compute signals, so
 any change to either makes a fresh entry rather than reusing an old one. Values are JSON, never
-pickles: a cache file restored from elsewhere can at worst hold wrong numbers, never code.
+pickles: a cache file restored from elsewhere can at worst hold wrong numbers, never code. An
+entry longer than a result of its inputs can be (:func:`longest_result`) is never read: it is
+computed again, as an entry that does not decode is.
 """
 
 from __future__ import annotations
@@ -29,6 +31,20 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 # Libraries whose versions the cached results depend on besides qa's own code.
 LIBRARIES = ("sacrebleu", "lingua-language-detector", "sentencex", "wordfreq")
+# The longest result, in characters of JSON, kept for inputs whose JSON has n characters:
+# RESULT_PER_INPUT_CHARACTER * n + RESULT_CONSTANT. An alignment has at most one link of a few
+# numbers per sentence, and a sentence costs its inputs at least its quotes and comma; a segment's
+# signals are a fixed list whose explanations quote its texts. Checking newstest2013's 52
+# articles (15 of them with Apertium), no result was longer than 2 * n + 755 characters (the
+# longest: an alignment of 3,326, signals of 1,340). Every entry read may be this long, so the
+# constant is kept small: an article of many short segments could otherwise read a lot.
+RESULT_PER_INPUT_CHARACTER = 4
+RESULT_CONSTANT = 4096
+
+
+def longest_result(inputs_json: str) -> int:
+    """The longest result, in characters, a computation over ``inputs_json`` can have."""
+    return RESULT_PER_INPUT_CHARACTER * len(inputs_json) + RESULT_CONSTANT
 
 
 @functools.cache
@@ -68,11 +84,10 @@ class Memo:
         raising ValueError if the data cannot be the result for that item."""
         # The cache keeps the text it is given beside each entry; a digest of the inputs keeps
         # that small (a segment's inputs include its token scores).
-        keys = [
-            hashlib.sha256(json.dumps(key_of(item), sort_keys=True).encode("ascii")).hexdigest()
-            for item in items
-        ]
-        stored = self.cache.get_many(self.scope, keys) if self.cache else {}
+        inputs = [json.dumps(key_of(item), sort_keys=True) for item in items]
+        keys = [hashlib.sha256(text.encode("ascii")).hexdigest() for text in inputs]
+        longest = dict(zip(keys, map(longest_result, inputs), strict=True)).__getitem__
+        stored = self.cache.get_many(self.scope, keys, longest) if self.cache else {}
         results: list[Result] = []
         fresh: dict[str, str] = {}
         for item, key in zip(items, keys, strict=True):
@@ -85,7 +100,7 @@ class Memo:
             fresh[key] = json.dumps(encode(result), ensure_ascii=False)
             results.append(result)
         if self.cache is not None and fresh:
-            self.cache.put_many(self.scope, fresh)
+            self.cache.put_many(self.scope, fresh, longest)
         return results
 
 

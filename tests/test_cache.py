@@ -1,18 +1,25 @@
-"""TranslationCache and CachedEngine: hits, keys, concurrent writers, recovery from bad files."""
+"""TranslationCache and CachedEngine: hits, keys, concurrent writers, recovery from bad files, and
+refusal of values and files qa did not make."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import multiprocessing
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import tracemalloc
 import warnings
 from pathlib import Path
 
 import pytest
 from conftest import need
+from test_faults import write_corpus
 
 from qa.translate import EngineOptions
 from qa.translate.base import EngineInfo, TokenScores
@@ -22,6 +29,8 @@ from qa.translate.cache import (
     CacheWarning,
     TranslationCache,
     default_cache_path,
+    entry_key,
+    longest_value,
     scores_from_json,
     scores_to_json,
 )
@@ -318,3 +327,336 @@ def test_qa_check_with_an_article_as_its_cache_leaves_the_article_alone(tmp_path
     assert "is not a SQLite database; qa leaves it untouched" in done.stderr
     assert article.read_text(encoding="utf-8") == "The plan was approved on Tuesday.\n"
     assert sorted(p.name for p in article.parent.iterdir()) == ["nota.md"]
+
+
+# --- a poisoned cache, and files qa did not make (issue 26) ----------------------------------------
+# Every case plants the attack in a real SQLite file: values written with sqlite3, databases of a
+# site's own, files committed to a real git repository.
+
+SIXTY_MB_OF_TEXT = "hex(zeroblob(30 * 1024 * 1024))"  # 60 MiB of text, made by SQLite itself
+
+
+def plant(path: Path, value_sql: str, where: str, *parameters) -> int:
+    """Set the value of the entries ``where`` selects to the SQL expression ``value_sql``, as an
+    attacker editing the file would; returns how many entries changed."""
+    with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+        return connection.execute(f"UPDATE entries SET value = {value_sql} WHERE {where}", parameters).rowcount
+
+
+def folder_state(folder: Path) -> dict[str, bytes]:
+    """Every file in ``folder`` with its bytes."""
+    return {item.name: item.read_bytes() for item in sorted(folder.iterdir()) if item.is_file()}
+
+
+def cache_warnings(record) -> list[str]:
+    return [str(item.message) for item in record if issubclass(item.category, CacheWarning)]
+
+
+@pytest.mark.parametrize("value_sql", [
+    SIXTY_MB_OF_TEXT,
+    "'Hello' || char(0) || hex(zeroblob(512 * 1024))",  # length() would count 5: it stops at a NUL
+    "CAST('Hello' AS BLOB)",
+    "zeroblob(60 * 1024 * 1024)",
+], ids=["60 MB of text", "text past a NUL", "the right text as a BLOB", "a 60 MB BLOB"])
+def test_a_value_no_real_entry_can_be_is_a_miss_and_is_replaced(tmp_path, value_sql):
+    path = tmp_path / "cache.sqlite3"
+    with TranslationCache(path) as cache:
+        cache.put_many(SCOPE, {"Hola": "Hello", "Adiós": "Goodbye"})
+    assert plant(path, value_sql, "text = ?", "Hola") == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        with TranslationCache(path) as cache:
+            assert cache.get_many(SCOPE, ["Hola", "Adiós"]) == {"Adiós": "Goodbye"}
+            cache.put_many(SCOPE, {"Hola": "Hello"})  # what CachedEngine does with the recomputed value
+            assert cache.get_many(SCOPE, ["Hola", "Adiós"]) == {"Hola": "Hello", "Adiós": "Goodbye"}
+
+
+def test_the_bound_follows_the_length_of_the_text(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    longest = longest_value("translate", "Hola")
+    assert longest == 8 * len("Hola") + 1024
+    with TranslationCache(path) as cache:
+        cache.put_many(SCOPE, {"Hola": "x" * longest, "Adiós": "y" * (longest_value("translate", "Adiós") + 1)})
+        assert cache.get_many(SCOPE, ["Hola", "Adiós"]) == {"Hola": "x" * longest}  # the longer one not kept
+        assert plant(path, "value || 'x'", "text = ?", "Hola") == 1
+        assert cache.get_many(SCOPE, ["Hola"]) == {}
+        # A caller with its own bound (qa.memo) is held to it.
+        assert cache.get_many(SCOPE, ["Hola"], longest=lambda text: longest + 1) == {"Hola": "x" * (longest + 1)}
+
+
+def test_an_oversized_value_never_reaches_python(tmp_path):
+    """Python's own allocations while a 60 MB value is looked up stay under 1 MB (tracemalloc
+    traces every str Python makes; before, the value itself was read: 60 MB and more)."""
+    path = tmp_path / "cache.sqlite3"
+    with TranslationCache(path) as cache:
+        cache.put_many(SCOPE, {f"frase {n}": f"sentence {n}" for n in range(1000)})
+    assert plant(path, SIXTY_MB_OF_TEXT, "text IN ('frase 1', 'frase 500', 'frase 999')") == 3
+    with TranslationCache(path) as cache:
+        cache.get_many(SCOPE, ["frase 0"])  # opened before measuring
+        tracemalloc.start()
+        try:
+            found = cache.get_many(SCOPE, [f"frase {n}" for n in range(1000)])
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert len(found) == 997 and "frase 500" not in found
+    assert peak < 1_000_000
+
+
+def site_database(path: Path, *, wal: bool = False, table: str = "pages (slug TEXT PRIMARY KEY, title TEXT)") -> None:
+    """A real SQLite database of a site's own (not a qa cache), closed cleanly."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        if wal:
+            connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute(f"CREATE TABLE {table}")
+
+
+def qa_cache_with(path: Path, statement: str) -> None:
+    """A cache qa made, then changed by ``statement``."""
+    with TranslationCache(path) as cache:
+        cache.put_many(SCOPE, {"Hola": "Hello"})
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute(statement)
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (site_database, "is a SQLite database qa did not create (no qa_cache_meta table)"),
+    (functools.partial(site_database, wal=True), "is a SQLite database qa did not create (no qa_cache_meta table)"),
+    # A blog's own entries table: qa's name, other columns.
+    (functools.partial(site_database, table="entries (key TEXT PRIMARY KEY, body TEXT)"),
+     "is a SQLite database qa did not create (no qa_cache_meta table)"),
+    (functools.partial(qa_cache_with, statement="CREATE TRIGGER slow AFTER INSERT ON entries BEGIN "
+                                                "DELETE FROM entries WHERE kind = 'translate'; END"),
+     "is a SQLite database qa did not create (it holds trigger 'slow' besides qa's tables)"),
+    (functools.partial(qa_cache_with, statement="UPDATE qa_cache_meta SET value = '9' WHERE name = 'format'"),
+     "is a qa cache of another format ('9'; this qa reads '1')"),
+], ids=["site database", "site database in WAL mode", "another entries table", "qa cache with a trigger",
+        "qa cache of another format"])
+def test_a_database_qa_did_not_make_is_refused_and_left_untouched(tmp_path, make, reason):
+    path = tmp_path / "app.sqlite3"
+    make(path)
+    before = folder_state(tmp_path)
+    cache = TranslationCache(path)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert cache.get_many(SCOPE, ["Hola"]) == {}
+        cache.put_many(SCOPE, {"Hola": "Hello"})
+        cache.close()
+    assert cache_warnings(record) == [
+        f"translation cache {path} {reason}; qa leaves it untouched and runs without a cache "
+        "(point --cache or `cache` in qa.toml at a new file)"
+    ]
+    assert not cache.enabled
+    assert folder_state(tmp_path) == before  # not a byte changed, no -wal, -shm or -journal file
+
+
+def test_a_site_database_in_the_middle_of_a_write_is_waited_for_not_read_through(tmp_path):
+    """A database in rollback mode is changed in place: qa's look at it takes SQLite's read lock
+    (an unlocked read could see half a write, take it for damage and move the file aside)."""
+    path = tmp_path / "app.sqlite3"
+    site_database(path)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")
+    writer.execute("INSERT INTO pages VALUES ('agua', 'El plan del agua')")
+    cache = TranslationCache(path, busy_timeout=0.2)
+    try:
+        with pytest.warns(CacheWarning, match="is locked by another process"):
+            assert cache.get_many(SCOPE, ["Hola"]) == {}
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    with pytest.warns(CacheWarning, match="is a SQLite database qa did not create"):
+        assert cache.get_many(SCOPE, ["Hola"]) == {}
+    assert sorted(item.name for item in tmp_path.iterdir()) == ["app.sqlite3"]
+
+
+# qa's table as every cache made before the marker table has it.
+OLD_SCHEMA = ("CREATE TABLE entries (key TEXT PRIMARY KEY, kind TEXT NOT NULL, engine TEXT NOT NULL, "
+              "model TEXT NOT NULL, revision TEXT NOT NULL, src TEXT NOT NULL, tgt TEXT NOT NULL, "
+              "text TEXT NOT NULL, value TEXT NOT NULL, created REAL NOT NULL) WITHOUT ROWID")
+
+
+def test_a_cache_from_before_the_marker_is_used_and_marked(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute(OLD_SCHEMA)
+        connection.execute("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           (entry_key(SCOPE, "Hola"), *dataclasses.astuple(SCOPE), "Hola", "Hello", 0.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        with TranslationCache(path) as cache:
+            assert cache.get_many(SCOPE, ["Hola"]) == {"Hola": "Hello"}
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("SELECT name, value FROM qa_cache_meta").fetchall() == [("format", "1")]
+
+
+@pytest.mark.parametrize("start", ["no file", "an empty file"])
+def test_a_cache_qa_made_is_marked_and_used_again(tmp_path, start):
+    path = tmp_path / "cache.sqlite3"
+    if start == "an empty file":
+        path.touch()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)
+        with TranslationCache(path) as cache:
+            cache.put_many(SCOPE, {"Hola": "Hello"})
+        with TranslationCache(path) as cache:
+            assert cache.get_many(SCOPE, ["Hola"]) == {"Hola": "Hello"}
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("SELECT name, value FROM qa_cache_meta").fetchall() == [("format", "1")]
+
+
+def git(folder: Path, *arguments: str) -> str:
+    return subprocess.run(["git", "-C", str(folder), *arguments], check=True, capture_output=True, text=True,
+                          timeout=60).stdout
+
+
+def git_repository(folder: Path) -> Path:
+    need(shutil.which("git") is not None, "git is needed to test committed files")
+    folder.mkdir(parents=True, exist_ok=True)
+    git(folder, "init", "-q")
+    git(folder, "config", "user.email", "qa@example.org")
+    git(folder, "config", "user.name", "qa tests")
+    return folder
+
+
+def commit_all(folder: Path) -> None:
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "site")
+
+
+@pytest.mark.parametrize("through", ["its own path", "a symlink beside it"])
+def test_a_file_tracked_by_git_is_refused_even_a_qa_cache(tmp_path, through):
+    """A qa cache committed to the repository is the repository's file: qa does not write to it."""
+    repository = git_repository(tmp_path / "site")
+    committed = repository / "data" / "cache.sqlite3"
+    committed.parent.mkdir()
+    with TranslationCache(committed) as cache:
+        cache.put_many(SCOPE, {"Hola": "Hello"})
+    (repository / ".gitignore").write_text("link.sqlite3\n")
+    commit_all(repository)
+    path = committed
+    if through == "a symlink beside it":
+        path = repository / "link.sqlite3"
+        path.symlink_to(committed)
+    before = folder_state(committed.parent)
+    cache = TranslationCache(path)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert cache.get_many(SCOPE, ["Hola"]) == {}
+        cache.put_many(SCOPE, {"Adiós": "Goodbye"})
+        cache.close()
+    assert cache_warnings(record) == [
+        f"translation cache {path} is tracked by git; qa leaves it untouched and runs without a cache "
+        "(point --cache or `cache` in qa.toml at a new file)"
+    ]
+    assert folder_state(committed.parent) == before
+    assert git(repository, "status", "--porcelain") == ""
+
+
+# Runs a command and writes its peak resident memory (KB) to a file. The measuring is done from a
+# small process of its own: a child forked from pytest counts pytest's memory as its own until exec.
+PEAK_OF = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+child.returncode = os.waitstatus_to_exitcode(status)
+with open(sys.argv[1], "w") as peak:
+    peak.write(str(usage.ru_maxrss))
+sys.exit(child.returncode)
+"""
+
+
+def qa_check(*arguments: str, cwd: Path | None = None) -> tuple[subprocess.CompletedProcess, float]:
+    """``qa check`` in a child process, and the child's peak resident memory in MB (its own
+    rusage from wait4)."""
+    with tempfile.TemporaryDirectory() as folder:
+        peak = Path(folder) / "peak"
+        done = subprocess.run([sys.executable, "-c", PEAK_OF, str(peak), sys.executable, "-m", "qa", "check",
+                               *arguments], capture_output=True, text=True, cwd=cwd, timeout=900)
+        return done, int(peak.read_text()) / 1024
+
+
+def apertium_check(corpus: Path, cache: Path) -> tuple[subprocess.CompletedProcess, float]:
+    done, peak = qa_check("--engine", "apertium", "--cache", str(cache), "--format", "json", "--fail-on", "never",
+                          "--", str(corpus))
+    assert done.returncode == 0, done.stderr
+    return done, peak
+
+
+def translations_line(stderr: str) -> str:
+    (line,) = [line for line in stderr.splitlines() if "translations:" in line]
+    return line
+
+
+def value_types(cache: Path) -> dict[str, int]:
+    with contextlib.closing(sqlite3.connect(cache)) as connection:
+        return dict(connection.execute("SELECT typeof(value), COUNT(*) FROM entries GROUP BY 1"))
+
+
+def test_three_60_mb_values_are_recomputed_in_little_memory(apertium_available, tmp_path):
+    """The issue's attack: three 60 MB values planted under keys the check reads (a translation,
+    an alignment and a segment's signals). Before: 988 s and 4.6 GB for 3 articles."""
+    corpus = write_corpus(tmp_path / "content")
+    cache = tmp_path / "cache.sqlite3"
+    clean, clean_peak = apertium_check(corpus, cache)
+    assert translations_line(clean.stderr) == "qa: translations: 0 from the cache, 18 computed"
+    for kind in ("translate", "alignment", "signals"):
+        assert plant(cache, SIXTY_MB_OF_TEXT, "key = (SELECT min(key) FROM entries WHERE kind = ?)", kind) == 1
+
+    poisoned, peak = apertium_check(corpus, cache)
+    assert poisoned.stdout == clean.stdout
+    assert translations_line(poisoned.stderr) == "qa: translations: 17 from the cache, 1 computed"
+    assert peak < 400, f"peak {peak:.0f} MB (a clean run: {clean_peak:.0f} MB)"
+    with contextlib.closing(sqlite3.connect(cache)) as connection:
+        assert connection.execute("SELECT max(length(value)) FROM entries").fetchone()[0] < 10_000  # replaced
+
+
+def test_blob_values_are_recomputed_and_the_report_is_unchanged(apertium_available, tmp_path):
+    """Every value turned into a BLOB (before: translations read back as "b'...'" text and the
+    report changed). The cache qa made is used again on the second run, and again once the
+    BLOBs have been replaced."""
+    corpus = write_corpus(tmp_path / "content")
+    cache = tmp_path / "cache.sqlite3"
+    clean, _ = apertium_check(corpus, cache)
+    again, _ = apertium_check(corpus, cache)
+    assert again.stdout == clean.stdout
+    assert translations_line(again.stderr) == "qa: translations: 18 from the cache, 0 computed"
+
+    count = plant(cache, "CAST(value AS BLOB)", "1")
+    assert value_types(cache) == {"blob": count}
+    poisoned, _ = apertium_check(corpus, cache)
+    assert poisoned.stdout == clean.stdout
+    assert translations_line(poisoned.stderr) == "qa: translations: 0 from the cache, 18 computed"
+    assert value_types(cache) == {"text": count}
+    healed, _ = apertium_check(corpus, cache)
+    assert healed.stdout == clean.stdout
+    assert translations_line(healed.stderr) == "qa: translations: 18 from the cache, 0 computed"
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["committed", "untracked"])
+def test_a_site_database_named_as_the_cache_in_qa_toml_is_left_alone(tmp_path, monkeypatch, committed):
+    """``cache = "data/app.sqlite3"`` in the repository's qa.toml, naming the site's own database:
+    one line, the check runs without a cache, and git sees nothing changed (before: qa's table
+    and WAL mode were added to the file)."""
+    repository = git_repository(tmp_path / "site")
+    write_corpus(repository / "content")
+    (repository / "data").mkdir()
+    site_database(repository / "data" / "app.sqlite3")
+    (repository / "qa.toml").write_text('cache = "data/app.sqlite3"\n', encoding="utf-8")
+    if not committed:
+        (repository / ".gitignore").write_text("data/\n")
+    commit_all(repository)
+    before = folder_state(repository / "data")
+    status = git(repository, "status", "--porcelain", "--ignored")
+    monkeypatch.delenv("QA_CACHE_DIR")  # a CI job's cache folder would win over qa.toml's `cache`
+
+    done, _ = qa_check("--engine", "none", "--fail-on", "never", "--", "content", cwd=repository)
+    assert done.returncode == 0, done.stderr
+    reason = "is tracked by git" if committed else "is a SQLite database qa did not create (no qa_cache_meta table)"
+    lines = [line for line in done.stderr.splitlines() if "translation cache" in line]
+    assert lines == [f"qa: warning: translation cache {repository / 'data' / 'app.sqlite3'} {reason}; qa leaves "
+                     "it untouched and runs without a cache (point --cache or `cache` in qa.toml at a new file)"]
+    assert "3 article(s)" in done.stdout
+    assert folder_state(repository / "data") == before  # no -wal or -shm beside it
+    assert git(repository, "status", "--porcelain", "--ignored") == status

@@ -151,3 +151,46 @@ def test_texts_that_cannot_be_stored_are_still_scored(tmp_path):
         first = [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine, cache=cache)]
         assert [r.to_dict() for r in score_pairs(pairs, src_lang="es", tgt_lang="en", engine=engine, cache=cache)] == first
     assert len(first) == 2
+
+
+# Well-formed signals for any segment, flagging it, with a 60 MB explanation.
+SIXTY_MB_OF_SIGNALS = "json_array(json_array('repetition', 1.0, 1.0, hex(zeroblob(30 * 1024 * 1024)), NULL))"
+
+
+@pytest.mark.parametrize(("value_sql", "where"), [
+    (SIXTY_MB_OF_SIGNALS, "key IN (SELECT key FROM entries WHERE kind = 'signals' ORDER BY key LIMIT 3)"),
+    ("CAST(value AS BLOB)", "kind IN ('alignment', 'signals')"),
+], ids=["three 60 MB well-formed signals", "the right JSON as a BLOB"])
+def test_a_planted_entry_is_computed_again(tmp_path, monkeypatch, value_sql, where):
+    """Entries no result can be, planted in the file, are never decoded (before, both were read as
+    the result: the report changed), but computed again and replaced."""
+    corpus = write_corpus(tmp_path / "content")
+    path = tmp_path / "cache.sqlite3"
+    with TranslationCache(path) as cache:
+        first = renderer("json")(check_corpus(read_paths([corpus]).pairs, engine=None, cache=cache))
+    with sqlite3.connect(path) as connection:
+        planted = connection.execute(f"UPDATE entries SET value = {value_sql} WHERE {where}").rowcount
+    connection.close()
+    alignments = counting(monkeypatch, qa.pipeline, "align_sentences")
+    signals = counting(monkeypatch, qa.memo, "compute_signals")
+    with TranslationCache(path) as cache:
+        assert renderer("json")(check_corpus(read_paths([corpus]).pairs, engine=None, cache=cache)) == first
+    assert len(alignments) + len(signals) == planted
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT typeof(value), max(length(value)) < 10000 FROM entries GROUP BY 1").fetchall() \
+            == [("text", 1)]
+    connection.close()
+
+
+def test_a_result_longer_than_its_inputs_allow_is_not_kept(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    items = ["short", "long"]
+    results = {"short": "a result", "long": "x" * (qa.memo.longest_result('"long"') + 1)}
+    with TranslationCache(path) as cache:
+        memo = qa.memo.Memo(cache, "test", "es", "en")
+        computed = memo.many(items, lambda item: item, results.__getitem__, lambda result: result,
+                             lambda data, _: data)
+    assert computed == ["a result", results["long"]]
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT value FROM entries").fetchall() == [('"a result"',)]
+    connection.close()
