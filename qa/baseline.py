@@ -7,29 +7,40 @@ paragraph above a passage or editing another one keeps its fingerprint; rewordin
 so a reworded passage is checked afresh.
 
 Applying acceptances never touches the pipeline: :func:`clear_flags` returns a copy of a Report
-whose accepted segments are no longer flagged, so every renderer and the exit code ignore them.
+whose accepted segments are no longer flagged, so the exit code and the renderers of flags ignore
+them; each keeps an ``Accepted`` mark (what accepted it, its severity), which SARIF lists as a
+suppression and the summary counts.
+
+In a pull request the baseline is read from the base branch (:func:`read_baseline_at`), so the
+request cannot accept its own flags by committing a new baseline.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
 import textwrap
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from qa.changes import file_at_ref
+from qa.corpus.files import DEFAULT_MAX_BYTES
 from qa.corpus.markdown import split_front_matter
+from qa.corpus.model import Article
 from qa.errors import InputError
 from qa.files import write_atomically
-from qa.results import ArticleReport, CheckedSegment, Report
+from qa.results import Accepted, ArticleReport, CheckedSegment, Report
 
 BASELINE_VERSION = 1
+# Where `qa baseline` writes, in the repository root, when no baseline is configured.
+DEFAULT_BASELINE = ".qa-baseline.json"
 # About 300,000 accepted flags; read_baseline refuses a bigger file instead of loading it.
 BASELINE_MAX_BYTES = 100 * 2**20
 EXCERPT_WIDTH = 80
@@ -164,19 +175,35 @@ def write_baseline(baseline: Baseline, path: Path) -> None:
 
 def read_baseline(path: Path) -> Baseline:
     """Read a baseline file; InputError naming the file when it is missing or malformed."""
-    name = str(path)
     try:
         with Path(path).open("rb") as handle:
             # Bounded: a baseline is a few hundred bytes per accepted flag, and a hostile or
             # mistaken path (a huge file, /dev/zero) must not fill the memory.
             raw = handle.read(BASELINE_MAX_BYTES + 1)
-        if len(raw) > BASELINE_MAX_BYTES:
-            raise InputError(f"baseline is too large (over {BASELINE_MAX_BYTES // 2**20} MiB); is it a qa baseline?", name)
-        text = raw.decode("utf-8")
     except FileNotFoundError:
-        raise InputError("no such baseline file (write one with `qa baseline`)", name) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read baseline ({getattr(error, 'strerror', None) or error})", name) from None
+        raise InputError("no such baseline file (write one with `qa baseline`)", str(path)) from None
+    except OSError as error:
+        raise InputError(f"cannot read baseline ({error.strerror or error})", str(path)) from None
+    return decode_baseline(raw, str(path))
+
+
+def read_baseline_at(ref: str, path: Path) -> tuple[str, Baseline | None]:
+    """The baseline file ``path`` as the git ref ``ref`` holds it (``git show REF:path``, the
+    path taken relative to its repository), and its name ``REF:path``; None when the ref has no
+    file there. InputError for an unknown ref, and as :func:`read_baseline` for a bad file."""
+    found = file_at_ref(ref, path, BASELINE_MAX_BYTES)
+    return found.name, decode_baseline(found.head, found.name) if found.head is not None else None
+
+
+def decode_baseline(raw: bytes, name: str) -> Baseline:
+    """A baseline from the first ``BASELINE_MAX_BYTES + 1`` bytes of its file (more means it is
+    too large); InputError naming ``name`` when it is not a qa baseline."""
+    if len(raw) > BASELINE_MAX_BYTES:
+        raise InputError(f"baseline is too large (over {BASELINE_MAX_BYTES // 2**20} MiB); is it a qa baseline?", name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"cannot read baseline ({error})", name) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -219,21 +246,23 @@ def accepts(baseline: Baseline, root: Path) -> Acceptance:
     return accepted
 
 
-def clear_flags(report: Report, accepted: Acceptance) -> Report:
+def clear_flags(report: Report, accepted: Acceptance, *, by: str, where: str = "") -> Report:
     """A copy of ``report`` in which the flagged segments ``accepted`` approves are unflagged
-    (flagged False, severity None); scores and reasons stay for the JSON outputs."""
+    (flagged False, severity None) and marked as accepted ``by`` (``inline`` or ``baseline``,
+    the baseline named ``where``); scores and reasons stay for the JSON outputs."""
     articles = []
     for article in report.articles:
         segments = tuple(
-            _unflag(segment) if segment.result.flagged and accepted(article, segment) else segment
+            _unflag(segment, by, where) if segment.result.flagged and accepted(article, segment) else segment
             for segment in article.segments
         )
         articles.append(replace(article, segments=segments))
     return replace(report, articles=tuple(articles))
 
 
-def apply_baseline(report: Report, baseline: Baseline, root: Path) -> BaselineOutcome:
-    """Accept the flags of ``report`` that the baseline lists, and find its stale entries.
+def apply_baseline(report: Report, baseline: Baseline, root: Path, *, name: str = "") -> BaselineOutcome:
+    """Accept the flags of ``report`` that the baseline (called ``name`` in reports) lists, and
+    find its stale entries.
 
     An entry is stale when its article was checked and no flag matches it in path, fingerprint,
     reason and severity (the passage was fixed or reworded, its flag changed severity, or the
@@ -245,7 +274,7 @@ def apply_baseline(report: Report, baseline: Baseline, root: Path) -> BaselineOu
     flagged = {entry_for(article, segment, root).key for article, segment in report.flagged}
     checked = {relative_path(article.path, root) for article in report.articles}
     stale = tuple(entry for entry in baseline.entries if entry.path in checked and entry.key not in flagged)
-    return BaselineOutcome(clear_flags(report, accepted_here), accepted, stale)
+    return BaselineOutcome(clear_flags(report, accepted_here, by="baseline", where=name), accepted, stale)
 
 
 def inline_ignored_spans(article_text: str, *, markdown: bool = True) -> list[tuple[int, int]]:
@@ -333,20 +362,52 @@ def _paragraph_ignored_spans(text: str) -> tuple[tuple[int, int], ...]:
 def is_inline_ignored(article: ArticleReport, segment: CheckedSegment) -> bool:
     """Whether a marker accepts this segment: one of its translated sentences lies in an
     ignored block of the translation (for an omission, a source sentence in the source)."""
+    return _ignored_block(article, segment) is not None
+
+
+def inline_ignored_at(ref: str) -> Acceptance:
+    """:func:`is_inline_ignored` for a pull request checked with ``--baseline-ref REF``: a marker
+    accepts a flag only when the file as ``ref`` holds it marks the same passage (an ignored block
+    of the same normalised text), so a pull request cannot mark its own garble. A file the ref
+    does not have, or cannot give, marks nothing."""
+    marked_at_ref: dict[str, frozenset[str]] = {}
+
+    def blocks_at_ref(path: str, markdown: bool) -> frozenset[str]:
+        if path not in marked_at_ref:
+            try:
+                head = file_at_ref(ref, Path(path), DEFAULT_MAX_BYTES).head or b""
+            except InputError:  # not in the repository (standard input), or not a file there
+                head = b""
+            text = head[len(codecs.BOM_UTF8):] if head.startswith(codecs.BOM_UTF8) else head
+            base = text.decode("utf-8", "replace")
+            spans = inline_ignored_spans(base, markdown=markdown)
+            marked_at_ref[path] = frozenset(normalise(base[start:end]) for start, end in spans)
+        return marked_at_ref[path]
+
+    def accepted(article: ArticleReport, segment: CheckedSegment) -> bool:
+        found = _ignored_block(article, segment)
+        if found is None:
+            return False
+        document, (start, end) = found
+        return normalise(document.text[start:end]) in blocks_at_ref(document.path, document.format == "markdown")
+
+    return accepted
+
+
+def _ignored_block(article: ArticleReport, segment: CheckedSegment) -> tuple[Article, tuple[int, int]] | None:
+    """The document and the span of the marked block that accepts this segment, or None."""
     if segment.target and article.pair.target is not None:
         document, sentences = article.pair.target, segment.target
     elif segment.source and article.pair.source is not None:
         document, sentences = article.pair.source, segment.source
     else:
-        return False
+        return None
     spans = inline_ignored_spans(document.text, markdown=document.format == "markdown")
-    return _any_within((s.start for s in sentences), spans)
+    return next(((document, (start, end)) for sentence in sentences for start, end in spans
+                 if start <= sentence.start < end), None)
 
 
-def _any_within(offsets: Iterable[int], spans: Iterable[tuple[int, int]]) -> bool:
-    spans = tuple(spans)
-    return any(start <= offset < end for offset in offsets for start, end in spans)
-
-
-def _unflag(segment: CheckedSegment) -> CheckedSegment:
-    return replace(segment, result=replace(segment.result, flagged=False, severity=None))
+def _unflag(segment: CheckedSegment, by: str, where: str) -> CheckedSegment:
+    assert segment.result.severity is not None  # a flagged segment has a severity
+    return replace(segment, result=replace(segment.result, flagged=False, severity=None),
+                   accepted=Accepted(by, segment.result.severity, where))

@@ -5,6 +5,8 @@ between the working tree and the point where the current branch left REF (their 
 that work merged into ``origin/main`` after the branch started does not count), and untracked
 files git does not ignore. A renamed file counts as its new path changed and its old path
 deleted. When REF and HEAD share no history (a shallow clone), REF itself is the base.
+
+Also reads one file as a ref holds it, for ``qa check --baseline-ref REF``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from qa.corpus.model import ArticlePair
 from qa.errors import InputError
+
+GIT_MISSING = "git is not installed (needed for --changed-since and --baseline-ref)"
 
 
 @dataclass(frozen=True)
@@ -32,9 +36,10 @@ def changed_in_repositories(ref: str, paths: Iterable[str | Path]) -> ChangedFil
     the checked paths' own repositories, wherever qa is run from.
 
     Raises InputError as ``changed_files`` does, for the first path that is not in a repository
-    or whose repository does not know ``ref``.
+    or whose repository does not know ``ref``. A path's repository is found by its name, so a
+    symbolic link among the checked paths never sends git into another repository.
     """
-    tops = dict.fromkeys(repository_top(Path(path)) for path in paths)
+    tops = dict.fromkeys(repository_top(_named_repository(Path(path))) for path in paths)
     found = [_changes_in(ref, top) for top in tops]
     return ChangedFiles(
         tuple(sorted({path for changes in found for path in changes.changed})),
@@ -52,6 +57,20 @@ def changed_files(ref: str, root: Path) -> ChangedFiles:
     return _changes_in(ref, repository_top(root))
 
 
+def _named_repository(path: Path) -> Path:
+    """The top folder of the repository holding ``path`` by its name (``.git`` in it or a parent,
+    a symbolic link in ``path`` not followed); InputError outside git."""
+    from qa.config import enclosing_repository
+
+    folder = path if path.is_dir() else path.parent
+    if not folder.is_dir():
+        raise InputError("no such file or folder", str(path))
+    top = enclosing_repository(path)
+    if top is None:
+        raise InputError(f"not a git repository: {folder.resolve()}")
+    return top
+
+
 def repository_top(path: Path) -> Path:
     """The top folder of the git repository holding ``path`` (a file or a folder)."""
     folder = path if path.is_dir() else path.parent
@@ -63,10 +82,18 @@ def repository_top(path: Path) -> Path:
     return Path(top.strip())
 
 
-def _changes_in(ref: str, top_folder: Path) -> ChangedFiles:
+def _commit(ref: str, top_folder: Path) -> str:
+    """The commit ``ref`` names in the repository at ``top_folder``; InputError when it names none."""
     # A ref starting with "-" would be read as an option.
-    if ref.startswith("-") or not ref or _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top_folder) is None:
+    found = None if ref.startswith("-") or not ref else _git(
+        ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], top_folder)
+    if found is None:
         raise InputError(f"unknown git ref {ref!r} in {top_folder} (in CI, fetch the history, e.g. fetch-depth: 0)")
+    return found.strip()
+
+
+def _changes_in(ref: str, top_folder: Path) -> ChangedFiles:
+    _commit(ref, top_folder)
     base = (_git(["merge-base", ref, "HEAD"], top_folder) or ref).strip()
     diff = _git(["diff", "--name-status", "-z", "--find-renames", base, "--"], top_folder)
     untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top_folder)
@@ -117,6 +144,64 @@ def _pair_files(pair: ArticlePair) -> set[Path]:
     return {Path(article.path).resolve() for article in (pair.source, pair.target) if article is not None}
 
 
+@dataclass(frozen=True)
+class FileAtRef:
+    """A file as a git ref holds it: its name ``REF:path`` (the path relative to the repository's
+    top) and its first bytes, or None when the ref has no file there."""
+
+    name: str
+    head: bytes | None
+
+
+def file_at_ref(ref: str, path: Path, max_bytes: int) -> FileAtRef:
+    """The file at ``path`` (absolute, in a git repository's working tree) as commit ``ref`` holds
+    it: at most ``max_bytes + 1`` bytes of it, so the caller sees a file that is too big without
+    git's whole output in memory.
+
+    Raises InputError when ``ref`` names no commit, ``path`` lies outside the repository, or the
+    ref holds something other than a file there (a folder).
+    """
+    top = repository_top(_nearest_folder(path))
+    commit = _commit(ref, top)
+    # The folders resolved as git's top is; the file itself is taken as named, link or not.
+    absolute = path.absolute().parent.resolve() / path.name
+    if not absolute.is_relative_to(top):
+        raise InputError(f"not inside the git repository {top}, so it cannot be read at {ref}", str(path))
+    relative = absolute.relative_to(top).as_posix()
+    name, spec = f"{ref}:{relative}", f"{commit}:{relative}"
+    kind = _git(["cat-file", "-t", spec], top)
+    if kind is None:
+        return FileAtRef(name, None)
+    if kind.strip() != "blob":
+        raise InputError(f"not a file at {ref} (a {kind.strip()})", name)
+    return FileAtRef(name, _git_head(["cat-file", "blob", spec], top, max_bytes + 1, name))
+
+
+def _nearest_folder(path: Path) -> Path:
+    """The nearest folder holding ``path`` that exists (the file need not)."""
+    folder = path.absolute().parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _git_head(arguments: list[str], cwd: Path, limit: int, name: str) -> bytes:
+    """The first ``limit`` bytes of a git command's output; git is stopped if it has more."""
+    try:
+        with subprocess.Popen(["git", *arguments], cwd=cwd, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL) as process:
+            assert process.stdout is not None
+            head = process.stdout.read(limit)
+            if len(head) == limit:
+                process.kill()
+            status = process.wait()
+    except FileNotFoundError:
+        raise InputError(GIT_MISSING) from None
+    if status != 0 and len(head) < limit:
+        raise InputError(f"git could not read it (exit status {status})", name)
+    return head
+
+
 def _git(arguments: list[str], cwd: Path) -> str | None:
     """stdout of a git command, or None when it failed (an unknown ref, no repository...)."""
     try:
@@ -124,5 +209,5 @@ def _git(arguments: list[str], cwd: Path) -> str | None:
             ["git", *arguments], cwd=cwd, capture_output=True, text=True, encoding="utf-8", check=False
         )
     except FileNotFoundError:
-        raise InputError("git is not installed (needed for --changed-since)") from None
+        raise InputError(GIT_MISSING) from None
     return completed.stdout if completed.returncode == 0 else None

@@ -1,10 +1,17 @@
 """Settings of a content repository: ``qa.toml`` (top-level keys) or ``[tool.qa]`` in
-``pyproject.toml``, found by walking up from the checked paths.
+``pyproject.toml`` at the repository's root, or the file ``--config`` names.
 
-Command-line flags win over the file and the file over the defaults. Paths in the file are
-relative to the file's folder, which is the repository root for qa: a path that leads outside it
-is an error, as are unknown keys and values of the wrong type, each reported in one line naming
-the key and the file.
+Only the root's file is read: the top of the git repository holding the checked path (the folder
+with ``.git``, which a pull request cannot add). A ``qa.toml`` or ``[tool.qa]`` in a folder between
+the root and a checked path may come from a contributor, so it is not read at all: it is named in
+one warning (``SettingsWarning``) and in ``Settings.refused``. Outside git the root is the nearest
+of the current folder and the home folder above the checked path, else the path's own folder.
+
+Command-line flags win over the environment (``QA_SCHEDULER``, ``QA_CACHE_DIR``), and the
+environment over the file and the file over the defaults. Paths in the file are relative to the
+file's folder, which is the repository root for qa: a path that leads outside it is an error, as
+are unknown keys and values of the wrong type, each reported in one line naming the key and the
+file.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import json
 import os
 import re
 import tomllib
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
@@ -40,6 +48,10 @@ PAIRINGS = ("auto", "front-matter", "file-name", "folders")
 PATH_KEYS = ("flagger", "cache", "baseline")
 # The cache folder a run's environment names: it wins over a configuration file's `cache`.
 CACHE_ENVIRONMENT = "QA_CACHE_DIR"
+# The Dask scheduler a run's environment names: it wins over the root file's `scheduler`.
+SCHEDULER_ENVIRONMENT = "QA_SCHEDULER"
+# Options of a run that only its command line (or a library call) gives, never a file.
+COMMAND_LINE_ONLY = ("allow_empty", "follow_symlinks")
 DIRECTION = re.compile(r"[a-z]{2,3}-[a-z]{2,3}")
 SCHEDULER = re.compile(r"((tcp|tls|ucx|ws|wss)://)?(\[[0-9a-fA-F:]+\]|[\w.\-]+)(:\d{1,5})?")
 
@@ -71,70 +83,131 @@ class Settings:
     pairing: str = "auto"
     baseline: Path | None = None
     format: str = "text"
+    allow_empty: bool = False
+    follow_symlinks: bool = False
     root: Path = field(default_factory=Path.cwd, compare=False)
     config_file: Path | None = None
+    refused: tuple[Path, ...] = field(default=(), compare=False)
 
 
-# Where the settings came from is not itself a setting.
-KEYS = tuple(f.name for f in fields(Settings) if f.name not in ("root", "config_file"))
+class SettingsWarning(UserWarning):
+    """A settings file qa found and did not read (one below the repository root)."""
+
+
+# Where the settings came from is not itself a setting, nor is what only a command line says.
+KEYS = tuple(f.name for f in fields(Settings) if f.name not in ("root", "config_file", "refused", *COMMAND_LINE_ONLY))
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest ``qa.toml``, or ``pyproject.toml`` with a ``[tool.qa]`` table, in ``start``
-    (or its folder, for a file) and its parents.
+    """The settings file of the root of ``start`` (see :func:`settings_root`): its ``qa.toml``,
+    else its ``pyproject.toml`` when that has a ``[tool.qa]`` table, else None.
 
-    ``qa.toml`` wins over ``pyproject.toml`` in the same folder. The walk stops at the top of the
-    git repository (the folder holding ``.git``), so that a stray file in a home folder is not
-    picked up for every repository below it. Outside git it stops at the user's home folder;
-    outside home too, at the current folder, or at ``start``'s own folder when that is not below
-    the current one: anyone can leave a ``/tmp/qa.toml``.
+    A file in a folder between the root and ``start`` is never the answer: see
+    :func:`settings_below_root`.
     """
+    return _settings_file(settings_root(start))
+
+
+def settings_root(start: Path) -> Path:
+    """The folder whose settings a check of ``start`` (a file or folder) reads.
+
+    The top of the git repository holding ``start`` (the nearest folder with ``.git``; git cannot
+    commit a ``.git`` path, so a pull request cannot move the root). Outside git, the nearest of
+    the current folder and the home folder at or above ``start``, so that a stray file above
+    them is not picked up (anyone can leave a ``/tmp/qa.toml``); else ``start``'s own folder.
+    Folders are taken by name: a symbolic link in the checked path is not followed to find them.
+    """
+    return _search_folders(_folder_of(start))[-1]
+
+
+def enclosing_repository(path: Path) -> Path | None:
+    """The top folder of the git repository holding ``path`` (the nearest folder at or above it
+    with a ``.git``), by name, without following a symbolic link in ``path``; None outside git."""
+    folder = _folder_of(path)
+    return next((candidate for candidate in (folder, *folder.parents) if (candidate / ".git").exists()), None)
+
+
+def settings_below_root(root: Path, checked: Iterable[Path]) -> list[Path]:
+    """The settings files in the folders between ``root`` and each of ``checked``: a ``qa.toml``,
+    or a ``pyproject.toml`` with a ``[tool.qa]`` table. ``root``'s own are not among them."""
+    found: dict[Path, None] = {}
+    for path in checked:
+        folder = _folder_of(path)
+        if folder == root or not folder.is_relative_to(root):
+            continue
+        for candidate in (folder, *folder.parents):
+            if candidate == root:
+                break
+            settings = _settings_file(candidate, below_root=True)
+            if settings is not None:
+                found.setdefault(settings)
+    return list(found)
+
+
+def _settings_file(folder: Path, *, below_root: bool = False) -> Path | None:
+    """``folder``'s ``qa.toml``, else its ``pyproject.toml`` with a ``[tool.qa]`` table, else None.
+
+    ``below_root``: the folder is below the root, where a file is only looked at to be named, so
+    a ``pyproject.toml`` that is a symbolic link, or not valid TOML, is no settings file."""
+    if (folder / QA_TOML).is_file():
+        return folder / QA_TOML
+    pyproject = folder / PYPROJECT
+    if not pyproject.is_file() or (below_root and pyproject.is_symlink()):
+        return None
     try:
-        start = start.resolve()
-    except (RuntimeError, OSError):  # a symlink loop: the reader reports it, the search goes on
-        start = start.absolute()
-    folder = start if start.is_dir() else start.parent
-    for candidate in _search_folders(folder):
-        if (candidate / QA_TOML).is_file():
-            return candidate / QA_TOML
-        pyproject = candidate / PYPROJECT
-        if pyproject.is_file() and _has_qa_table(_read_toml(pyproject)):
-            return pyproject
-    return None
+        return pyproject if _has_qa_table(_read_toml(pyproject)) else None
+    except InputError:
+        if not below_root:
+            raise
+        return None
+
+
+def _folder_of(path: Path) -> Path:
+    """The absolute folder of ``path`` (itself for a folder), its ``..`` resolved by name."""
+    try:
+        absolute = Path(os.path.abspath(path))
+    except OSError:  # a deleted current folder
+        absolute = Path(path)
+    return absolute if absolute.is_dir() else absolute.parent
 
 
 def _search_folders(folder: Path) -> list[Path]:
-    """``folder`` and its parents up to the repository root, else up to home, else up to the
-    current folder, else ``folder`` alone."""
+    """``folder`` and its parents up to the repository root, else up to the first of the current
+    folder and home met on the way, else ``folder`` alone."""
     walk = [folder, *folder.parents]
     for index, candidate in enumerate(walk):
         if (candidate / ".git").exists():
             return walk[: index + 1]
-    for stop in (_resolved(Path.home), _resolved(Path.cwd)):
-        if stop is not None and stop in walk and stop != Path(stop.anchor):
-            return walk[: walk.index(stop) + 1]
-    return [folder]
+    stops = {stop for where in (Path.home, Path.cwd) for stop in _named_and_resolved(where)
+             if stop != Path(stop.anchor)}
+    return next((walk[: index + 1] for index, candidate in enumerate(walk) if candidate in stops), [folder])
 
 
-def _resolved(where: Callable[[], Path]) -> Path | None:
+def _named_and_resolved(where: Callable[[], Path]) -> set[Path]:
     try:
-        return where().resolve()
+        named = Path(os.path.abspath(where()))
+        return {named, named.resolve()}
     except (RuntimeError, OSError, KeyError):  # no HOME and no passwd entry; a deleted cwd
-        return None
+        return set()
 
 
 def load_settings(
-    start: Path, cli_overrides: Mapping[str, Any], config_file: Path | None = None
+    start: Path, cli_overrides: Mapping[str, Any], config_file: Path | None = None, *,
+    checked: Iterable[Path] = (),
 ) -> tuple[Settings, dict[str, str]]:
     """The settings for a check started at ``start`` (a checked path, or the current folder),
-    and where each came from: ``"default"``, the file's name, or ``"command line"``.
+    and where each came from: ``"default"``, the file's name, ``"$QA_SCHEDULER"``,
+    ``"$QA_CACHE_DIR"`` or ``"command line"``.
 
     ``cli_overrides`` maps setting names (``fail-on`` or ``fail_on``) to command-line values;
     None, and an empty list or mapping (a repeatable option not given), mean "not given".
     Command-line paths stay relative to the current folder. ``config_file`` (``--config``)
-    skips the search. Raises InputError naming the key and the file for a bad setting.
+    skips the search. A settings file between the root and ``start`` or one of ``checked`` (the
+    other checked paths) is not read: each is in ``Settings.refused`` and warned about with a
+    SettingsWarning. Raises InputError naming the key and the file for a bad setting.
     """
-    path = config_file if config_file is not None else find_config(start)
+    root_folder = settings_root(start)
+    path = config_file if config_file is not None else _settings_file(root_folder)
     values: dict[str, Any] = {}
     sources = {key: DEFAULT for key in KEYS}
     root = Path.cwd().resolve()
@@ -149,11 +222,37 @@ def load_settings(
         # The environment is set for this run (a CI job's cache folder); the file is for everyone.
         del values["cache"]
         sources["cache"] = f"${CACHE_ENVIRONMENT}"
+    if os.environ.get(SCHEDULER_ENVIRONMENT):
+        values["scheduler"] = _environment_scheduler(os.environ[SCHEDULER_ENVIRONMENT])
+        sources["scheduler"] = f"${SCHEDULER_ENVIRONMENT}"
     overrides = _parse_overrides(cli_overrides)
     values.update(overrides)
-    sources.update({key: COMMAND_LINE for key in overrides})
-    settings = Settings(**values, root=root, config_file=path.resolve() if path else None)
+    sources.update({key: COMMAND_LINE for key in overrides if key in KEYS})
+    refused = _refused(root_folder, [start, *checked], path)
+    settings = Settings(**values, root=root, config_file=path.resolve() if path else None, refused=refused)
     return settings, sources
+
+
+def _refused(root: Path, checked: list[Path], read: Path | None) -> tuple[Path, ...]:
+    """The settings files below ``root`` on the way to ``checked``, each warned about once."""
+    read_instead = read if read is not None else root / QA_TOML
+    shown = display_path(read_instead)
+    shown = shown if Path(shown).is_absolute() else f"./{shown}"
+    refused = []
+    for below in settings_below_root(root, checked):
+        if read is not None and below.resolve() == read.resolve():
+            continue  # --config named it: the command line is trusted
+        refused.append(below.resolve())
+        warnings.warn(f"{display_path(below)}: settings below the repository root are not read "
+                      f"(qa reads only {shown}); move them there", SettingsWarning, stacklevel=3)
+    return tuple(refused)
+
+
+def _environment_scheduler(value: str) -> str:
+    try:
+        return scheduler_address(value)
+    except InputError as error:
+        raise InputError(f"${SCHEDULER_ENVIRONMENT}: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -180,6 +279,9 @@ def parse_table(table: Mapping[str, Any], where: Where) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for written, value in table.items():
         key = written.replace("-", "_")
+        if key in COMMAND_LINE_ONLY:
+            raise where.error(f"{written!r} is given on the command line only (--{key.replace('_', '-')}), "
+                              "not in a settings file")
         if key not in KEYS:
             raise where.error(f"unknown key {written!r}{_suggestion(key)}")
         if key in values:
@@ -191,6 +293,7 @@ def parse_table(table: Mapping[str, Any], where: Where) -> dict[str, Any]:
 def describe(settings: Settings, sources: Mapping[str, str]) -> str:
     """One line per setting, ``key = value  (from qa.toml)``, for ``qa config``."""
     lines = [f"# configuration file: {display_path(settings.config_file) if settings.config_file else 'none'}"]
+    lines += [f"# not read (below the repository root): {display_path(path)}" for path in settings.refused]
     shown = as_dict(settings)
     shown.update({key: display_path(getattr(settings, key)) for key in PATH_KEYS if getattr(settings, key)})
     for key in KEYS:
@@ -282,11 +385,13 @@ def _parse_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for written, value in overrides.items():
         key = written.replace("-", "_")
-        if key not in KEYS:
+        if key not in KEYS and key not in COMMAND_LINE_ONLY:
             raise InputError(f"unknown setting {written!r}{_suggestion(key)}")
         if value is None or (isinstance(value, list | tuple | Mapping) and not value):
             continue
-        if isinstance(value, Path | str) and key in PATH_KEYS:
+        if key in COMMAND_LINE_ONLY:
+            values[key] = bool(value)
+        elif isinstance(value, Path | str) and key in PATH_KEYS:
             values[key] = Path(value).expanduser().resolve()
         elif key == "models":
             values[key] = MappingProxyType(dict(value))

@@ -7,24 +7,36 @@ MarianMT model) start once per worker, not once per chunk. Each worker reads and
 cache connection: SQLite's WAL journal keeps one cache file sound under several processes, and on
 a cluster each machine keeps its own.
 
-Chunks are pure functions of their input, so a chunk that Dask runs again after a worker died
-gives the same results, and the driver keeps exactly one answer per chunk: nothing is lost or
-doubled.
+Chunks are pure functions of their input, so a chunk that runs again after a worker died gives the
+same results, and the driver keeps exactly one answer per chunk: nothing is lost or doubled. Dask
+runs a dead worker's chunks elsewhere by itself. Local workers are qa's own processes, each with a
+pipe to the driver, so the driver knows which chunk a dead worker held: that chunk runs again once,
+on a new worker, and is given back as :class:`LostChunk` if that worker dies too. (Python's
+``ProcessPoolExecutor`` fails every chunk of the pool when one worker dies, and can hang when a
+worker dies while it sends a result.)
+
+Local workers end with the run: told to end (SIGTERM, which the driver sends when it is itself
+ended or interrupted, and the kernel sends when the driver dies), a worker kills its Apertium
+pipelines' process groups before it exits.
 """
 
 from __future__ import annotations
 
 import atexit
 import copyreg
+import ctypes
 import dataclasses
 import functools
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
+import signal
+import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
@@ -33,9 +45,10 @@ from qa.config import Settings
 from qa.corpus.model import ArticlePair, SentencePair
 from qa.errors import EngineError, InputError, first_line
 from qa.flag import Flagger
-from qa.results import ArticleReport, SegmentResult
+from qa.results import ArticleReport, Report, SegmentResult
 from qa.signature import Signature, make_signature
 from qa.translate.cache import CachedEngine, TranslationCache
+from qa.translate.null_flush import exit_reason, kill_every_pipeline
 
 
 def read_only(mapping: dict) -> MappingProxyType:
@@ -62,6 +75,8 @@ MODEL_ENGINES = ("ct2", "marian")
 # A glibc trim threshold below this returns memory to the system so often that a model engine slows
 # down: 60 newstest pairs with ct2 took 17.8 s at Dask's 65536 against 9.6 s at glibc's default.
 SLOW_TRIM_BELOW = 1024 * 1024
+# Seconds local workers get to end their pipelines and exit, once told to, before they are killed.
+WORKER_END_GRACE = 5.0
 # Seconds allowed to reach a Dask scheduler before giving up with one line (Dask's own default,
 # 30 s, is long to wait for a typing mistake; a reachable scheduler answers in milliseconds).
 SCHEDULER_TIMEOUT = 5
@@ -220,18 +235,66 @@ def check_chunk(setup: WorkerSetup, pairs: Sequence[ArticlePair]) -> WorkDone:
     return _work(setup, run)
 
 
+@dataclass(frozen=True)
+class LostChunk:
+    """What a runner gives for a chunk whose worker process died on it twice: on its first run and
+    again when it ran alone on a fresh pool. ``reason`` says how the worker ended."""
+
+    reason: str
+
+
+class WorkLost(EngineError):
+    """Articles no worker could check (exit code 3), raised once every other chunk is done:
+    ``lines`` holds one line per article not checked (:func:`not_checked`), ``report`` what the
+    other chunks gave, in input order."""
+
+    def __init__(self, lines: Sequence[str], report: Report) -> None:
+        super().__init__(f"{len(lines)} article(s) not checked; the first: {lines[0] if lines else '-'}")
+        self.lines = tuple(lines)
+        self.report = report
+
+
+def _start_worker(driver: int) -> None:
+    """Run in each local worker process as it starts. Ctrl-C is the driver's to handle (a terminal
+    sends it to the worker too); SIGTERM kills the worker's pipelines, then the worker; and the
+    worker is sent SIGTERM when the driver dies, however it dies (Linux)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _end_worker)
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != driver:  # the driver died before the request was made
+            _end_worker(signal.SIGTERM, None)
+
+
+def _end_worker(signum: int, frame: object) -> None:
+    """A worker's SIGTERM handler: kill its pipelines' process groups and exit at once."""
+    kill_every_pipeline()
+    os._exit(128 + signum)
+
+
 class Runner(Protocol):
     """Where chunks run: local processes or a Dask cluster."""
 
     workers: int
     threads_per_worker: int | None
 
-    def map_in_order(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
-        """``function`` over ``items``, spread over the workers, the results in input order."""
+    def map_in_order(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result | LostChunk]:
+        """``function`` over ``items``, spread over the workers, the results in input order; a
+        :class:`LostChunk` for an item no worker could finish."""
+        ...
+
+    def take_notes(self) -> list[str]:
+        """What a user should hear about the run since the last call (a worker that died)."""
         ...
 
     def close(self) -> None:
-        """Stop the workers this runner started (a cluster's own workers keep running)."""
+        """Stop the workers this runner started, once their work is done (a cluster's own
+        workers keep running)."""
+        ...
+
+    def terminate(self) -> None:
+        """Stop at once, dropping the work not done: the run was interrupted or failed."""
         ...
 
 
@@ -255,21 +318,207 @@ def _in_order(submit: Callable[[Item], _Future], items: Iterable[Item], ahead: i
             future.cancel()
 
 
+@dataclass
+class _Task:
+    """An item to run, its place in the input, and how many workers died while holding it."""
+
+    index: int
+    item: Any
+    deaths: int = 0
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What came of a task: its result, or the exception its function raised."""
+
+    value: Any
+    failed: bool = False
+
+    def get(self) -> Any:
+        if self.failed:
+            raise self.value
+        return self.value
+
+
+def _serve(connection: multiprocessing.connection.Connection, driver: int) -> None:
+    """A local worker process: run each ``(function, item)`` the driver sends and send back its
+    outcome, until the driver closes the pipe."""
+    _start_worker(driver)
+    while True:
+        try:
+            function, item = connection.recv()
+        except (EOFError, OSError):  # the driver is done
+            return
+        try:
+            outcome = _Outcome(function(item))
+        except Exception as error:
+            outcome = _Outcome(error, failed=True)
+        try:
+            connection.send(outcome)
+        except OSError:  # the driver stopped listening
+            return
+        except Exception as error:  # a result or an error that cannot be pickled
+            connection.send(_Outcome(EngineError(f"a worker could not send its result back ({first_line(error)})"),
+                                     failed=True))
+
+
+class _Worker:
+    """One local worker process, the pipe to it, and the task it runs (None while idle)."""
+
+    def __init__(self, context: Any) -> None:
+        self.connection, theirs = context.Pipe()
+        # Daemonic: a driver that exits without closing its runner ends its workers (SIGTERM).
+        self.process = context.Process(target=_serve, args=(theirs, os.getpid()), name="qa worker", daemon=True)
+        self.process.start()
+        theirs.close()
+        self.task: _Task | None = None
+
+    def end(self) -> str:
+        """Forget a worker that has ended; how it ended."""
+        self.connection.close()
+        self.process.join()
+        code = self.process.exitcode
+        return exit_reason(code) if code else "ended unexpectedly"
+
+
 class ProcessRunner:
-    """``--jobs N``: N local worker processes."""
+    """``--jobs N``: N local worker processes, started as work comes. A worker that dies is
+    replaced; the task it held runs again, once, on another worker, and becomes a LostChunk if
+    that one dies too."""
 
     def __init__(self, jobs: int) -> None:
         self.workers = jobs
         self.threads_per_worker: int | None = max(1, available_cores() // jobs)
         # Spawned, not forked: the driver may hold engine pipes, SQLite connections and threads.
-        self._pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        self._context = multiprocessing.get_context("spawn")
+        self._running: list[_Worker] = []
+        self._notes: list[str] = []
 
-    def map_in_order(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
-        return _in_order(lambda item: self._pool.submit(function, item), items,
-                         self.workers * CHUNKS_AHEAD_PER_WORKER)
+    def map_in_order(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result | LostChunk]:
+        ahead = self.workers * CHUNKS_AHEAD_PER_WORKER
+        unread = iter(items)
+        waiting: deque[_Task] = deque()
+        done: dict[int, _Outcome] = {}
+        read = given = 0
+        while True:
+            while read - given < ahead and (item := next(unread, _END_OF_ITEMS)) is not _END_OF_ITEMS:
+                waiting.append(_Task(read, item))
+                read += 1
+            if given in done:
+                yield done.pop(given).get()
+                given += 1
+            elif given == read:
+                return
+            else:
+                self._hand_out(function, waiting, done)
+                self._take_back(waiting, done)
+
+    def _hand_out(self, function: Callable[[Item], Result], waiting: deque[_Task], done: dict[int, _Outcome]) -> None:
+        """Give waiting tasks to idle workers, starting workers up to the number of jobs."""
+        for worker in [worker for worker in self._running if worker.task is None and not worker.process.is_alive()]:
+            self._running.remove(worker)  # it died idle: no task of its to run again
+            self._notes.append(f"a worker process died ({worker.end()}) while it waited for work")
+        idle = [worker for worker in self._running if worker.task is None]
+        while waiting and (idle or len(self._running) < self.workers):
+            task = waiting.popleft()
+            try:
+                worker = idle.pop() if idle else self._start()
+            except OSError as error:  # it died as it started, before it could be told what to do
+                self._count_death(task, first_line(error), waiting, done)
+                continue
+            worker.task = task
+            try:
+                worker.connection.send((function, task.item))
+            except OSError:  # it died before it could take the task
+                self._died(worker, waiting, done)
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self._context)
+        self._running.append(worker)
+        return worker
+
+    def _take_back(self, waiting: deque[_Task], done: dict[int, _Outcome]) -> None:
+        """Wait until a busy worker answers or dies, and take what came of its task."""
+        busy = [worker for worker in self._running if worker.task is not None]
+        if not busy:  # every task handed out was lost on the way: nothing to wait for
+            return
+        ready = multiprocessing.connection.wait([worker.connection for worker in busy]
+                                                + [worker.process.sentinel for worker in busy])
+        for worker in busy:
+            assert worker.task is not None
+            if worker.connection in ready:
+                try:
+                    done[worker.task.index] = worker.connection.recv()
+                except (EOFError, OSError):  # it died before it sent all of it
+                    self._died(worker, waiting, done)
+                else:
+                    worker.task = None
+            elif worker.process.sentinel in ready:
+                self._died(worker, waiting, done)
+
+    def _died(self, worker: _Worker, waiting: deque[_Task], done: dict[int, _Outcome]) -> None:
+        """A worker died holding a task."""
+        self._running.remove(worker)
+        how = worker.end()
+        assert worker.task is not None
+        self._count_death(worker.task, how, waiting, done)
+
+    def _count_death(self, task: _Task, how: str, waiting: deque[_Task], done: dict[int, _Outcome]) -> None:
+        """The worker holding ``task`` died (``how``): the task runs again first, or, on its second
+        death, is lost."""
+        task.deaths += 1
+        if task.deaths == 1:
+            self._notes.append(f"a worker process died ({how}); its chunk runs again")
+            waiting.appendleft(task)
+        else:
+            done[task.index] = _Outcome(LostChunk(f"its worker process died twice ({how})"))
+
+    def take_notes(self) -> list[str]:
+        notes, self._notes = self._notes, []
+        return notes
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """End the workers once they are idle: each exits when its pipe closes."""
+        for worker in self._running:
+            worker.connection.close()
+        for worker in self._running:
+            worker.process.join()
+        self._running = []
+
+    def terminate(self) -> None:
+        """Tell every worker to end (SIGTERM: each kills its pipelines, then itself), and kill
+        those still there after WORKER_END_GRACE."""
+        for worker in self._running:
+            worker.process.terminate()
+        deadline = time.monotonic() + WORKER_END_GRACE
+        for worker in self._running:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.exitcode is None:
+                worker.process.kill()
+            worker.end()
+        self._running = []
+
+
+_END_OF_ITEMS = object()
+
+
+class _Survived:
+    """A Dask future whose chunk, when the workers running it kept dying (Dask gives up after
+    ``distributed.scheduler.allowed-failures`` deaths with KilledWorker), is a LostChunk."""
+
+    def __init__(self, future: Any) -> None:
+        self.future = future
+
+    def result(self) -> Any:
+        from distributed import KilledWorker
+
+        try:
+            return self.future.result()
+        except KilledWorker:
+            return LostChunk("the Dask workers running it died (Dask's allowed-failures reached)")
+
+    def cancel(self) -> Any:
+        return self.future.cancel()
 
 
 class DaskRunner:
@@ -278,8 +527,14 @@ class DaskRunner:
     def __init__(self, address: str) -> None:
         try:
             from distributed import Client
+            from distributed.security import Security
         except ImportError:
             raise InputError("--scheduler needs Dask's distributed scheduler: pip install 'newsroom-qa[cluster]'") from None
+        # Client reads Dask's TLS settings (distributed.comm.tls.*, DASK_DISTRIBUTED__COMM__TLS__*) itself.
+        if address.startswith("tls://") and Security().get_connection_args("client").get("ssl_context") is None:
+            raise InputError(f"the Dask scheduler at {address} speaks TLS, and Dask has no TLS settings: set "
+                             "DASK_DISTRIBUTED__COMM__TLS__CA_FILE, __CLIENT__CERT and __CLIENT__KEY "
+                             "(or distributed.comm.tls in Dask's configuration)")
         try:
             self.client = Client(address, timeout=SCHEDULER_TIMEOUT)
         except (OSError, TimeoutError) as error:
@@ -294,15 +549,21 @@ class DaskRunner:
         self.workers = len(self.client.scheduler_info().get("workers", {}))
         self.threads_per_worker: int | None = None  # each machine's own cores
 
-    def map_in_order(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
+    def map_in_order(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result | LostChunk]:
         def submit(item: Item) -> _Future:
             # Not pure: a chunk Dask runs again after a worker died must not be merged with another.
-            return self.client.submit(function, item, pure=False)
+            return _Survived(self.client.submit(function, item, pure=False))
 
         return _in_order(submit, items, self.workers * CHUNKS_AHEAD_PER_WORKER)
 
+    def take_notes(self) -> list[str]:
+        return []  # Dask runs a dead worker's chunks elsewhere, and its own logs say so
+
     def close(self) -> None:
         self.client.close()
+
+    def terminate(self) -> None:
+        self.client.close()  # the cluster drops the work of a client that left
 
 
 def open_runner(jobs: int | None, scheduler: str | None) -> Runner | None:
@@ -327,9 +588,10 @@ def chunks_of(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 
 def spread_scoring(
     chunks: Iterable[list[SentencePair]], setup: WorkerSetup, runner: Runner
-) -> Iterator[tuple[list[SentencePair], WorkDone]]:
+) -> Iterator[tuple[list[SentencePair], WorkDone | LostChunk]]:
     """``qa score``'s work spread over ``runner``'s workers: each chunk of pairs with what its
-    worker gave back, in input order. A chunk is read only when a worker is about to be free."""
+    worker gave back (or LostChunk), in input order. A chunk is read only when a worker is about
+    to be free."""
     sent: deque[list[SentencePair]] = deque()
 
     def remembered() -> Iterator[list[SentencePair]]:
@@ -358,7 +620,15 @@ def article_chunks(pairs: Sequence[ArticlePair], sentences: int) -> list[list[Ar
     return chunks
 
 
-def spread_check(chunks: Iterable[Sequence[ArticlePair]], setup: WorkerSetup, runner: Runner) -> Iterator[WorkDone]:
+def spread_check(
+    chunks: Iterable[Sequence[ArticlePair]], setup: WorkerSetup, runner: Runner
+) -> Iterator[WorkDone | LostChunk]:
     """``qa check``'s work spread over ``runner``'s workers: what each chunk's worker gave back
-    (its :class:`ArticleReport`\\ s), in input order."""
+    (its :class:`ArticleReport`\\ s), or LostChunk, in input order."""
     return runner.map_in_order(functools.partial(check_chunk, setup), chunks)
+
+
+def not_checked(chunk: Sequence[ArticlePair], lost: LostChunk) -> list[str]:
+    """One line per article of a chunk of ``qa check`` work no worker could finish."""
+    return [f"{article.path if article is not None else ''}: not checked: {lost.reason}"
+            for article in (pair.target or pair.source for pair in chunk)]

@@ -51,6 +51,32 @@ def write_atomically(path: str | Path, text: str) -> None:
         raise
 
 
+def link_out_of_repository(path: Path) -> str | None:
+    """Why a report must not be written through ``path``: it is a symbolic link inside a git
+    repository (which a pull request may have committed) that leads out of the repository, or
+    into a hidden part of it (``.git/hooks``, ``.git/config``), whether or not its target exists
+    yet. None for anything else: a plain file, a link outside any repository (``/dev/stdout``),
+    or a link to a visible file of the same repository."""
+    from qa.config import enclosing_repository
+
+    if not path.is_symlink():
+        return None
+    top = enclosing_repository(path)
+    if top is None:
+        return None
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return "is a symbolic link that loops"
+    inside = top.resolve()
+    if not real.is_relative_to(inside):
+        return f"is a symbolic link out of the repository (to {real}); qa writes no report through it"
+    if any(part.startswith(".") for part in real.relative_to(inside).parts):
+        return (f"is a symbolic link to a hidden file of the repository ({real.relative_to(inside).as_posix()}); "
+                "qa writes no report through it")
+    return None
+
+
 def _umask() -> int:
     """The process's umask (reading it means setting it: set it straight back)."""
     mask = os.umask(0o022)
@@ -68,6 +94,9 @@ def output_path(written: str, inputs: list[Path]) -> Path:
     if not (path.parent if str(path.parent) else Path(".")).is_dir():
         raise ValueError(f"is in a folder that does not exist ({path.parent})")
     target = path.resolve()
+    problem = link_out_of_repository(path)
+    if problem:
+        raise ValueError(problem)
     for item in inputs:
         if item.resolve() == target or (target.exists() and item.exists() and os.path.samefile(item, target)):
             raise ValueError("is one of the files being checked; qa never writes over an input")

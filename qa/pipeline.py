@@ -10,7 +10,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from qa.align import Link, align_sentences, pair_adjacent_gaps, profile, similarity
+from qa.align import (
+    MAX_ALIGNMENT_WORK,
+    AlignmentTooLarge,
+    Link,
+    align_sentences,
+    alignment_work,
+    pair_adjacent_gaps,
+    profile,
+    similarity,
+)
 from qa.corpus.model import Article, ArticlePair, Role, Sentence
 from qa.errors import InputError
 from qa.flag import Flagger, load_flagger
@@ -77,6 +86,36 @@ def _text_sentences(article: Article | None) -> list[tuple[Role, Sentence]]:
     return [(block.role, sentence) for block, sentence in article.sentences()]
 
 
+def _role_parts(
+    sources: list[tuple[Role, Sentence]], targets: list[tuple[Role, Sentence]],
+) -> list[tuple[list[tuple[Role, Sentence]], list[tuple[Role, Sentence]]]]:
+    """What an article's alignment is made of: headline to headline, subtitle to subtitle, body
+    to body."""
+    return [([(r, s) for r, s in sources if r is role], [(r, t) for r, t in targets if r is role])
+            for role in (Role.HEADLINE, Role.SUBTITLE, Role.BODY)]
+
+
+def alignable(pairs: Sequence[ArticlePair]) -> tuple[list[ArticlePair], list[InputError]]:
+    """The pairs whose sentences can be aligned within MAX_ALIGNMENT_WORK, and an InputError
+    naming the translation of each other pair (reading only lengths, names and numbers, before
+    anything is translated)."""
+    kept: list[ArticlePair] = []
+    refused: list[InputError] = []
+    for pair in pairs:
+        sources, targets = _text_sentences(pair.source), _text_sentences(pair.target)
+        if pair.target is None or pair.prealigned or pair.method == "embedded-headline" or not sources:
+            kept.append(pair)
+            continue
+        parts = [([s.text for _, s in part_sources], [t.text for _, t in part_targets])
+                 for part_sources, part_targets in _role_parts(sources, targets)]
+        work = sum(alignment_work(*texts) for texts in parts)
+        if work > MAX_ALIGNMENT_WORK:
+            refused.append(AlignmentTooLarge.of(len(sources), len(targets), work, MAX_ALIGNMENT_WORK, pair.target.path))
+        else:
+            kept.append(pair)
+    return kept, refused
+
+
 def _join(sentences: Sequence[Sentence]) -> str | None:
     return " ".join(s.text for s in sentences) or None
 
@@ -114,6 +153,7 @@ class _Checker:
         self.engine, self.cache, self.flagger, self.progress = engine, cache, flagger, progress
         self.src, self.tgt = src_lang, tgt_lang
         self.alignments = Memo(cache, "alignment", src_lang, tgt_lang)
+        self.refused: list[InputError] = []
 
     def translate(self, texts: list[str], from_lang: str, to_lang: str, what: str) -> Callable[[], dict[str, str]]:
         """Ask for the translations of ``texts`` now; the call returned reads them."""
@@ -123,7 +163,7 @@ class _Checker:
         return lambda: dict(zip(texts, translating.collect(self.progress), strict=True))
 
     def run(self, pairs: Sequence[ArticlePair]) -> list[ArticleReport]:
-        pairs = [pair for pair in pairs if pair.target is not None]
+        pairs, self.refused = alignable([pair for pair in pairs if pair.target is not None])
         target_texts = [s.text for pair in pairs for _, s in _text_sentences(pair.target)]
         source_texts = [s.text for pair in pairs for _, s in _text_sentences(pair.source)]
         # Both directions are asked for before either is read: an engine that can runs them together.
@@ -160,13 +200,10 @@ class _Checker:
                 if s or t:
                     self.add(plan, f"{len(s)}-{len(t)}", t, s, back, forward)
         else:
-            # Headline to headline, subtitle to subtitle, body to body. Sentences left in the
-            # source language are aligned too: they stand where their translation should be, and
-            # the untranslated signal flags them.
+            # Sentences left in the source language are aligned too: they stand where their
+            # translation should be, and the untranslated signal flags them.
             parts = []
-            for role in (Role.HEADLINE, Role.SUBTITLE, Role.BODY):
-                role_sources = [(r, s) for r, s in sources if r is role]
-                role_targets = [(r, t) for r, t in targets if r is role]
+            for role_sources, role_targets in _role_parts(sources, targets):
                 texts = (
                     [s.text for _, s in role_sources],
                     [t.text for _, t in role_targets],
@@ -302,6 +339,7 @@ def check_corpus(
     progress: Progress | None = None,
 ) -> Report:
     """Check every pair that has a translation; ``engine`` None runs only the model-free checks.
+    A pair too long to align is not checked: the report's errors name it (see :func:`alignable`).
     Alignments and signals are kept in ``cache`` when one is given, whatever the engine.
     (``qa.run`` wraps this with everything else a check does: settings, ignores, baseline.)"""
     flagger = flagger or load_flagger()
@@ -309,4 +347,4 @@ def check_corpus(
         flagger = flagger.for_engine(engine.name if engine is not None else "none", f"{src_lang}-{tgt_lang}")
     checker = _Checker(engine, cache, flagger, src_lang, tgt_lang, progress or NullProgress())
     articles = checker.run(pairs)
-    return Report(tuple(articles), tuple(errors), make_signature(engine, flagger, src_lang, tgt_lang))
+    return Report(tuple(articles), (*errors, *checker.refused), make_signature(engine, flagger, src_lang, tgt_lang))

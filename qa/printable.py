@@ -1,27 +1,35 @@
-"""Text that is safe to show on a terminal or in a CI log: every control character (C0, DEL,
-C1) and every format character (bidirectional overrides, zero-width marks) written as a visible
-escape (``\\x1b``, ``\\u202e``). An article or a file name can then neither forge a line of the
-log (a newline followed by ``::error``) nor send escape sequences to the terminal."""
+"""Text that shows what it holds: every character that displays as nothing or acts on the display
+instead (C0 and C1 controls, DEL, format characters such as bidirectional overrides and
+zero-width marks, other default-ignorable code points such as U+034F or variation selectors,
+line and paragraph separators) written as a visible ``⟨U+202E⟩``.
+
+:func:`printable` is for a terminal or a CI log: an article or a file name can then neither
+forge a line of the log (a newline followed by ``::error``), nor send escape sequences to the
+terminal, nor reverse how a passage displays. :func:`visible` is for a page (the HTML report),
+where tabs and line ends are layout and stay as they are.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import regex
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# regex knows Unicode's Default_Ignorable_Code_Point property, which unicodedata does not.
+_HIDDEN = r"\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}"
+_UNPRINTABLE = regex.compile(f"[{_HIDDEN}]")
+_INVISIBLE = regex.compile(f"[[{_HIDDEN}]--[\t\n\r]]", regex.VERSION1)
 
 
 def printable(text: str) -> str:
-    """``text`` with control and format characters escaped, everything else as it is."""
-    if text.isprintable():
-        return text
-    return "".join(_escape(char) for char in text)
+    """``text`` with every control, format or other invisible character shown as ``⟨U+XXXX⟩``,
+    everything else as it is."""
+    return _UNPRINTABLE.sub(_escape, text)
 
 
-def _escape(char: str) -> str:
-    if _UNSAFE.match(char):
-        return f"\\x{ord(char):02x}"
+def visible(text: str) -> str:
+    """:func:`printable`, but tabs and line ends kept as they are."""
+    return _INVISIBLE.sub(_escape, text)
+
+
+def _escape(match: regex.Match) -> str:
     # Lone surrogates (undecodable bytes of a file name) are left to qa.files, which writes U+FFFD.
-    if unicodedata.category(char) in ("Cf", "Zl", "Zp"):
-        return f"\\u{ord(char):04x}"
-    return char
+    return f"⟨U+{ord(match.group()):04X}⟩"

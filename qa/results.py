@@ -17,6 +17,8 @@ from qa.signature import Signature
 
 # From least to most severe.
 SEVERITIES = ("info", "warning", "error")
+# What can accept a flag: an inline `<!-- qa: ignore -->` marker, or the baseline file.
+ACCEPTED_BY = ("inline", "baseline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,17 @@ class SegmentResult:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """How a flag came to be accepted, so reports can still list it as such: ``by`` one of
+    ACCEPTED_BY, ``severity`` the flag's own before it was accepted, and ``where`` the baseline
+    that accepted it (``origin/main:.qa-baseline.json``), empty for an inline marker."""
+
+    by: str
+    severity: str
+    where: str = ""
+
+
 @dataclass(frozen=True)
 class CheckedSegment:
     """One aligned passage of an article with its verdict.
@@ -82,7 +95,8 @@ class CheckedSegment:
     when the article has no source text for it. ``related_source`` holds source sentences that
     carry the same content without being its translation (a source headline found in the body).
     ``offset`` is where in the file the segment stands: its first target sentence's start, or
-    for an omission, where the missing sentence would have gone.
+    for an omission, where the missing sentence would have gone. ``accepted`` is set on a flag
+    an inline marker or the baseline accepted (its result is then no longer flagged).
     """
 
     kind: str
@@ -95,6 +109,7 @@ class CheckedSegment:
     file_span: tuple[int, int] | None
     related_source: tuple[Sentence, ...] = ()
     offset: int = 0
+    accepted: Accepted | None = None
 
     def __repr__(self) -> str:
         text = " ".join(s.text for s in self.target) or "(omitted) " + " ".join(s.text for s in self.source)
@@ -164,6 +179,20 @@ class Report:
     def flagged(self) -> list[tuple[ArticleReport, CheckedSegment]]:
         """Every flagged segment with its article."""
         return [(article, segment) for article in self.articles for segment in article.flagged]
+
+    @property
+    def accepted(self) -> list[tuple[ArticleReport, CheckedSegment]]:
+        """Every flag an inline marker or the baseline accepted, with its article, in file order."""
+        return [(article, segment) for article in self.articles for segment in article.segments
+                if segment.accepted is not None]
+
+    def accepted_counts(self) -> dict[str, int]:
+        """Accepted flags by what accepted them (``inline``, ``baseline``)."""
+        counts = dict.fromkeys(ACCEPTED_BY, 0)
+        for _, segment in self.accepted:
+            assert segment.accepted is not None
+            counts[segment.accepted.by] += 1
+        return counts
 
     def counts(self) -> dict[str, int]:
         """Flags by severity."""

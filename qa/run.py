@@ -17,13 +17,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from qa.baseline import BaselineOutcome, apply_baseline, clear_flags, is_inline_ignored, read_baseline
-from qa.config import Settings, is_ignored, load_settings
+from qa.baseline import (
+    DEFAULT_BASELINE,
+    Baseline,
+    BaselineOutcome,
+    apply_baseline,
+    clear_flags,
+    inline_ignored_at,
+    is_inline_ignored,
+    read_baseline,
+    read_baseline_at,
+    relative_path,
+)
+from qa.config import Settings, display_path, is_ignored, load_settings
 from qa.corpus.model import ArticlePair, SentencePair
-from qa.distribute import JOB_CHUNK_SENTENCES, Runner, WorkerSetup, article_chunks, open_runner, spread_check
+from qa.distribute import (
+    JOB_CHUNK_SENTENCES,
+    LostChunk,
+    Runner,
+    WorkerSetup,
+    WorkLost,
+    article_chunks,
+    not_checked,
+    open_runner,
+    spread_check,
+)
 from qa.errors import InputError
 from qa.flag import Flagger, load_flagger
-from qa.pipeline import check_corpus
+from qa.pipeline import alignable, check_corpus
 from qa.progress import NullProgress, Progress
 from qa.results import ArticleReport, Report, SegmentResult
 from qa.translate.base import Engine
@@ -59,6 +80,8 @@ class CheckRun:
     errors: tuple[InputError, ...]
     baseline: BaselineOutcome | None = None
     stats: CacheStats | None = None
+    # One line per article no worker could check (its worker died twice): the report holds the others.
+    lost: tuple[str, ...] = ()
 
 
 def check_directions(settings: Settings) -> list[tuple[str, str]]:
@@ -120,18 +143,31 @@ def read_pairs(
     paths: Sequence[str | Path], settings: Settings, *, changed_since: str | None = None, note: Note = _ignore,
 ) -> tuple[list, list[InputError]]:
     """The article pairs under ``paths`` that the settings do not ignore (and that changed since
-    ``changed_since``, when given), and the files that could not be read."""
+    ``changed_since``, when given), and the files that could not be read.
+
+    Files found and then all ignored are an error unless ``settings.allow_empty``; symbolic
+    links are followed as ``settings.follow_symlinks`` says (see :func:`qa.corpus.discover`)."""
     from qa.changes import affected_pairs, changed_in_repositories
     from qa.corpus import STDIN, discover, read_paths
 
     errors: list[InputError] = []
-    files: list[str | Path] = [path for path in discover(paths, errors=errors) if not is_ignored(path, settings)]
-    files += [STDIN] if any(str(path) == STDIN for path in paths) else []
+    passed_over: list[InputError] = []
+    found = discover(paths, errors=errors, skipped=passed_over, follow_symlinks=settings.follow_symlinks)
+    files: list[str | Path] = [path for path in found if not is_ignored(path, settings)]
+    reads_stdin = any(str(path) == STDIN for path in paths)
+    if found and not files and not reads_stdin and not settings.allow_empty:
+        # An `ignore` that matches everything would switch qa off.
+        source = display_path(settings.config_file) if settings.config_file else "the settings"
+        errors.append(InputError(
+            f"nothing to check: all {len(found)} file(s) found are ignored by the ignore patterns of {source} "
+            "(--allow-empty accepts that)", ", ".join(map(str, paths)),
+        ))
+    files += [STDIN] if reads_stdin else []
     corpus = read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, pairing=settings.pairing,
-                        named=paths)
+                        named=paths, follow_symlinks=settings.follow_symlinks)
     errors += corpus.errors
-    for passed in corpus.skipped:
-        note(f"{passed}; skipped")
+    for passed in [*passed_over, *corpus.skipped]:
+        note(str(passed))
     pairs = list(corpus.pairs)
     if not errors and files and not any(pair.target is not None for pair in pairs):
         # Checking nothing is never a pass: a wrong `lang:` or --tgt-lang would switch qa off.
@@ -146,19 +182,71 @@ def read_pairs(
     return pairs, errors
 
 
-def _baseline(report: Report, settings: Settings, *, required: bool, note: Note) -> BaselineOutcome | None:
-    """The baseline's verdict on ``report``; None when none is configured, or when the configured
-    one does not exist yet and was not asked for by name (``required``)."""
+def _configured_baseline(
+    settings: Settings, *, required: bool, ref: str | None, note: Note,
+) -> tuple[str, Baseline] | None:
+    """The baseline a check applies and its name, read before the check so that a bad ref or
+    file costs no checking time. None when none is configured, or when the configured one does
+    not exist yet and was not asked for by name (``required``).
+
+    With ``ref`` (``--baseline-ref``) the baseline is the configured one, else the root's
+    DEFAULT_BASELINE, as that git ref holds it, whatever the working tree holds: a pull request
+    cannot accept its own flags. None, with a note, when the ref has no baseline file.
+    """
+    if ref is not None:
+        path = settings.baseline or settings.root / DEFAULT_BASELINE
+        name, at_ref = read_baseline_at(ref, path)
+        if at_ref is None:
+            note(f"no baseline at {name}; every flag is reported")
+            return None
+        _note_entries_not_at_ref(path, at_ref, ref, note)
+        return name, at_ref
     if settings.baseline is None:
         return None
     if not settings.baseline.exists() and not required:
         note(f"no baseline yet at {settings.baseline} (write one with `qa baseline`)")
         return None
-    outcome = apply_baseline(report, read_baseline(settings.baseline), settings.root)
-    note(f"{len(outcome.accepted)} flag(s) accepted by the baseline {settings.baseline}")
+    # Named relative to the root, as at a ref: the reports then do not depend on the current folder.
+    return relative_path(settings.baseline, settings.root), read_baseline(settings.baseline)
+
+
+def _baseline(
+    report: Report, settings: Settings, chosen: tuple[str, Baseline] | None, note: Note,
+) -> BaselineOutcome | None:
+    """The verdict of the ``chosen`` baseline (see ``_configured_baseline``) on ``report``."""
+    if chosen is None:
+        return None
+    name, baseline = chosen
+    outcome = apply_baseline(report, baseline, settings.root, name=name)
+    note(f"{len(outcome.accepted)} flag(s) accepted by the baseline {name}")
     for entry in outcome.stale:
         note(f"baseline entry no longer matches: {entry.path}: {entry.signal} {entry.severity}: {entry.excerpt!r}")
     return outcome
+
+
+def _clear_inline_ignored(report: Report, ref: str | None, note: Note) -> Report:
+    """``report`` with the flags ``<!-- qa: ignore -->`` markers accept unflagged. With ``ref``
+    (``--baseline-ref``) only markers the ref already has count: a pull request cannot mark its
+    own garble; the ones it added are noted."""
+    if ref is None:
+        return clear_flags(report, is_inline_ignored, by="inline")
+    cleared = clear_flags(report, inline_ignored_at(ref), by="inline")
+    added = sum(1 for article, segment in cleared.flagged if is_inline_ignored(article, segment))
+    if added:
+        note(f"not applied: {added} flag(s) under a <!-- qa: ignore --> marker that {ref} does not have "
+             f"(a marker counts once it is on {ref})")
+    return cleared
+
+
+def _note_entries_not_at_ref(path: Path, at_ref: Baseline, ref: str, note: Note) -> None:
+    """Say how many entries the working tree's baseline adds to the ref's: they accept nothing."""
+    try:
+        added = read_baseline(path).keys - at_ref.keys if path.exists() else set()
+    except InputError:  # not the baseline in use; a broken copy in a pull request is its reviewers' matter
+        return
+    if added:
+        note(f"not applied: {len(added)} baseline entr{'y' if len(added) == 1 else 'ies'} in {display_path(path)} "
+             f"that {ref} does not have (a baseline counts once it is on {ref})")
 
 
 def run_check(
@@ -170,6 +258,7 @@ def run_check(
     changed_since: str | None = None,
     use_baseline: bool = True,
     baseline_required: bool = False,
+    baseline_ref: str | None = None,
     progress: Progress | None = None,
     note: Note = _ignore,
     error: ErrorNote = _ignore,
@@ -178,9 +267,14 @@ def run_check(
 
     ``engine`` is the engine the settings name (opened and closed here), an open Engine (used as
     given, left open) or None (only the checks that need no model). ``cache`` keeps translations
-    and qa's own results (alignments, signals); None computes everything.
+    and qa's own results (alignments, signals); None computes everything. ``baseline_ref`` reads
+    the baseline as that git ref holds it (see ``_configured_baseline``).
     """
+    chosen = (_configured_baseline(settings, required=baseline_required, ref=baseline_ref, note=note)
+              if use_baseline else None)
     pairs, errors = read_pairs(paths, settings, changed_since=changed_since, note=note)
+    pairs, too_long = alignable(pairs)  # refused before anything is translated, here or on workers
+    errors += too_long
     for problem in errors:
         error(problem)
     for pair in pairs:
@@ -190,10 +284,13 @@ def run_check(
             note(f"{pair.source.path}: no {settings.tgt_lang} translation found; not checked")
     progress = progress or NullProgress()
     runner, chunks = _spreading(pairs, settings) if isinstance(engine, _FromSettings) else (None, [])
+    lost: tuple[str, ...] = ()
     stats: CacheStats | None
     if runner is not None:
         try:
             report, stats = _check_spread(chunks, settings, cache, runner, errors, progress, note)
+        except WorkLost as lost_work:  # the other articles are still reported, inline ignores and baseline applied
+            report, stats, lost = lost_work.report, None, lost_work.lines
         finally:
             runner.close()
     else:
@@ -212,9 +309,9 @@ def run_check(
             if opened:
                 close_engine(active, note=note)
         stats = active.stats if isinstance(active, CachedEngine) else None
-    report = clear_flags(report, is_inline_ignored)
-    outcome = _baseline(report, settings, required=baseline_required, note=note) if use_baseline else None
-    return CheckRun(outcome.report if outcome else report, report, settings, tuple(errors), outcome, stats)
+    report = _clear_inline_ignored(report, baseline_ref if use_baseline else None, note)
+    outcome = _baseline(report, settings, chosen, note)
+    return CheckRun(outcome.report if outcome else report, report, settings, tuple(errors), outcome, stats, lost)
 
 
 def _spreading(pairs: Sequence[ArticlePair], settings: Settings) -> tuple[Runner | None, list[list[ArticlePair]]]:
@@ -231,26 +328,48 @@ def _check_spread(
     errors: Sequence[InputError], progress: Progress, note: Note,
 ) -> tuple[Report, CacheStats | None]:
     """Check the chunks on ``runner``'s workers, each with its own engine and a connection to the
-    same cache file; the articles' reports in input order, and the cache figures."""
+    same cache file; the articles' reports in input order, and the cache figures.
+
+    Raises WorkLost once every other chunk is done when a chunk's worker died on it twice: one
+    line per article of that chunk, and the report of the others. Interrupted, ended or failed,
+    it ends the workers at once."""
+    from qa.signature import Signature
+
     chosen = dataclasses.replace(settings, cache=cache.path) if cache is not None else settings
     setup = WorkerSetup(chosen, use_cache=cache is not None, threads=runner.threads_per_worker)
     articles: list[ArticleReport] = []
+    lost: list[str] = []
     signature = None
     heard: set[str] = set()
     hits = misses = 0
-    with progress.task(f"checking on {runner.workers} worker(s)", sum(map(len, chunks))) as task:
-        for chunk, done in zip(chunks, spread_check(chunks, setup, runner), strict=True):
-            for message in done.notes:
-                if message not in heard:
-                    heard.add(message)
-                    note(message)
-            articles += done.results
-            signature = signature or done.signature
-            hits, misses = hits + done.hits, misses + done.misses
-            task.advance(len(chunk))
-    assert signature is not None  # _spreading never spreads an empty check
+
+    def hear(messages: Iterable[str]) -> None:
+        for message in messages:
+            if message not in heard:
+                heard.add(message)
+                note(message)
+
+    try:
+        with progress.task(f"checking on {runner.workers} worker(s)", sum(map(len, chunks))) as task:
+            for chunk, done in zip(chunks, spread_check(chunks, setup, runner), strict=True):
+                hear(runner.take_notes())
+                if isinstance(done, LostChunk):
+                    lost += not_checked(chunk, done)
+                else:
+                    hear(done.notes)
+                    articles += done.results
+                    signature = signature or done.signature
+                    hits, misses = hits + done.hits, misses + done.misses
+                task.advance(len(chunk))
+    except BaseException:
+        runner.terminate()
+        raise
+    report = Report(tuple(articles), tuple(errors),
+                    signature or Signature(direction=f"{settings.src_lang}-{settings.tgt_lang}"))
+    if lost:
+        raise WorkLost(lost, report)
     stats = CacheStats(hits, misses) if settings.engine != "none" else None
-    return Report(tuple(articles), tuple(errors), signature), stats
+    return report, stats
 
 
 def check(
@@ -265,14 +384,18 @@ def check(
     config: str | Path | None = None,
     jobs: int | None = None,
     scheduler: str | None = None,
+    baseline_ref: str | None = None,
+    allow_empty: bool = False,
+    follow_symlinks: bool = False,
     progress: Progress | None = None,
 ) -> Report:
     """Check articles from the library exactly as ``qa check`` does, and return the Report.
 
     ``check("corpora/")``, ``check("a.es.md", "a.en.md")`` or ``check([path, ...])``: paths
-    (files or folders) are read, paired and checked with the settings of the nearest qa.toml
-    or ``[tool.qa]`` (``config`` names the file instead): its ignore globs, inline ignores,
-    baseline and cache all apply. Arguments given here win over the file.
+    (files or folders) are read, paired and checked with the settings of the repository root's
+    qa.toml or ``[tool.qa]`` (``config`` names the file instead): its ignore globs, inline
+    ignores, baseline and cache all apply. Arguments given here win over the file. A settings
+    file below the root is not read: a ``qa.config.SettingsWarning`` names it.
 
     ``engine`` is an engine name (``auto``, ``marian``, ``ct2``, ``apertium``, ``none``), an
     open Engine, or None for the checks that need no model; by default, the configured one.
@@ -280,17 +403,25 @@ def check(
     or a TranslationCache names one. ``jobs`` (local worker processes; default: one per two
     cores, for a check of more than one chunk of articles) and ``scheduler`` (a Dask
     scheduler's address) say where an engine named by the settings runs, as ``--jobs`` and
-    ``--scheduler`` do.
+    ``--scheduler`` do. ``baseline_ref`` (a git ref, such as ``origin/main``) reads the baseline
+    as that ref holds it, as ``--baseline-ref`` does. ``allow_empty`` and ``follow_symlinks``
+    are ``--allow-empty`` (files found but all ignored is no error) and ``--follow-symlinks``
+    (read a linked file outside the repository or in a hidden folder).
     """
     paths = [source] if isinstance(source, str | Path) else list(source)
     paths += [translation] if translation is not None else []
     if not paths:
         raise InputError("no path to check")
-    overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger, "jobs": jobs, "scheduler": scheduler}
-    settings, store = _library_settings(Path(paths[0]), overrides, engine, cache, config)
+    overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger, "jobs": jobs, "scheduler": scheduler,
+                 "allow_empty": allow_empty, "follow_symlinks": follow_symlinks}
+    settings, store = _library_settings(Path(paths[0]), overrides, engine, cache, config,
+                                        checked=[Path(path) for path in paths])
     chosen: Engine | _FromSettings | None = FROM_SETTINGS if isinstance(engine, str) else engine
     try:
-        return run_check(paths, settings, engine=chosen, cache=store, progress=progress).report
+        run = run_check(paths, settings, engine=chosen, cache=store, baseline_ref=baseline_ref, progress=progress)
+        if run.lost:
+            raise WorkLost(run.lost, run.report)
+        return run.report
     finally:
         if store is not None and store is not cache:
             store.close()
@@ -338,15 +469,16 @@ def score_pairs(
 
 def _library_settings(
     start: Path, overrides: dict, engine: object, cache: TranslationCache | str | Path | bool,
-    config: str | Path | None,
+    config: str | Path | None, *, checked: Sequence[Path] = (),
 ) -> tuple[Settings, TranslationCache | None]:
-    """The settings of a library call (its arguments over the nearest qa.toml, or ``config``)
-    and the cache it uses: the one given, the one it names, the configured one, or none."""
+    """The settings of a library call (its arguments over the root's qa.toml, or ``config``; a
+    settings file between the root and ``checked`` is not read, see ``load_settings``) and the
+    cache it uses: the one given, the one it names, the configured one, or none."""
     if isinstance(engine, str):
         overrides = {**overrides, "engine": engine}
     if isinstance(cache, str | Path):
         overrides = {**overrides, "cache": cache}
-    settings, _ = load_settings(start, overrides, config_file=Path(config) if config else None)
+    settings, _ = load_settings(start, overrides, config_file=Path(config) if config else None, checked=checked)
     store = cache if isinstance(cache, TranslationCache) else open_cache(settings, enabled=cache is not False)
     return settings, store
 

@@ -119,12 +119,24 @@ def test_missing_binary(tmp_path):
     assert str(error.value) == "apertium is not installed; apt-get install apertium-eng-spa"
 
 
+def test_a_mode_runs_as_its_stages_and_other_shell_syntax_is_refused(tmp_path):
+    from qa.translate.apertium import _pipeline_commands
+
+    mode = tmp_path / "spa-eng.mode"
+    script = "lt-proc -z '/a b/x.bin' | apertium-tagger -z -g $2 '/m.prob' | lt-proc -z $1 '/g.bin'\n"
+    assert _pipeline_commands(script, mode) == [
+        ["lt-proc", "-z", "/a b/x.bin"], ["apertium-tagger", "-z", "-g", "/m.prob"], ["lt-proc", "-z", "-n", "/g.bin"]]
+    for script in ["a | b 2>/dev/null", "a; b", "a | $HOME/b", "a || b", "a | | b", "a &"]:
+        with pytest.raises(EngineUnavailable, match=f"the Apertium mode {mode} "):
+            _pipeline_commands(script, mode)
+
+
 def _fake_pair(tmp_path, stage: str) -> ApertiumEngine:
     """An engine whose spa-eng mode (a stand-in ``apertium -l`` lists it) is one pipeline stage,
     the shell script ``stage``, to provoke failures."""
     lister = tmp_path / "apertium"
     lister.write_text('#!/bin/sh\necho "  spa-eng"\n')
-    script = tmp_path / "stage"
+    script = tmp_path / "fake-stage"
     script.write_text("#!/bin/sh\n" + textwrap.dedent(stage))
     for program in (lister, script):
         program.chmod(program.stat().st_mode | stat.S_IXUSR)
@@ -135,7 +147,8 @@ def _fake_pair(tmp_path, stage: str) -> ApertiumEngine:
 @pytest.mark.apertium
 def test_failure_reports_the_first_stderr_line(apertium_available, tmp_path):
     engine = _fake_pair(tmp_path, 'echo "Error: something broke" >&2\necho "more" >&2\nexit 3\n')
-    with pytest.raises(EngineError, match=r"apertium spa-eng failed \(exit status 3\): Error: something broke$"):
+    with pytest.raises(EngineError, match=r"apertium spa-eng failed: stage fake-stage exited \(exit status 3\): "
+                                          r"Error: something broke$"):
         engine.translate(["Hola"], "es", "en")
 
 
@@ -174,13 +187,14 @@ def test_close_stops_every_pipeline_and_each_of_its_stages(apertium_available):
     assert engine.translate(["La casa."], "es", "en") == ["The house."]
     assert engine.translate(["The house."], "en", "es") == ["La casa."]
     engine.unknown_words(["The hosue."], "en", "es")
-    processes = [process._process for started in engine._pipelines.values() for process in started]
-    assert len(processes) == 3  # two directions and an analyser
-    stages = _stages_of([process.pid for process in processes])
-    assert len(stages) > 10  # the shells' lt-proc, tagger and transfer children
+    pipelines = [process for started in engine._pipelines.values() for process in started]
+    assert len(pipelines) == 3  # two directions and an analyser
+    stages = [pid for pipeline in pipelines for pid in pipeline.pids]
+    assert len(stages) == 12 + 13 + 1  # spa-eng's stages, eng-spa's (two transfers) and lt-proc
+    everything = stages + _stages_of(stages)  # and the apertium-tagger each fresh tagger runs
+    assert len(everything) == len(stages) + 2
     engine.close()
-    assert all(process.poll() is not None for process in processes)
-    assert not [pid for pid in stages if _running(pid)]
+    assert not [pid for pid in everything if _running(pid)]
 
 
 def _stages_of(pids: list[int]) -> list[int]:

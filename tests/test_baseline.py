@@ -24,6 +24,7 @@ from qa.baseline import (
 from qa.corpus import read_paths
 from qa.errors import InputError
 from qa.pipeline import check_corpus
+from qa.results import Accepted
 
 REPEATED = "Both sides will consider cooperation on both sides."
 CIRCULAR = "The United States General Department for the United States met on Monday."
@@ -147,9 +148,11 @@ def test_applying_the_baseline_accepts_its_flags(root):
     content = corpus_with_two_flags(root)
     report = check(content)
     baseline = build_baseline(report, root)
-    outcome = apply_baseline(report, baseline, root)
+    outcome = apply_baseline(report, baseline, root, name="main:.qa-baseline.json")
     assert len(outcome.accepted) == 2 and outcome.stale == ()
     assert outcome.report.flagged == [] and outcome.report.return_code("info") == 0
+    assert [s.accepted for _, s in outcome.report.accepted] == [Accepted("baseline", "error", "main:.qa-baseline.json")] * 2
+    assert report.accepted == []
     assert report.return_code("error") == 1  # the original report is untouched
     segments = [s for a in outcome.report.articles for s in a.segments]
     assert sum(s.result.score >= 0.8 for s in segments) == 2  # scores stay for the JSON outputs
@@ -245,8 +248,11 @@ def test_inline_marker_accepts_the_flags_of_its_paragraph(root):
     assert len(report.flagged) == 2
     ignored = [is_inline_ignored(a, s) for a, s in report.flagged]
     assert ignored == [True, False]
-    remaining = clear_flags(report, is_inline_ignored).flagged
-    assert [s.target[0].text for _, s in remaining] == kept
+    cleared = clear_flags(report, is_inline_ignored, by="inline")
+    assert [s.target[0].text for _, s in cleared.flagged] == kept
+    # The accepted flag is no longer flagged, and says how it was accepted and how severe it was.
+    assert [(s.target[0].text, s.accepted) for _, s in cleared.accepted] == [(REPEATED, Accepted("inline", "error"))]
+    assert cleared.accepted_counts() == {"inline": 1, "baseline": 0}
 
 
 SECURITY = "Both countries will strengthen the security of both countries."

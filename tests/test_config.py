@@ -9,6 +9,7 @@ import pytest
 from qa.config import (
     KEYS,
     Settings,
+    SettingsWarning,
     as_dict,
     describe,
     find_config,
@@ -74,6 +75,58 @@ def test_file_is_found_by_walking_up_and_qa_toml_wins_over_pyproject(repo):
     write(repo / "qa.toml", 'src_lang = "pt"\n')
     assert find_config(nested) == repo / "qa.toml"
     assert load_settings(nested, {})[0].src_lang == "pt"
+
+
+def test_a_settings_file_below_the_root_is_never_read_only_named(repo, recwarn):
+    """Issue 26: a checked folder may come from a pull request, so its qa.toml or [tool.qa] is not
+    read (before: the nearest file won, whole)."""
+    write(repo / "qa.toml", 'engine = "apertium"\n')
+    write(repo / "content" / "qa.toml", 'engine = "none"\nscheduler = "tcp://203.0.113.9:8786"\n')
+    write(repo / "content" / "es" / "pyproject.toml", '[tool.qa]\nfail-on = "never"\n')
+    write(repo / "content" / "es" / "nota.md", "# Nota\n")
+    assert find_config(repo / "content" / "es") == repo / "qa.toml"
+    settings, sources = load_settings(repo / "content" / "es" / "nota.md", {})
+    assert (settings.engine, settings.scheduler, settings.fail_on) == ("apertium", None, "error")
+    assert set(sources.values()) <= {"qa.toml", "default"}
+    assert settings.refused == (repo / "content" / "es" / "pyproject.toml", repo / "content" / "qa.toml")
+    assert [str(w.message) for w in recwarn if w.category is SettingsWarning] == [
+        f"content/{name}: settings below the repository root are not read (qa reads only ./qa.toml); move them there"
+        for name in ("es/pyproject.toml", "qa.toml")]
+    assert describe(settings, sources).splitlines()[1] == "# not read (below the repository root): content/es/pyproject.toml"
+
+
+def test_other_checked_paths_and_an_explicit_config_file(repo):
+    write(repo / "content" / "qa.toml", 'engine = "none"\n')
+    (repo / "other").mkdir()
+    write(repo / "other" / "qa.toml", 'engine = "none"\n')
+    with pytest.warns(SettingsWarning) as heard:
+        settings, _ = load_settings(repo / "content", {}, checked=[repo / "other", repo / "content"])
+    assert settings.refused == (repo / "content" / "qa.toml", repo / "other" / "qa.toml") and len(heard) == 2
+    with pytest.warns(SettingsWarning, match="qa reads only ./other/qa.toml"):  # --config is read, not refused
+        settings, _ = load_settings(repo / "content", {}, config_file=repo / "other" / "qa.toml",
+                                    checked=[repo / "other"])
+    assert settings.engine == "none" and settings.refused == (repo / "content" / "qa.toml",)
+
+
+def test_qa_scheduler_in_the_environment_wins_over_the_file_and_loses_to_the_flag(repo, monkeypatch):
+    write(repo / "qa.toml", 'scheduler = "tcp://10.0.0.1:8786"\n')
+    monkeypatch.setenv("QA_SCHEDULER", "tls://10.0.0.2:8786")
+    settings, sources = load_settings(repo, {})
+    assert (settings.scheduler, sources["scheduler"]) == ("tls://10.0.0.2:8786", "$QA_SCHEDULER")
+    settings, sources = load_settings(repo, {"scheduler": "tcp://10.0.0.3:8786"})
+    assert (settings.scheduler, sources["scheduler"]) == ("tcp://10.0.0.3:8786", "command line")
+    monkeypatch.setenv("QA_SCHEDULER", "http://host/path")
+    assert error_of(repo) == ("$QA_SCHEDULER: scheduler 'http://host/path' is not a Dask scheduler address "
+                              "such as tcp://127.0.0.1:8786")
+
+
+def test_allow_empty_and_follow_symlinks_come_from_the_command_line_only(repo):
+    assert "allow_empty" not in KEYS and "follow_symlinks" not in KEYS
+    settings, _ = load_settings(repo, {"allow_empty": True, "follow_symlinks": True})
+    assert settings.allow_empty and settings.follow_symlinks
+    write(repo / "qa.toml", "follow-symlinks = true\n")
+    assert error_of(repo) == ("qa.toml: 'follow-symlinks' is given on the command line only (--follow-symlinks), "
+                              "not in a settings file")
 
 
 def test_pyproject_without_a_qa_table_is_passed_over(repo):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_properties import CI, assert_sound
 
 from qa.corpus.markdown import parse_markdown, read_markdown, split_front_matter, strip_inline
 from qa.corpus.model import Role
@@ -91,7 +94,7 @@ def test_roles(article):
         (Role.CAPTION, "El ministro, en Rabat."),
         (Role.CAPTION, "Foto: Agencia EFE"),
         (Role.FURNITURE, "```\ncodigo = 1\n```"),
-        (Role.FURNITURE, '<div class="ad">Publicidad</div>'),
+        (Role.BODY, "Publicidad"),  # an HTML block's text, as Jekyll and Hugo show it
     ]
 
 
@@ -235,3 +238,89 @@ def test_strip_inline(raw, plain):
     for index, char in enumerate(text_map.text):
         start, end = text_map.starts[index], text_map.ends[index]
         assert start < end and (char in raw[start:end] or raw[start] in "&\\")
+
+
+HTML_BLOCKS = """\
+---
+title: Bloques
+---
+
+<details>
+<summary>Más &amp; menos</summary>
+Primera frase del detalle.<br>Segunda &#8220;frase&#x201D; aquí.
+<script>var texto = "No es texto del artículo.";</script>
+<style>p::after { content: "Tampoco es texto." }</style>
+</details>
+
+<table>
+<tr><td>Celda uno.</td><td>Celda <b>dos</b>.</td></tr>
+</table>
+
+<!-- qa: ignore -->
+
+> <div>
+> Una cita en un div.
+> </div>
+
+<h2>Un apartado</h2>
+
+<figure><img src="a.jpg" alt="Texto alternativo"><figcaption>Foto: Agencia EFE</figcaption></figure>
+
+<pre>
+codigo = 1
+</pre>
+"""
+
+
+def test_html_blocks_are_read_as_the_text_a_browser_shows():
+    article = parse_markdown(HTML_BLOCKS, "nota.es.md")
+    assert roles(article)[1:] == [
+        (Role.BODY, "Más & menos"),
+        (Role.BODY, "Primera frase del detalle. Segunda “frase” aquí."),
+        (Role.BODY, "Celda uno."),
+        (Role.BODY, "Celda dos."),
+        (Role.FURNITURE, "<!-- qa: ignore -->"),  # a comment shows nothing: furniture, as before
+        (Role.BODY, "Una cita en un div."),
+        (Role.SUBTITLE, "Un apartado"),
+        (Role.CAPTION, "Foto: Agencia EFE"),
+        (Role.BODY, "codigo = 1"),  # shown on the page, so checked
+    ]
+
+
+def test_html_block_sentences_point_at_their_text_through_tags_and_references():
+    article = parse_markdown(HTML_BLOCKS, "nota.es.md")
+    spans = [(s.text, HTML_BLOCKS[s.start : s.end], article.line_col(s.start)) for _, s in article.sentences()]
+    assert spans[1:] == [
+        ("Más & menos", "Más &amp; menos", (6, 10)),
+        ("Primera frase del detalle.", "Primera frase del detalle.", (7, 1)),
+        ("Segunda “frase” aquí.", "Segunda &#8220;frase&#x201D; aquí.", (7, 31)),
+        ("Celda uno.", "Celda uno.", (13, 9)),
+        ("Celda dos.", "Celda <b>dos</b>.", (13, 28)),
+        ("Una cita en un div.", "Una cita en un div.", (19, 3)),
+        ("Un apartado", "Un apartado", (22, 5)),
+        ("codigo = 1", "codigo = 1", (27, 1)),
+    ]
+
+
+def test_html_blocks_with_crlf_and_markup_html_parser_refuses_are_still_read():
+    crlf = parse_markdown("<div>\r\nLa primera.\r\n<p>La segunda.</p>\r\n</div>\r\n", "nota.es.md")
+    assert [(s.text, s.start) for _, s in crlf.sentences()] == [("La primera.", 7), ("La segunda.", 23)]
+    # html.parser raises on a marked section it does not know; the block's text is read anyway.
+    odd = parse_markdown("<div><![x[ El Ministerio ]]> de Hacienda.</div>\n", "nota.es.md")
+    assert [block.role for block in odd.blocks] == [Role.BODY]
+    assert "de Hacienda." in odd.blocks[0].text
+
+
+HTML_PIECES = st.sampled_from([
+    "<div>", "</div>", "<p>", "</p>", "<details>", "<summary>", "</summary>", "<table>", "<tr>", "<td>", "<br>",
+    "<br/>", "<script>", "</script>", "<pre>", "</pre>", "<!--", "-->", "<!-- qa: ignore -->", "&amp;", "&#8220;",
+    "&#x;", "&", "<![x[", "]]>", "<b>", "</b>", "<", ">", '"', " a=b ", "\n", "\n\n", "\r\n", "> ", "- ", "\t",
+    "    ", "El Ministerio.", " de Hacienda ", "ñ", "\u202e",
+])
+
+
+@CI
+@given(body=st.lists(HTML_PIECES, max_size=30).map("".join))
+def test_html_blocks_of_any_shape_read_with_sentences_inside_their_blocks(body):
+    article = parse_markdown(body, "nota.es.md")
+    assert_sound(article, exact=False)

@@ -15,13 +15,14 @@ import sys
 import time
 from pathlib import Path
 
+import dask
 import pytest
 from distributed import Client, LocalCluster
 
 import qa
 from qa.config import Settings
 from qa.corpus.model import SentencePair
-from qa.distribute import DaskRunner, WorkerSetup, article_chunks, chunks_of, score_chunk
+from qa.distribute import DaskRunner, LostChunk, WorkerSetup, article_chunks, chunks_of, score_chunk
 from qa.errors import EngineError
 from qa.report.json import report_to_dict
 from qa.run import read_pairs
@@ -269,3 +270,29 @@ def test_dask_nannies_set_the_malloc_setting_the_note_is_about(cluster):
     with Client(cluster.scheduler_address) as client:
         seen = set(client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_")).values())
     assert seen == {"65536"}  # if Dask stops setting it, the note (and the README's advice) can go
+
+
+def test_a_chunk_whose_dask_workers_keep_dying_is_lost_not_a_traceback():
+    """Dask gives up on a task after its allowed failures (0 here) with KilledWorker: that chunk
+    is one LostChunk, the other chunks' results arrive in order. The work is time.sleep, so the
+    worker holding the long chunk is known: the only one still busy after the short ones."""
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                         dashboard_address=None) as local:
+        runner = DaskRunner(local.scheduler_address)
+        try:
+            results = runner.map_in_order(time.sleep, [0, 60, 0, 0])
+            first = next(results)
+            deadline = time.monotonic() + 30
+            while len(busy := [address for address, keys in runner.client.processing().items() if keys]) != 1:
+                assert time.monotonic() < deadline, "the long chunk never ran alone"
+                time.sleep(0.05)
+            os.kill(runner.client.run(os.getpid, workers=busy)[busy[0]], signal.SIGKILL)
+            rest = list(results)
+        finally:
+            runner.close()
+    # The long chunk is lost; a short one queued behind it on the same worker may be too. Every
+    # chunk has its one answer, in order, and none is a traceback.
+    assert first is None and len(rest) == 3
+    assert isinstance(rest[0], LostChunk) and "allowed-failures" in rest[0].reason
+    assert all(result is None or isinstance(result, LostChunk) for result in rest[1:])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -161,7 +162,7 @@ def test_apertium_killed_mid_run_keeps_the_first_batch(apertium_available, tmp_p
                      str(tmp_path / "report.json"), env=env)
     assert run.returncode == 3
     (line,) = error_lines(run.stderr)
-    assert line.startswith("qa: error: apertium spa-eng failed (killed by signal 9)")
+    assert line == "qa: error: apertium spa-eng failed: stage lt-proc exited (killed by signal 9)"
     assert not (tmp_path / "report.json").exists()
     english = target_sentences(corpus)
     assert cached_rows(cache) == {("en", "es"): english}
@@ -180,7 +181,7 @@ def test_apertium_crashing_on_the_third_chunk_of_a_file(apertium_available, tmp_
     run = qa_command("translate", "--engine", "apertium", "--cache", str(cache), "--file", str(lines), env=env)
     assert run.returncode == 3 and run.stdout == b""
     assert error_lines(run.stderr) == [
-        "qa: error: apertium spa-eng failed (exit status 1): apertium: cannot allocate memory"
+        "qa: error: apertium spa-eng failed: stage lt-proc exited (exit status 1): apertium: cannot allocate memory"
     ]
     assert cached_rows(cache) == {("es", "en"): 128}  # two chunks of 64 done before the crash
 
@@ -200,6 +201,27 @@ def test_hanging_apertium_times_out_and_keeps_the_first_chunk(apertium_available
     assert error_lines(result.stderr) == ["qa: error: apertium eng-spa took longer than 2 s on 1 line"]
     assert cached_rows(cache) == {("en", "es"): 64}
     assert not process_alive(int(pid_file.read_text()))
+
+
+def test_a_killed_apertium_stage_is_named_at_once(apertium_available, tmp_path):
+    from test_worker_faults import descendants
+
+    lines = tmp_path / "lines.txt"  # some 20 s of work: the stage is killed long before the end
+    lines.write_text("".join(f"El ministro come {n} manzanas en la casa del alcalde.\n" for n in range(20_000)))
+    run = subprocess.Popen([sys.executable, "-m", "qa", "translate", "--engine", "apertium", "--no-cache", "--file",
+                            str(lines)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (stage := [pid for (pid, _), command in descendants(run.pid).items()
+                         if command.startswith("apertium-transfer ")]):
+        assert run.poll() is None and time.monotonic() < deadline, "no apertium-transfer stage started"
+        time.sleep(0.05)
+    os.kill(stage[0], signal.SIGKILL)
+    killed = time.monotonic()
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 3
+    assert error_lines(stderr) == [
+        "qa: error: apertium spa-eng failed: stage apertium-transfer exited (killed by signal 9)"]
+    assert time.monotonic() - killed < 15  # a bound on a hang: the answer's own timeout is 30 s
 
 
 def process_alive(pid: int) -> bool:

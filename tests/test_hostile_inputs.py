@@ -242,7 +242,7 @@ def test_a_file_that_vanishes_between_discovery_and_reading(tmp_path, monkeypatc
     (folder / "gone.en.txt").write_text("A headline\n\nA paragraph that will not be there.\n")
     found = discover([folder])
 
-    def discover_then_delete(paths, *, errors=None):
+    def discover_then_delete(paths, **options):  # discover's errors, skipped and follow_symlinks
         (folder / "gone.en.txt").unlink()
         return found
 

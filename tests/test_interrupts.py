@@ -1,7 +1,9 @@
-"""Ctrl-C: a check interrupted while the engine works, or while a big corpus is scored, exits
-promptly with code 130 and one line, leaves the translation cache sound (what was finished
-stays in it), leaves no half-written report or temporary file, and leaves no engine process
-behind. The hung engine is a stand-in (a fake ``apertium`` that sleeps; see test_faults.py).
+"""Ctrl-C and SIGTERM: a check interrupted while the engine works, or while a big corpus is
+scored, exits promptly with code 130 (SIGINT) or 143 (SIGTERM) and one line, leaves the
+translation cache sound (what was finished stays in it), leaves no half-written report or
+temporary file, and leaves no engine process behind; with ``--jobs 2``, no worker process or
+Apertium pipeline either, and qa's stdout and stderr reach their end. The hung engine is a
+stand-in (a fake ``apertium`` that sleeps; see test_faults.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_distribute import write_pairs
 from test_faults import (
     cached_rows,
     fake_apertium,
@@ -23,6 +26,7 @@ from test_faults import (
     write_corpus,
 )
 from test_hostile_inputs import error_lines
+from test_worker_faults import newsroom, record_while_working, still_running
 
 from qa.files import write_atomically
 
@@ -43,11 +47,17 @@ def wait_for(condition, what: str, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
-def interrupt(process: subprocess.Popen) -> tuple[int, bytes, bytes]:
-    """Send Ctrl-C's signal to ``process``; its exit code and output."""
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=EXIT_WITHIN)
+def interrupt(process: subprocess.Popen, signum: int = signal.SIGINT,
+              within: float = EXIT_WITHIN) -> tuple[int, bytes, bytes]:
+    """Send Ctrl-C's signal (or ``signum``) to ``process``; its exit code and output, read to
+    their end."""
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=within)
     return process.returncode, stdout, stderr
+
+
+# How qa answers each signal: its exit code (128 + the signal) and its one line.
+ANSWERS = {signal.SIGINT: (130, "qa: error: interrupted"), signal.SIGTERM: (143, "qa: error: terminated")}
 
 
 def leftovers(folder: Path, name: str) -> list[Path]:
@@ -56,7 +66,8 @@ def leftovers(folder: Path, name: str) -> list[Path]:
 
 
 @pytest.mark.apertium
-def test_ctrl_c_while_the_engine_works(apertium_available, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_while_the_engine_works(apertium_available, tmp_path, signum):
     corpus = write_corpus(tmp_path / "content")
     cache = tmp_path / "cache.sqlite3"
     pid_file = tmp_path / "hung.pid"
@@ -68,9 +79,8 @@ def test_ctrl_c_while_the_engine_works(apertium_available, tmp_path):
     # The directions run together: wait until the back-translations are stored as well.
     wait_for(lambda: pid_file.exists() and pid_file.read_text().strip() and stored(cache) == {("en", "es"): english},
              "the engine to hang")
-    code, _, stderr = interrupt(check)
-    assert code == 130
-    assert error_lines(stderr) == ["qa: error: interrupted"]
+    code, _, stderr = interrupt(check, signum)
+    assert (code, error_lines(stderr)) == (ANSWERS[signum][0], [ANSWERS[signum][1]])
     assert leftovers(tmp_path, "report.json") == []
     assert cached_rows(cache) == {("en", "es"): english}
     assert not process_alive(int(pid_file.read_text()))
@@ -119,3 +129,24 @@ def test_interrupted_write_keeps_the_old_report_and_no_temporary_file(tmp_path, 
         write_atomically(report, '{"new": true}\n' * 10_000)
     assert report.read_text() == '{"old": true}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+@pytest.mark.apertium
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("command", ["check", "score"])
+def test_a_signal_ends_every_worker_and_pipeline(apertium_available, tmp_path, command, signum):
+    if command == "check":
+        work = [str(newsroom(tmp_path / "news")), "--format", "json"]
+    else:
+        work = [str(write_pairs(tmp_path / "pairs.jsonl", 1201))]
+    # A caller reading qa's output to its end, as CI does: it must reach the end once qa exits.
+    qa_process = subprocess.Popen([sys.executable, "-m", "qa", command, *work, "--engine", "apertium", "--no-cache",
+                                   "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        seen = record_while_working(qa_process)
+    except BaseException:
+        qa_process.kill()
+        raise
+    code, _, stderr = interrupt(qa_process, signum, within=10)
+    assert (code, error_lines(stderr)) == (ANSWERS[signum][0], [ANSWERS[signum][1]])
+    assert still_running(seen) == []  # workers, their Apertium stages, multiprocessing's tracker

@@ -75,6 +75,37 @@ def test_a_symlink_is_written_through_and_kept(tmp_path):
     assert '"signature"' in target.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("target", ["outside", "missing outside", "hidden"])
+def test_a_committed_link_out_of_the_repository_is_never_written_through(tmp_path, target):
+    """A pull request commits report.json as a link to a file the CI user can write (a shell
+    profile, a git hook): the CI's own `-o report.json` must not write article text there."""
+    repository = tmp_path / "site"
+    corpus(repository / "content")
+    subprocess.run(["git", "init", "-q", str(repository)], check=True)
+    outside = tmp_path / "home" / ".bashrc"
+    outside.parent.mkdir()
+    if target == "outside":
+        outside.write_text("# the user's profile\n", encoding="utf-8")
+    destination = repository / ".git" / "hooks" / "post-checkout" if target == "hidden" else outside
+    (repository / "report.json").symlink_to(destination)
+    done = qa("check", "--engine", "none", "--format", "json", "-o", "report.json", "--", "content", cwd=repository)
+    assert done.returncode == 2
+    assert "cannot write the output there: it is a symbolic link" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not destination.exists() or destination.read_text(encoding="utf-8") == "# the user's profile\n"
+
+
+def test_a_link_to_a_visible_file_of_the_repository_is_written_through(tmp_path):
+    repository = tmp_path / "site"
+    root = corpus(repository / "content")
+    subprocess.run(["git", "init", "-q", str(repository)], check=True)
+    (repository / "reports").mkdir()
+    (repository / "report.json").symlink_to(repository / "reports" / "latest.json")
+    done = qa("check", "--engine", "none", "--format", "json", "-o", "report.json", "--", str(root), cwd=repository)
+    assert done.returncode == 0, done.stderr
+    assert '"signature"' in (repository / "reports" / "latest.json").read_text(encoding="utf-8")
+
+
 def test_a_fifo_is_written_into_not_replaced(tmp_path):
     root = corpus(tmp_path / "content")
     fifo = tmp_path / "pipe"

@@ -14,10 +14,12 @@ import yaml
 from conftest import REPO, need
 
 import qa
-from qa.baseline import fingerprint
+from qa.baseline import build_baseline, fingerprint, write_baseline
 from qa.report.github import escape_data, escape_property, render_github
+from qa.report.json import report_to_dict
 from qa.report.junit import clean, render_junit
 from qa.report.sarif import FINGERPRINT_KEY, render_sarif, report_to_sarif
+from qa.report.text import summary_line
 
 REPEATED = "Both sides will consider cooperation on both sides in Málaga."
 CIRCULAR = "The United States General Department for the United States met on Monday."
@@ -185,6 +187,63 @@ def test_sarif_levels_and_determinism(report):
     assert render_sarif(report) == render_sarif(report)
 
 
+def accept_both_flags(content: Path, report) -> Path:
+    """A baseline (named in qa.toml) that accepts the circular name, and an inline marker above
+    the repeated passage: the two ways a flag is accepted."""
+    root = content.parent
+    circular = dataclasses.replace(report, articles=tuple(a for a in report.articles if a.path.endswith("reunion.en.md")))
+    write_baseline(build_baseline(circular, root), root / ".qa-baseline.json")
+    (root / "qa.toml").write_text('baseline = ".qa-baseline.json"\n', encoding="utf-8")
+    target = content / "acuerdo.en.md"
+    target.write_text(target.read_text(encoding="utf-8").replace(REPEATED, "<!-- qa: ignore -->\n" + REPEATED),
+                      encoding="utf-8")
+    return root
+
+
+def test_sarif_lists_accepted_flags_as_suppressions(content, report):
+    """A flag the baseline or a marker accepted is still a result, suppressed as external or
+    in source: code scanning hides it, a reviewer can still see it and why."""
+    accept_both_flags(content, report)
+    accepted = qa.check(str(content), engine=None)
+    assert accepted.flagged == [] and accepted.return_code("info") == 0
+    document = report_to_sarif(accepted)
+    assert validate(document) == []
+    results = {r["ruleId"]: r for r in document["runs"][0]["results"]}
+    assert set(results) == {"circular_name", "repetition"}
+    assert results["circular_name"]["suppressions"] == [{
+        "kind": "external", "status": "accepted", "justification": "accepted in the baseline .qa-baseline.json"}]
+    (marker,) = results["repetition"]["suppressions"]
+    assert (marker["kind"], marker["status"]) == ("inSource", "accepted")
+    assert [r["level"] for r in results.values()] == ["error", "error"]  # the severity they were flagged with
+    rules = [rule["id"] for rule in document["runs"][0]["tool"]["driver"]["rules"]]
+    assert all(rules[r["ruleIndex"]] == r["ruleId"] for r in results.values())
+    # Before this change, accepted flags were simply dropped: no result, no suppression.
+    assert all("suppressions" not in r for r in report_to_sarif(report)["runs"][0]["results"])
+    broken = json.loads(json.dumps(document))
+    broken["runs"][0]["results"][0]["suppressions"][0]["kind"] = "baseline"
+    assert validate(broken)  # the schema does check suppressions
+
+
+def test_the_summary_line_and_json_count_the_accepted_flags(content, report):
+    root = accept_both_flags(content, report)
+    accepted = qa.check(str(content), engine=None)
+    line = summary_line(accepted)
+    assert line.startswith("0 flagged (0 error, 0 warning, 0 info) in 3 article(s), 7 segments checked, "
+                           "1 accepted by the baseline, 1 accepted by inline ignore markers; engine none")
+    assert "accepted" not in summary_line(report)
+    summary = report_to_dict(accepted)["summary"]
+    assert summary["accepted"] == {"inline": 1, "baseline": 1} and summary["flagged"] == 0
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "qa", "check", "--engine", "none", "--format", "sarif", "--",
+                           "content/"], capture_output=True, text=True, timeout=300, cwd=root, env=dict(os.environ))
+    assert done.returncode == 2  # the unreadable file
+    assert f"qa: {line}" in done.stderr.splitlines()
+    assert len(json.loads(done.stdout)["runs"][0]["results"]) == 2
+
+
 def test_paths_outside_the_current_folder_stay_absolute(content, monkeypatch):
     elsewhere = content.parent / "elsewhere"
     elsewhere.mkdir()
@@ -251,6 +310,8 @@ def test_github_actions_example():
     checks = [r for r in runs if r.startswith("qa check")]
     assert any("--format github" in r and "--changed-since" in r and "--baseline .qa-baseline.json" in r for r in checks)
     assert any("--format sarif -o qa.sarif" in r for r in checks)
+    # The baseline is the base branch's: a pull request cannot accept its own flags.
+    assert all("--baseline-ref origin/${{ github.base_ref }}" in r for r in checks)
     upload = steps[next(k for k, u in enumerate(uses) if "upload-sarif" in u)]
     assert upload["with"]["sarif_file"] == "qa.sarif"
     # Not from forks, whose pull requests cannot write security events.
@@ -277,6 +338,7 @@ def test_gitlab_ci_example():
     script = " ".join(job["script"])
     assert script.startswith("qa check") and "--format junit -o qa-junit.xml" in script
     assert "--changed-since" in script and "--baseline .qa-baseline.json" in script
+    assert '--baseline-ref "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"' in script
     assert job["artifacts"]["reports"]["junit"] == "qa-junit.xml"
     assert job["variables"]["GIT_DEPTH"] == "0"
     assert any("apertium-eng-spa" in line for line in job["before_script"])

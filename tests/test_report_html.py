@@ -384,3 +384,52 @@ def test_corpus_report_is_self_contained_and_small(apertium_available, tmp_path,
     for article, header in zip(as_json["articles"], headers, strict=True):
         assert article["source_path"] in header
     assert opened.errors == []
+
+
+# Reads an element's text in the order the browser lays its characters out, left to right on
+# each line, by measuring a range around each character: what a reader sees, not the DOM order.
+VISUAL_ORDER = """element => {
+    const placed = [];
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let k = 0; k < node.data.length; k++) {
+            const range = document.createRange();
+            range.setStart(node, k);
+            range.setEnd(node, k + 1);
+            const box = range.getBoundingClientRect();
+            if (box.width > 0) placed.push([Math.round(box.top / 4), box.left, node.data[k]]);
+        }
+    }
+    placed.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    return placed.map(p => p[2]).join("");
+}"""
+
+
+def test_bidi_overrides_are_shown_not_obeyed_in_the_browser(tmp_path, open_page):
+    """The issue's attack: a right-to-left override makes a flagged "2202" display as "2022",
+    and a file name a<U+202E>dm.txt.md display as adm.txt.md; the page shows the override."""
+    name = "a\u202edm.txt.md"
+    for lang, sentence in (("es", "El plan se aprobó en 2022 tras el pleno."),
+                           ("en", "The plan was approved in \u202e2202\u202c after the plenary.")):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / name).write_text(f"---\ntitle: x\n---\n\n{sentence}\n", encoding="utf-8")
+    report = qa.check(str(tmp_path), engine=None, cache=False)
+    [segment] = [s for s in flagged_segments(report) if s["role"] == "body"]
+    assert "\u202e2202\u202c" in segment["text"]  # the JSON keeps the raw text
+    assert {reason["signal"] for reason in segment["reasons"]} >= {"numbers", "bidi_control"}
+
+    opened = open_page(write_report(report, tmp_path / "en"))
+    page = opened.page
+    body = page.eval_on_selector(".text .role-body", VISUAL_ORDER)
+    assert "in ⟨U+202E⟩2202⟨U+202C⟩ after" in body and "2022" not in body
+    page.locator("mark.flag[data-first] .badge").last.click()
+    quote = page.eval_on_selector(".flag-details.is-open blockquote.english", VISUAL_ORDER)
+    assert "⟨U+202E⟩2202⟨U+202C⟩" in quote
+    file_name = page.eval_on_selector(".article-header h2 code", VISUAL_ORDER)
+    assert file_name.endswith("en/a⟨U+202E⟩dm.txt.md")
+    # The measure sees what the override does to text shown raw: "2202" reads "2022".
+    page.evaluate("""() => { const probe = document.createElement("p");
+        probe.textContent = "in \\u202e2202\\u202c after, a\\u202edm.txt.md"; document.body.prepend(probe); }""")
+    shown_raw = page.eval_on_selector("body > p:first-child", VISUAL_ORDER)
+    assert "in 2022 after" in shown_raw and "adm.txt.md" in shown_raw
+    assert opened.errors == []

@@ -76,15 +76,23 @@ def test_a_baseline_over_the_size_limit_is_refused_without_reading_it(tmp_path):
 
 
 def test_the_qa_toml_search_stops_at_home_outside_git(tmp_path, monkeypatch):
+    """Outside git the root whose settings are read is the first of the current folder and home
+    met going up from the checked path (issue 26: only the root's settings are read, so the
+    root is now the current folder when it holds the path, where home used to come first)."""
     (tmp_path / "qa.toml").write_text('engine = "none"\n', encoding="utf-8")
     home = tmp_path / "home" / "ana"
     site = home / "sites" / "news"
     write_pair(site / "content")
+    (tmp_path / "elsewhere").mkdir()
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.chdir(site)
+    monkeypatch.chdir(tmp_path / "elsewhere")
     assert find_config(site / "content") is None  # the qa.toml above home is never read
     (home / "qa.toml").write_text('engine = "none"\n', encoding="utf-8")
-    assert find_config(site / "content") == (home / "qa.toml").resolve()
+    assert find_config(site / "content") == home / "qa.toml"  # run from elsewhere, home is the root
+    monkeypatch.chdir(site)
+    assert find_config(site / "content") is None  # run from the site, the site is the root
+    (site / "qa.toml").write_text('engine = "none"\n', encoding="utf-8")
+    assert find_config(site / "content") == site / "qa.toml"
 
 
 def test_outside_git_and_home_the_search_stops_at_the_current_folder(tmp_path, monkeypatch):
@@ -99,7 +107,7 @@ def test_outside_git_and_home_the_search_stops_at_the_current_folder(tmp_path, m
     run = qa("check", "content", "--engine", "none", cwd=site, env=env)
     assert run.returncode == 0, run.stderr  # read as es-en, not as fr-en from the stray file
     (site / "qa.toml").write_text('engine = "none"\n', encoding="utf-8")
-    assert find_config(site / "content") == (site / "qa.toml").resolve()
+    assert find_config(site / "content") == site / "qa.toml"
     (site / "qa.toml").unlink()
     monkeypatch.chdir(site / "content")  # started above the current folder: its own folder only
     assert find_config(site) is None

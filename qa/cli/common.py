@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ EXIT_OK = 0
 EXIT_FLAGGED = 1
 EXIT_BAD_INPUT = 2
 EXIT_ENGINE = 3
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
 def error_line(message: object) -> None:
@@ -35,23 +39,51 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(f"qa: warning: {printable(str(message))}", err=True)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread as Ctrl-C raises KeyboardInterrupt, so that every
+    ``finally`` runs: worker processes and engine pipelines are ended before qa exits."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second SIGTERM does not cut the clean-up short
+    raise Terminated
+
+
+def _catch_sigterm() -> Any:
+    """Make SIGTERM raise Terminated; the handler it replaces (None off the main thread,
+    where signals cannot be caught)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def _lines_of(error: EngineError) -> Sequence[object]:
+    """What to print for an engine error: one line, or one per article or pair no worker could do."""
+    from qa.distribute import WorkLost
+
+    return error.lines if isinstance(error, WorkLost) else (error,)
+
+
 def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the library's typed errors into one stderr line and the documented exit code.
 
     Library code raises; only here do errors become messages, so no traceback reaches a user
-    for a failure qa knows about.
+    for a failure qa knows about. Ctrl-C (SIGINT) exits with 130 and SIGTERM with 143 (128 + 15),
+    each with one line, once every ``finally`` has run.
     """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         warnings.showwarning = _show_warning
+        previous = _catch_sigterm()
         try:
             return command(*args, **kwargs)
         except InputError as error:
             error_line(error)
             sys.exit(EXIT_BAD_INPUT)
         except EngineError as error:
-            error_line(error)
+            for line in _lines_of(error):
+                error_line(line)
             sys.exit(EXIT_ENGINE)
         except QAError as error:
             error_line(error)
@@ -63,7 +95,13 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_ENGINE)
         except KeyboardInterrupt:
             error_line("interrupted")
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
+        except Terminated:
+            error_line("terminated")
+            sys.exit(EXIT_TERMINATED)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper
 
@@ -149,8 +187,9 @@ def parallel_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
     command = click.option(
         "--scheduler", metavar="ADDRESS", callback=address,
-        help="Run on the workers of a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of local "
-        "processes; needs newsroom-qa[cluster].")(command)
+        help="Run on the workers of a Dask cluster (e.g. tcp://10.0.0.5:8786, or tls://... with Dask's TLS "
+        "settings) instead of local processes; default $QA_SCHEDULER. The cluster must be trusted: it can run "
+        "code in qa. Needs newsroom-qa[cluster].")(command)
     return click.option(
         "--jobs", "-j", type=click.IntRange(*JOBS_RANGE),
         help="Worker processes (default: one per two cores available; an input of one chunk runs "
@@ -158,14 +197,17 @@ def parallel_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load_command_settings(start: str | Path | None, options: Mapping[str, Any], *, config_file: Path | None = None,
-                          models: tuple[str, ...] = (), directions: list[tuple[str, str]] | None = None):
-    """The settings of a command: its flags over qa.toml / ``[tool.qa]`` (the nearest to
-    ``start``, or ``config_file``) over the defaults, with ``--model`` values laid over the
-    configured models for ``directions`` (default: the settings' own, both ways)."""
+                          models: tuple[str, ...] = (), directions: list[tuple[str, str]] | None = None,
+                          checked: Sequence[str | Path] = ()):
+    """The settings of a command: its flags over the environment over qa.toml / ``[tool.qa]``
+    (the root's of ``start``, or ``config_file``; one below the root, on the way to ``start`` or
+    ``checked``, is not read and is warned about) over the defaults, with ``--model`` values laid
+    over the configured models for ``directions`` (default: the settings' own, both ways)."""
     from qa.config import load_settings
     from qa.run import check_directions, with_models
 
-    settings, _ = load_settings(Path(start) if start is not None else Path.cwd(), options, config_file=config_file)
+    settings, _ = load_settings(Path(start) if start is not None else Path.cwd(), options, config_file=config_file,
+                                checked=[Path(path) for path in checked])
     return with_models(settings, parse_model_options(models, directions or check_directions(settings)))
 
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from qa.cli.common import EXIT_BAD_INPUT, error_line, handle_errors
+from qa.cli.common import EXIT_BAD_INPUT, error_line, handle_errors, note_line
 from qa.corpus.model import Article, ArticlePair
 
 
@@ -80,17 +80,21 @@ def describe_pair(pair: ArticlePair) -> str:
 @click.option("--tgt-lang", default="en", show_default=True, help="Language of the translations.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
-@click.option("--quiet", "-q", is_flag=True, help="Accepted as on every command: inspect prints no notes, only errors.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Read linked files that lie outside the repository or in a hidden folder (linked folders are "
+                   "never walked).")
+@click.option("--quiet", "-q", is_flag=True, help="No notes on stderr (files passed over), only errors.")
 @handle_errors
-def inspect_command(paths, src_lang, tgt_lang, output_format, quiet):
+def inspect_command(paths, src_lang, tgt_lang, output_format, follow_symlinks, quiet):
     """Show how qa reads and pairs PATHS: blocks, roles, languages, sentences and offsets.
 
     Files and folders may be mixed. Bad files are reported one line each on stderr and the
-    others are still shown; the exit code is then 2.
+    others are still shown; the exit code is then 2. Files are found as `qa check` finds them:
+    nothing is read through a symbolic link that leaves the repository.
     """
     from qa.corpus import read_paths
 
-    corpus = read_paths(paths, src_lang=src_lang, tgt_lang=tgt_lang)
+    corpus = read_paths(paths, src_lang=src_lang, tgt_lang=tgt_lang, follow_symlinks=follow_symlinks)
     if output_format == "json":
         document = {
             "pairs": [pair_to_dict(pair) for pair in corpus.pairs],
@@ -99,6 +103,8 @@ def inspect_command(paths, src_lang, tgt_lang, output_format, quiet):
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         click.echo("\n\n".join(describe_pair(pair) for pair in corpus.pairs))
+    for passed in [] if quiet else corpus.skipped:
+        note_line(passed)
     for error in corpus.errors:
         error_line(error)
     if corpus.errors:

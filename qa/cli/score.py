@@ -12,6 +12,7 @@ import click
 
 from qa.cli.common import (
     EXIT_BAD_INPUT,
+    EXIT_ENGINE,
     EXIT_FLAGGED,
     close_engine,
     engine_options,
@@ -55,11 +56,13 @@ def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, b
     The file is read and scored a chunk of pairs at a time, so a file of any size runs in bounded
     memory and results appear as each chunk is done. Chunks are spread over `--jobs` local
     processes, or over a Dask cluster's workers with `--scheduler`; the output is the same. A bad
-    line gets one error line on stderr and the other pairs are still scored.
+    line gets one error line on stderr and the other pairs are still scored. A pair that could
+    not be scored (its local worker process died twice) gets a line with its `id` and an `error`
+    in its place, and one error line on stderr.
 
     \b
     Exit codes: 0 no pair flagged at or above --fail-on; 1 flagged; 2 a bad line or bad usage;
-    3 engine failure.
+    3 engine failure, or a pair not scored.
     """
     from qa.corpus.pairs import count_lines, iter_sentence_pairs
     from qa.distribute import JOB_CHUNK_PAIRS, open_runner
@@ -79,7 +82,7 @@ def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, b
     # An input of one chunk runs here: starting worker processes would cost more than it saves.
     spread = bool(first) and (settings.scheduler is not None or len(first) > JOB_CHUNK_PAIRS)
     runner = open_runner(settings.jobs, settings.scheduler) if spread else None
-    out = _Output(quiet, settings.fail_on)
+    out = _Output(quiet, settings.fail_on, pairs_path)
     try:
         with terminal_progress(not quiet) as progress, progress.task(
             # Counting the lines reads the file once more: only worth it for a bar someone sees.
@@ -91,11 +94,16 @@ def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, b
             else:
                 _score_spread(every, settings, no_cache, runner, out, task, errors)
             out.bad_lines += _report_and_clear(errors)
-    finally:
+    except BaseException:
         if runner is not None:
-            runner.close()
+            runner.terminate()  # interrupted, ended or failed: the workers' work is not wanted
+        raise
+    if runner is not None:
+        runner.close()
     if out.counts is not None and not quiet:
         note_line(f"translations: {out.counts[0]} from the cache, {out.counts[1]} computed")
+    if out.not_scored:
+        sys.exit(EXIT_ENGINE)
     if out.bad_lines:
         sys.exit(EXIT_BAD_INPUT)
     if out.failing:
@@ -103,10 +111,13 @@ def score_command(pairs_path, config_file, src_lang, tgt_lang, engine, models, b
 
 
 class _Output:
-    """What ``qa score`` has printed: the signature once, each note once, the cache figures, and
-    whether a pair was flagged at or above ``fail_on``."""
+    """What ``qa score`` has printed: the signature once, each note once, the cache figures,
+    whether a pair was flagged at or above ``fail_on``, and how many pairs could not be scored."""
 
-    def __init__(self, quiet: bool, fail_on: str) -> None:
+    def __init__(self, quiet: bool, fail_on: str, path: str) -> None:
+        self.path = path
+        self.not_scored = 0
+        self.held: list[str] = []  # error lines waiting for the signature line, which comes first
         self.quiet = quiet
         self.fail_on = fail_on
         self.failing = False
@@ -125,6 +136,13 @@ class _Output:
         if not self.signed:
             self.signed = True
             click.echo(json.dumps({"signature": signature.to_dict()}, ensure_ascii=False))
+            self.release()
+
+    def release(self) -> None:
+        """Print the error lines held for want of a signature (none comes when no pair was scored)."""
+        for line in self.held:
+            click.echo(line)
+        self.held.clear()
 
     def results(self, results, last_line: int, task) -> None:
         for result in results:
@@ -132,6 +150,17 @@ class _Output:
             self.failing = self.failing or fails(result.severity if result.flagged else None, self.fail_on)
         task.advance(last_line - self.lines_done)
         self.lines_done = last_line
+
+    def lost(self, pairs, reason: str, task) -> None:
+        """An error line in each pair's place on stdout, and one on stderr naming its line."""
+        for pair in pairs:
+            self.held.append(json.dumps({"id": pair.id, "error": f"not scored: {reason}"}, ensure_ascii=False))
+            error_line(f"{self.path}:{pair.line}: not scored: {reason}")
+        if self.signed:
+            self.release()
+        self.not_scored += len(pairs)
+        task.advance(pairs[-1].line - self.lines_done)
+        self.lines_done = pairs[-1].line
 
     def count(self, hits: int, misses: int) -> None:
         old = self.counts or (0, 0)
@@ -165,17 +194,23 @@ def _score_here(pairs, settings, no_cache, out: _Output, progress, task, errors)
 
 def _score_spread(pairs, settings, no_cache, runner, out: _Output, task, errors) -> None:
     """Score on ``runner``'s workers, each with its own engine and cache; results in input order."""
-    from qa.distribute import JOB_CHUNK_PAIRS, WorkerSetup, spread_scoring
+    from qa.distribute import JOB_CHUNK_PAIRS, LostChunk, WorkerSetup, spread_scoring
 
     setup = WorkerSetup(settings, use_cache=not no_cache, threads=runner.threads_per_worker)
     for chunk, done in spread_scoring(_chunks(pairs, JOB_CHUNK_PAIRS), setup, runner):
+        for message in runner.take_notes():
+            out.note(message)
+        out.bad_lines += _report_and_clear(errors)
+        if isinstance(done, LostChunk):
+            out.lost(chunk, done.reason, task)
+            continue
         for message in done.notes:
             out.note(message)
         out.signature(done.signature)
-        out.bad_lines += _report_and_clear(errors)
         out.results(done.results, chunk[-1].line, task)
         if settings.engine != "none":
             out.count(done.hits, done.misses)
+    out.release()
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:

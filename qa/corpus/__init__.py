@@ -4,12 +4,22 @@ goes on with the rest."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.corpus.files import EMPTY_FILE, lang_from_path, read_stdin_text, read_text_file, split_lang_suffix
+from qa.corpus.files import (
+    EMPTY_FILE,
+    Boundary,
+    lang_from_path,
+    link_problem,
+    read_stdin_text,
+    read_text_file,
+    reading_boundary,
+    split_lang_suffix,
+)
 from qa.corpus.jsonl import RecordError, parse_article_records, parse_json_object
 from qa.corpus.markdown import parse_markdown
 from qa.corpus.model import Article, ArticlePair
@@ -34,7 +44,8 @@ class Corpus:
 
     pairs: list[ArticlePair] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
-    # Files passed over with a reason (an empty notes.txt in a folder), for a note, not an error.
+    # Files passed over, each with the whole line to show (an empty notes.txt in a folder, a
+    # symbolic link leaving the repository), for a note, not an error.
     skipped: list[InputError] = field(default_factory=list)
 
     @property
@@ -59,22 +70,29 @@ class FileContents:
     skipped: list[InputError] = field(default_factory=list)
 
 
-def discover(paths: Iterable[str | Path], *, errors: list[InputError] | None = None) -> list[Path]:
+def discover(
+    paths: Iterable[str | Path], *, errors: list[InputError] | None = None,
+    skipped: list[InputError] | None = None, follow_symlinks: bool = False,
+) -> list[Path]:
     """The article files among ``paths``, in order, each once.
 
-    A file named explicitly is always taken; a folder is walked recursively in sorted order for
-    .md, .markdown, .txt, .jsonl and .tsv files, skipping hidden entries, ``node_modules`` and
-    ``README*``, and never entering a folder twice (symlink loops). A missing path or a folder
-    with no article raises InputError, or is appended to ``errors`` when a list is given.
+    A file named explicitly is always taken; a folder is walked in sorted order for .md,
+    .markdown, .txt, .jsonl and .tsv files, skipping hidden entries, ``node_modules`` and
+    ``README*``, and never entering a folder twice. Nothing is read through a symbolic link
+    that leaves the repository holding the path (outside git, the checked folder) or leads into
+    a hidden part of it (``.git/config``), unless ``follow_symlinks``; a symbolic link to a
+    folder is never walked. Such links found in a folder land in ``skipped`` with their reason
+    (one line each); named ones are errors. A missing path, a folder with no article or one that
+    cannot be listed raises InputError, or is appended to ``errors`` when a list is given.
     """
     found: list[Path] = []
+    problems: list[InputError] = []
     for path in (Path(path) for path in paths if str(path) != STDIN):  # read_paths reads stdin itself
-        try:
-            found += _discover_one(path)
-        except InputError as error:
-            if errors is None:
-                raise
-            errors.append(error)
+        found += _discover_one(path, follow_symlinks, problems, skipped if skipped is not None else [])
+        if problems and errors is None:
+            raise problems[0]
+    if errors is not None:
+        errors += problems
     unique: dict[Path, Path] = {}
     for path in found:
         unique.setdefault(path.resolve(), path)
@@ -117,11 +135,12 @@ def read_text_article(text: str, name: str, *, src_lang: str = "es", tgt_lang: s
 
 def read_paths(
     paths: Iterable[str | Path], *, src_lang: str = "es", tgt_lang: str = "en", pairing: str = "auto",
-    named: Iterable[str | Path] | None = None,
+    named: Iterable[str | Path] | None = None, follow_symlinks: bool = False,
 ) -> Corpus:
     """Discover, read and pair the articles under ``paths``; see :mod:`qa.corpus.pairing`
     (``pairing`` restricts it to one method). ``named`` are the paths the user gave (default:
-    ``paths``): an empty file among them is an error, one found in a folder may be passed over."""
+    ``paths``): an empty file among them is an error, one found in a folder may be passed over.
+    ``follow_symlinks`` as for :func:`discover`."""
     paths = list(paths)
     corpus = Corpus()
     items: list[Article | ArticlePair] = []
@@ -135,13 +154,13 @@ def read_paths(
         except InputError as error:
             corpus.errors.append(error)
     given = {Path(path).resolve() for path in (paths if named is None else named) if Path(path).is_file()}
-    files = discover(paths, errors=corpus.errors) if paths else []
+    files = discover(paths, errors=corpus.errors, skipped=corpus.skipped, follow_symlinks=follow_symlinks) if paths else []
     for path in files:
         try:
             contents = read_article(path, src_lang=src_lang, tgt_lang=tgt_lang)
         except InputError as error:
             if _passed_over(path, error, given, files):
-                corpus.skipped.append(error)
+                corpus.skipped.append(InputError(f"{error.args[0]}; skipped", error.path))
             else:
                 corpus.errors.append(error)
             continue
@@ -170,38 +189,101 @@ def _has_content(path: Path) -> bool:
         return False
 
 
-def _discover_one(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    if path.exists() and not path.is_dir():
+def _discover_one(path: Path, follow: bool, errors: list[InputError], skipped: list[InputError]) -> list[Path]:
+    """The article files of one named path; what cannot be read goes to ``errors``, the links
+    passed over in a folder to ``skipped``."""
+    if path.exists() and not path.is_file() and not path.is_dir():
         # a FIFO would block the read until someone writes to it; a device may never end
-        raise InputError("not a regular file or folder", str(path))
+        errors.append(InputError("not a regular file or folder", str(path)))
+        return []
     if path.is_symlink() and not path.exists():
-        raise InputError("symbolic link to nothing (broken, or a loop)", str(path))
-    if not path.is_dir():
-        raise InputError("no such file or folder", str(path))
-    files = list(_walk(path, set()))
-    if not files:
-        raise InputError(NO_ARTICLES, str(path))
+        errors.append(InputError("symbolic link to nothing (broken, or a loop)", str(path)))
+        return []
+    if not path.exists():
+        errors.append(InputError("no such file or folder", str(path)))
+        return []
+    boundary = reading_boundary(path)
+    if path.is_file():
+        problem = link_problem(path, boundary)
+        if problem and not follow:
+            errors.append(InputError(f"{problem}; not read (--follow-symlinks reads it)", str(path)))
+            return []
+        return [path]
+    problem = link_problem(path, boundary, kind="folder")
+    if problem:  # never walked through a link that leaves the repository, whatever the flags
+        errors.append(InputError(f"{problem}; not walked", str(path)))
+        return []
+    before = len(errors)
+    files = list(_walk(path, boundary, follow, errors, skipped))
+    if not files and len(errors) == before:
+        errors.append(InputError(NO_ARTICLES, str(path)))
     return files
 
 
-def _walk(folder: Path, seen: set[Path]) -> Iterator[Path]:
-    real = folder.resolve()
-    if real in seen:
-        return
-    seen.add(real)
-    try:
-        entries = sorted(folder.iterdir(), key=lambda entry: entry.name)
-    except OSError as error:
-        raise InputError(f"cannot list folder ({error.strerror or error})", str(folder)) from None
-    for entry in entries:
-        if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
+def _walk(top: Path, boundary: Boundary, follow: bool, errors: list[InputError],
+          skipped: list[InputError]) -> Iterator[Path]:
+    """The article files below ``top`` in sorted order, depth first, with an explicit stack (a
+    deep tree is no recursion). A folder that cannot be listed is one error and the walk goes on;
+    a symbolic link to a folder is one line in ``skipped``, as is a link to a file that
+    :func:`link_problem` refuses (unless ``follow``)."""
+    seen: set[tuple[int, int]] = set()
+    stack = [iter(_listing(top, seen, errors))]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
             continue
-        if entry.is_dir():
-            yield from _walk(entry, seen)
-        elif entry.is_file() and _is_article_name(entry.name):
-            yield entry
+        path, name = top / entry, Path(entry).name
+        if name.startswith(".") or name in SKIPPED_FOLDERS:
+            continue
+        if path.is_symlink():
+            linked = _linked_article(path, boundary, follow, skipped)
+            if linked is not None:
+                yield linked
+        elif path.is_dir():
+            stack.append(iter(_listing(path, seen, errors, prefix=entry)))
+        elif path.is_file() and _is_article_name(name):
+            yield path
+
+
+def _listing(folder: Path, seen: set[tuple[int, int]], errors: list[InputError], prefix: str = "") -> list[str]:
+    """The entries of ``folder`` as paths relative to the top of the walk, sorted by name;
+    none for a folder already walked (a bind mount loop) or one that cannot be listed."""
+    try:
+        status = folder.stat()
+        if (status.st_dev, status.st_ino) in seen:
+            return []
+        seen.add((status.st_dev, status.st_ino))
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries)
+    except OSError as error:
+        reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+        errors.append(InputError(f"cannot list folder ({reason}); its files were not checked", str(folder)))
+        return []
+    return [os.path.join(prefix, name) for name in names]
+
+
+def _linked_article(path: Path, boundary: Boundary, follow: bool, skipped: list[InputError]) -> Path | None:
+    """``path``, a symbolic link found in a folder, when it is an article qa may read; else None,
+    with a line in ``skipped`` for a link to a folder or one :func:`link_problem` refuses."""
+    if path.is_dir():
+        skipped.append(InputError(f"symbolic link to a folder ({_target(path)}); not walked "
+                                  "(qa never walks a linked folder)", str(path)))
+        return None
+    if not path.is_file() or not _is_article_name(path.name):
+        return None  # a broken link, or not an article's name: never read
+    problem = link_problem(path, boundary)
+    if problem and not follow:
+        skipped.append(InputError(f"{problem}; skipped (--follow-symlinks reads it)", str(path)))
+        return None
+    return path
+
+
+def _target(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return os.readlink(path)
 
 
 def _is_article_name(name: str) -> bool:

@@ -4,10 +4,13 @@ and what a file's name and folders say about its language."""
 from __future__ import annotations
 
 import codecs
+import os
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from qa.config import enclosing_repository
 from qa.errors import InputError
 from qa.langid import is_language_code
 
@@ -92,6 +95,46 @@ def reading_error(path: Path, error: OSError) -> InputError:
     if isinstance(error, PermissionError):
         return InputError("cannot read file (permission denied)", str(path))
     return InputError(f"cannot read file ({error.strerror or error})", str(path))
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """The folder a checked path is read within: the top of its git repository, else (outside
+    git) the checked folder, or a checked file's folder. ``named`` is that folder as the path
+    names it, ``real`` with its symbolic links resolved; ``name`` says which it is, for messages."""
+
+    named: Path
+    real: Path
+    name: str
+
+
+def reading_boundary(path: Path) -> Boundary:
+    """The :class:`Boundary` of a checked ``path`` (a file or folder)."""
+    top = enclosing_repository(path)
+    if top is not None:
+        return Boundary(top, top.resolve(), "the repository")
+    absolute = Path(os.path.abspath(path))
+    folder = absolute if absolute.is_dir() else absolute.parent
+    return Boundary(folder, folder.resolve(), "the checked folder")
+
+
+def link_problem(path: Path, boundary: Boundary, *, kind: str = "file") -> str | None:
+    """Why ``path`` (a ``kind``, "file" or "folder") must not be read: it resolves, through a
+    symbolic link, outside ``boundary`` (``/etc/passwd``, a secrets file) or into a hidden part
+    of it (``.git/config``, which holds CI credentials, or ``.env``), where the folder walk never
+    goes. None when it may be read, or when it does not resolve (its reader says why)."""
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not real.is_relative_to(boundary.real):
+        return f"symbolic link to a {kind} outside {boundary.name} ({real})"
+    inside = real.relative_to(boundary.real)
+    absolute = Path(os.path.abspath(path))
+    named = absolute.relative_to(boundary.named).parts if absolute.is_relative_to(boundary.named) else None
+    if named != inside.parts and any(part.startswith(".") for part in inside.parts):
+        return f"symbolic link to a hidden {kind} of {boundary.name} ({inside.as_posix()})"
+    return None
 
 
 def _size(size: int, *, exact: bool = False) -> str:

@@ -3,6 +3,12 @@
 markdown-it-py gives the block structure (which source lines make each heading, paragraph, list
 item or code block); the text of each block is then stripped of inline markup by a small stripper
 that remembers where every plain character came from, so sentences point back into the file.
+
+Raw HTML blocks (``<p>``, ``<div>``, ``<details>``, ``<table>``...), which Jekyll and Hugo put in
+the page as they are, are read with the standard library's HTML parser: the text a browser
+shows, one block per paragraph-like element, checked like Markdown paragraphs. The content of
+``<script>``, ``<style>`` and ``<template>``, which a browser never shows, is not text; an HTML
+block with no text (a comment, such as ``<!-- qa: ignore -->``) stays page furniture.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from html.parser import HTMLParser
 from pathlib import Path
 from types import MappingProxyType
 
@@ -330,7 +337,12 @@ def _body_drafts(text: str, body_start: int, *, has_title: bool) -> list[_Draft]
     row_cursor = 0  # where the next cell of a table row is looked for in its line
     for index, token in enumerate(tokens):
         draft = None
-        if token.type in ("fence", "code_block", "html_block") and token.map:
+        if token.type == "html_block" and token.map:
+            html_drafts = _html_drafts(_inline_map(token, body, line_starts, body_start), token.content)
+            drafts += html_drafts[:-1]
+            draft = html_drafts[-1] if html_drafts else _raw_draft(
+                Role.FURNITURE, body, line_starts, token.map, body_start)
+        elif token.type in ("fence", "code_block") and token.map:
             draft = _raw_draft(Role.FURNITURE, body, line_starts, token.map, body_start)
         elif token.type == "tr_open":
             row_cursor = 0
@@ -355,6 +367,124 @@ def _body_drafts(text: str, body_start: int, *, has_title: bool) -> list[_Draft]
             after_image = (
                 draft.role is Role.FURNITURE and draft.text_map is None and draft.text.startswith("![")
             )
+    return drafts
+
+
+# Elements that end one paragraph-like run of text and start the next, as a browser lays them out.
+_HTML_BLOCKS = frozenset({
+    "address", "article", "aside", "blockquote", "caption", "dd", "details", "dialog", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "legend", "li", "main", "nav", "ol", "p", "section", "summary", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul",
+})
+# Elements whose content a browser never shows. Everything else shown is checked, <pre> too:
+# text a reader sees must not escape the checks by its markup.
+_HTML_NOT_TEXT = frozenset({"script", "style", "template"})
+_HTML_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][-.A-Za-z0-9]*);?")
+
+
+class _HtmlText(HTMLParser):
+    """The text a browser shows of one HTML block, as (element, text map) runs, one for each
+    paragraph-like element: ``raw`` maps each character of ``content`` (the block as markdown-it
+    gives it) to the file, and the runs keep that map through tags and character references."""
+
+    def __init__(self, content: str, raw: TextMap) -> None:
+        super().__init__(convert_charrefs=False)  # references one by one, so each keeps its span
+        self.content = content
+        self.raw = raw
+        self.runs: list[tuple[str, TextMap]] = []
+        self._line_starts = [0] + [match.end() for match in re.finditer("\n", content)]
+        self._builder = TextMapBuilder()
+        self._open: list[str] = []
+        self._not_text = 0
+
+    def _here(self) -> int:
+        line, column = self.getpos()  # where the event being handled starts
+        return self._line_starts[line - 1] + column
+
+    def close(self) -> None:
+        """Read what is left and end the last run."""
+        super().close()
+        self._end_run()
+
+    def _end_run(self) -> None:
+        self.runs.append((self._open[-1] if self._open else "", self._builder.build()))
+        self._builder = TextMapBuilder()
+
+    def _line_break(self) -> None:
+        """A ``<br>``: a space standing for the tag."""
+        start = self._here()
+        end = start + len(self.get_starttag_text() or " ")
+        self._builder.replace(" ", self.raw.starts[start], self.raw.ends[end - 1])
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _HTML_NOT_TEXT:
+            self._not_text += 1
+        elif tag in _HTML_BLOCKS:
+            self._end_run()
+            self._open.append(tag)
+        elif tag == "br":
+            self._line_break()
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        if tag in _HTML_BLOCKS:
+            self._end_run()
+        elif tag == "br":
+            self._line_break()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HTML_NOT_TEXT:
+            self._not_text = max(0, self._not_text - 1)
+        elif tag in _HTML_BLOCKS:
+            self._end_run()
+            if tag in self._open:  # close it and whatever was left open inside it
+                del self._open[len(self._open) - 1 - self._open[::-1].index(tag):]
+
+    def handle_data(self, data: str) -> None:
+        if self._not_text:
+            return
+        start = self._here()
+        for index in range(start, start + len(data)):
+            char = self.content[index]
+            self._builder.replace(" " if char.isspace() else char, self.raw.starts[index], self.raw.ends[index])
+
+    def _reference(self) -> None:
+        if self._not_text:
+            return
+        start = self._here()
+        found = _HTML_REFERENCE.match(self.content, start)
+        end = found.end() if found else start + 1
+        self._builder.replace(html.unescape(self.content[start:end]), self.raw.starts[start], self.raw.ends[end - 1])
+
+    def handle_entityref(self, name: str) -> None:
+        self._reference()
+
+    def handle_charref(self, name: str) -> None:
+        self._reference()
+
+
+def _html_drafts(raw: TextMap, content: str) -> list[_Draft]:
+    """The prose of an HTML block: one draft for each paragraph-like element's text, headings
+    as subtitles and figure captions as captions. ``raw`` is ``content`` mapped to the file."""
+    reader = _HtmlText(content, raw)
+    try:
+        reader.feed(content)
+        reader.close()
+        runs = reader.runs
+    except AssertionError:  # html.parser's answer to a marked section it does not know (<![x[)
+        runs = [("", strip_inline(raw))]
+    drafts = []
+    for element, text_map in runs:
+        if element in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            draft = _prose_draft(Role.SUBTITLE, text_map)
+        elif element in ("figcaption", "caption"):
+            draft = _prose_draft(Role.CAPTION, text_map)
+        else:
+            draft = _prose_draft(Role.BODY, text_map)
+            if draft is not None and is_byline(draft.text, allow_role=False):
+                draft = replace(draft, role=Role.BYLINE)
+        if draft is not None:
+            drafts.append(draft)
     return drafts
 
 

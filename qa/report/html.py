@@ -7,6 +7,8 @@ its CSS and JS are inlined and a Content-Security-Policy forbids every other res
 
 Article text is untrusted, so all of it goes through Jinja's autoescape and the script never
 builds markup from text: the details of every flag are rendered here, the script only shows them.
+Every value the template prints shows its controls and invisible characters as ``⟨U+202E⟩``
+(:func:`shown`): a bidirectional override could otherwise make "2202" read "2022".
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from markupsafe import Markup
 
 from qa.corpus.model import Article, Block
 from qa.langid import language_name
+from qa.printable import visible
 from qa.report.json import segment_to_dict
 from qa.results import SEVERITIES, ArticleReport, CheckedSegment, Report
 
@@ -332,6 +335,16 @@ def report_view(report: Report) -> dict:
     }
 
 
+def shown(value: object) -> object:
+    """What the page prints for a template value: text with its controls and invisible
+    characters written visibly (``⟨U+202E⟩``, see :func:`qa.printable.visible`), so a
+    right-to-left override in a passage or a file name cannot change how it reads; markup qa
+    wrote itself (the inlined CSS and JS) as it is. Jinja escapes the result as usual."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
 @cache
 def _environment() -> Environment:
     return Environment(
@@ -340,6 +353,7 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown,
     )
 
 

@@ -30,6 +30,11 @@ def segment_to_dict(article: ArticleReport, segment: CheckedSegment) -> dict:
         ),
         "related_source": " ".join(s.text for s in segment.related_source) or None,
         **result,
+        # A flag the baseline or an inline marker accepted: no longer flagged, and how it was.
+        "accepted": (
+            {"by": segment.accepted.by, "severity": segment.accepted.severity, "where": segment.accepted.where or None}
+            if segment.accepted else None
+        ),
     }
 
 
@@ -42,6 +47,7 @@ def report_to_dict(report: Report, *, flagged_only: bool = False) -> dict:
             "segments": sum(len(a.segments) for a in report.articles),
             "flagged": len(report.flagged),
             "by_severity": report.counts(),
+            "accepted": report.accepted_counts(),
             "errors": len(report.errors),
         },
         "articles": [

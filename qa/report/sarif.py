@@ -3,7 +3,10 @@
 One run; one rule per signal that leads a flag; one result per flagged passage, located by its
 path relative to the current folder and the passage's region (1-based lines, columns counted in
 characters), with the baseline fingerprint as a partial fingerprint so services can follow a
-flag across edits. Also home of the location helpers the other CI formats share.
+flag across edits. A flag the baseline or an inline ``<!-- qa: ignore -->`` marker accepted is
+still a result, with a ``suppressions`` entry saying so (``external`` and ``inSource``): code
+scanning hides it, and a reviewer can see what was accepted. Also home of the location helpers
+the other CI formats share.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from urllib.parse import quote
 from qa.baseline import NO_REASON, fingerprint, primary_signal, relative_path
 from qa.errors import InputError
 from qa.report.text import summary_line
-from qa.results import ArticleReport, CheckedSegment, Report
+from qa.results import Accepted, ArticleReport, CheckedSegment, Report
 from qa.signals import specs
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -98,19 +101,29 @@ def artifact_uri(path: str | Path) -> dict:
     return {"uri": quote(shown, safe="/", errors="surrogateescape"), "uriBaseId": "SRCROOT"}
 
 
+def suppression(accepted: Accepted) -> dict:
+    """A SARIF suppression for an accepted flag: ``external`` for the baseline file,
+    ``inSource`` for a marker in the article."""
+    if accepted.by == "inline":
+        return {"kind": "inSource", "status": "accepted",
+                "justification": "marked with an inline <!-- qa: ignore --> in the article"}
+    return {"kind": "external", "status": "accepted", "justification": f"accepted in the baseline {accepted.where}"}
+
+
 def result_to_sarif(article: ArticleReport, segment: CheckedSegment, rule_index: dict[str, int]) -> dict:
-    """One flagged passage as a SARIF result."""
+    """One flagged (or accepted) passage as a SARIF result."""
     rule = primary_signal(segment)
     region = segment_region(article, segment)
     sarif_region = {"startLine": region.start_line, "startColumn": region.start_column}
     if region.end_line is not None and region.end_column is not None:  # known together
         sarif_region |= {"endLine": region.end_line, "endColumn": region.end_column}
     result = segment.result
-    assert result.severity is not None  # a flagged segment has a severity
-    return {
+    severity = segment.accepted.severity if segment.accepted else result.severity
+    assert severity is not None  # a flagged segment has a severity
+    sarif_result = {
         "ruleId": rule,
         "ruleIndex": rule_index[rule],
-        "level": LEVELS[result.severity],
+        "level": LEVELS[severity],
         "message": {"text": segment_message(article, segment)},
         "locations": [{
             "physicalLocation": {"artifactLocation": artifact_uri(article.path), "region": sarif_region},
@@ -118,12 +131,15 @@ def result_to_sarif(article: ArticleReport, segment: CheckedSegment, rule_index:
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(display_path(article.path), segment)},
         "properties": {
             "score": round(result.score, 4),
-            "severity": result.severity,
+            "severity": severity,
             "kind": segment.kind,
             "role": segment.role.value,
             "signals": {name: round(signal.value, 4) for name, signal in sorted(result.signals.items())},
         },
     }
+    if segment.accepted:
+        sarif_result["suppressions"] = [suppression(segment.accepted)]
+    return sarif_result
 
 
 def rule_description(rule: str) -> str:
@@ -153,8 +169,10 @@ def error_to_sarif(error: InputError) -> dict:
 
 
 def report_to_sarif(report: Report) -> dict:
-    """The whole report as a SARIF log (a JSON-ready dict)."""
-    rules = sorted({primary_signal(segment) for _, segment in report.flagged})
+    """The whole report as a SARIF log (a JSON-ready dict); accepted flags are listed with their
+    suppressions, after the flags that count."""
+    listed = [*report.flagged, *report.accepted]
+    rules = sorted({primary_signal(segment) for _, segment in listed})
     rule_index = {rule: k for k, rule in enumerate(rules)}
     notifications = [error_to_sarif(error) for error in report.errors]
     invocation: dict[str, object] = {"executionSuccessful": not report.errors}
@@ -170,7 +188,7 @@ def report_to_sarif(report: Report) -> dict:
         "originalUriBaseIds": {"SRCROOT": {"description": {"text": "The folder qa check ran in."}}},
         "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
-        "results": [result_to_sarif(article, segment, rule_index) for article, segment in report.flagged],
+        "results": [result_to_sarif(article, segment, rule_index) for article, segment in listed],
         "properties": {"summary": summary_line(report), "signature": report.signature.to_dict()},
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}

@@ -38,7 +38,8 @@ def render_segment(article: ArticleReport, segment: CheckedSegment) -> str:
 
 
 def summary_line(report: Report) -> str:
-    """Counts and the signature in one line."""
+    """Counts (flags by severity, articles, segments, flags accepted by the baseline or inline
+    markers) and the signature in one line."""
     counts = report.counts()
     signature = report.signature
     checked = sum(len(a.segments) for a in report.articles)
@@ -48,9 +49,12 @@ def summary_line(report: Report) -> str:
     limits = " ".join(f"{name} {value:.2f}" for name, value in signature.thresholds.items())
     alone = sum(1 for article in report.articles if article.pair.source is None)
     without_source = f" ({alone} without a source: only the checks that need none)" if alone else ""
+    accepted = report.accepted_counts()
+    by_baseline = f", {accepted['baseline']} accepted by the baseline" if accepted["baseline"] else ""
+    by_marker = f", {accepted['inline']} accepted by inline ignore markers" if accepted["inline"] else ""
     return (
         f"{len(report.flagged)} flagged ({by_severity}) in {len(report.articles)} article(s){without_source}, "
-        f"{checked} segments checked; engine {signature.engine}{model}; thresholds {limits}"
+        f"{checked} segments checked{by_baseline}{by_marker}; engine {signature.engine}{model}; thresholds {limits}"
     )
 
 

@@ -26,7 +26,10 @@ SIGNAL_MODULES = (
     "qa.signals.context",
     "qa.signals.size",
     "qa.signals.alignment",
+    "qa.signals.bidi",
 )
+# Signals about the characters folding drops, which read the text as written.
+READ_AS_WRITTEN = frozenset({"bidi_control"})
 
 
 @functools.cache
@@ -54,16 +57,20 @@ def describe(name: str) -> str:
 
 def compute_signals(segment: Segment) -> dict[str, Signal]:
     """Every applicable signal of one segment, by name. The signals read the text as
-    ``qa.signals.folding`` folds it (no invisible characters, no look-alike letters); their
-    spans point into the original text."""
+    ``qa.signals.folding`` folds it (no invisible characters, no look-alike letters), but
+    those in READ_AS_WRITTEN; their spans point into the original text."""
     from qa.signals.folding import folded_segment, unfolded
 
-    readable, origin = folded_segment(segment)
+    readable, text_map = folded_segment(segment)
     results = {}
     for name, function in registry().items():
-        signal = function(readable)
+        if name in READ_AS_WRITTEN:
+            signal = function(segment)
+        else:
+            signal = function(readable)
+            signal = unfolded(signal, text_map) if signal is not None else None
         if signal is not None:
-            results[name] = unfolded(signal, origin)
+            results[name] = signal
     return results
 
 

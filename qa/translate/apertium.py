@@ -7,7 +7,8 @@ stream format), each block ends with a NUL, and every block must come back as on
 tagger is restarted whenever a block changed its state (:mod:`qa.translate.fresh_tagger`), so a
 line is translated as ``apertium`` translates it alone, whatever was translated before it.
 Directions run concurrently: a block stream is written as soon as it is asked for and read when
-its caller wants the answers.
+its caller wants the answers. qa runs each stage of a mode's pipeline itself, not through a shell
+(:mod:`qa.translate.null_flush`), so a stage that dies is named at once.
 """
 
 from __future__ import annotations
@@ -28,14 +29,16 @@ from qa.errors import EngineError, EngineUnavailable, first_line
 from qa.translate import EngineOptions, fresh_tagger
 from qa.translate.base import Engine, EngineInfo
 from qa.translate.languages import apertium_mode
-from qa.translate.null_flush import Block, NullFlushProcess, exit_reason
+from qa.translate.null_flush import Block, NullFlushProcess, Stage, exit_reason
 
 # Part of the cache scope: how sentences reach the pipeline changes what comes back.
 FEEDING = "one sentence per block, fresh tagger"
-# The tagger stage of a mode's pipeline, and what runs it instead: the stage needs only Python's
+# What runs a mode's tagger stage instead of apertium-tagger: the stage needs only Python's
 # standard library, so it runs isolated (-I) and without site-packages (-S), starting fast.
-_TAGGER_STAGE = re.compile(r"(^|\|\s*)(?=apertium-tagger\s)", re.MULTILINE)
-FRESH_TAGGER = f"{shlex.quote(sys.executable)} -I -S {shlex.quote(fresh_tagger.__file__)} "
+FRESH_TAGGER = (sys.executable, "-I", "-S", fresh_tagger.__file__)
+# What a mode's pipeline gets for its shell parameters: $1 is lt-proc's generation option (-n
+# writes unknown words without Apertium's "*" marks), $2 the tagger's (none).
+MODE_PARAMETERS = {"$1": ("-n",), "$2": ()}
 Result = TypeVar("Result")
 MODES_DIR = Path("/usr/share/apertium/modes")
 # Line breaks of every kind (and NUL, Apertium's flush marker) would split or end a segment.
@@ -191,7 +194,7 @@ class ApertiumEngine(Engine):
         self.binary = binary
         self.modes_dir = modes_dir
         self._pipelines: dict[tuple[str, str], list[NullFlushProcess]] = {}
-        self._scripts: dict[str, str] = {}
+        self._stages: dict[str, list[Stage]] = {}
         self._modes: frozenset[str] | None = None
         self._revisions: dict[str, str] = {}
 
@@ -300,18 +303,17 @@ class ApertiumEngine(Engine):
             if process.acquire():
                 return process
         kind, mode = key
-        process = NullFlushProcess(self._command(kind, mode), name, env=_utf8_environment())
+        process = NullFlushProcess(self._pipeline_stages(kind, mode), name, env=_utf8_environment())
         process.acquire()
         processes.append(process)
         return process
 
-    def _command(self, kind: str, mode: str) -> list[str]:
+    def _pipeline_stages(self, kind: str, mode: str) -> list[Stage]:
         if kind == "analyse":
-            return ["lt-proc", "-z", "-w", str(analyser_of(mode, self.modes_dir))]
-        if mode not in self._scripts:
-            self._scripts[mode] = null_flush_script(self.modes_dir / f"{mode}.mode")
-        # $1 is lt-proc's generation option: -n writes unknown words without Apertium's "*" marks.
-        return ["bash", "-c", self._scripts[mode], f"apertium-{mode}", "-n", ""]
+            return [Stage("lt-proc", ("lt-proc", "-z", "-w", str(analyser_of(mode, self.modes_dir))))]
+        if mode not in self._stages:
+            self._stages[mode] = null_flush_stages(self.modes_dir / f"{mode}.mode")
+        return self._stages[mode]
 
 
 def _answer_line(answer: str, name: str) -> str:
@@ -322,17 +324,45 @@ def _answer_line(answer: str, name: str) -> str:
     return lines[0]
 
 
-def null_flush_script(mode_file: Path) -> str:
-    """The shell pipeline of a mode with every stage in null-flush mode, as ``apertium -z`` runs
-    it (``apertium-wblank-mode -z``), failing when any stage fails; its tagger runs under
-    :mod:`qa.translate.fresh_tagger`, so that no block changes how the next ones are tagged."""
+def null_flush_stages(mode_file: Path) -> list[Stage]:
+    """The stages of a mode's pipeline with every stage in null-flush mode, as ``apertium -z``
+    runs it (``apertium-wblank-mode -z``); its tagger runs under :mod:`qa.translate.fresh_tagger`,
+    so that no block changes how the next ones are tagged."""
     try:
         made = subprocess.run(["apertium-wblank-mode", "-z", str(mode_file)], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError) as error:
         raise EngineUnavailable(f"apertium-wblank-mode does not run ({error}); apt-get install --reinstall apertium") from None
     if made.returncode != 0 or not made.stdout.strip():
         raise EngineUnavailable(f"apertium-wblank-mode cannot read {mode_file}: {first_line(made.stderr)}")
-    return "set -o pipefail\n" + _TAGGER_STAGE.sub(lambda stage: stage.group(1) + FRESH_TAGGER, made.stdout)
+    stages = [_stage(words) for words in _pipeline_commands(made.stdout, mode_file)]
+    return [Stage(stage.name, (*FRESH_TAGGER, *stage.command)) if stage.name == "apertium-tagger" else stage
+            for stage in stages]
+
+
+def _pipeline_commands(script: str, mode_file: Path) -> list[list[str]]:
+    """The commands of a mode's shell pipeline, each as its words, the mode's parameters
+    (MODE_PARAMETERS) put in. Apertium writes its modes as plain pipelines of quoted words;
+    anything else a shell would do (redirections, lists, other variables) is refused."""
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    commands: list[list[str]] = [[]]
+    for word in lexer:
+        if word == "|":
+            commands.append([])
+        elif word in MODE_PARAMETERS:
+            commands[-1] += MODE_PARAMETERS[word]
+        elif word.startswith("$") or all(character in lexer.punctuation_chars for character in word):
+            raise EngineUnavailable(f"the Apertium mode {mode_file} uses shell syntax qa does not run ({word!r})")
+        else:
+            commands[-1].append(word)
+    if not all(commands):
+        raise EngineUnavailable(f"the Apertium mode {mode_file} has an empty stage")
+    return commands
+
+
+def _stage(words: list[str]) -> Stage:
+    """A pipeline stage running ``words``, named after its program."""
+    return Stage(Path(words[0]).name, tuple(words))
 
 
 def to_stream_format(lines: list[str]) -> list[str]:

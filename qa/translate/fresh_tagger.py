@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import os
 import select
+import signal
 import subprocess
 import sys
 from collections.abc import Generator, Sequence
@@ -153,6 +154,9 @@ def main(argv: Sequence[str]) -> int:
     if not argv:
         sys.stderr.write("usage: python -m qa.translate.fresh_tagger apertium-tagger -z -g MODEL\n")
         return 2
+    # A stage whose reader is gone dies of SIGPIPE, as Apertium's own stages do, so that a failure
+    # further down the pipeline is the one reported (Python would otherwise exit with status 120).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
         tagger = FreshTagger(argv)
     except OSError as error:
@@ -174,7 +178,8 @@ def main(argv: Sequence[str]) -> int:
     except (OSError, ValueError):
         said, status = tagger.failure()
         sys.stderr.buffer.write(said)
-        return status or 1
+        # A tagger killed by signal N: 128 + N, as a shell reports it (an exit status cannot be negative).
+        return 128 - status if status < 0 else status or 1
 
 
 if __name__ == "__main__":
