@@ -26,6 +26,9 @@ _WARM_UP_TEXT = "the models of every language are loaded before the first senten
 # Up to this many words, a text whose every word is capitalised is taken for a name ("José
 # Antonio Sierra"): names say little about the language a text is written in.
 NAME_MAX_WORDS = 4
+# A text's words other than names decide its language when they hold at least this many letters
+# ("to visit three centres in"); fewer, and the whole text does ("Reunión de Alto Nivel").
+COMMON_WORDS_MIN_LETTERS = 10
 # English names of the languages a report or an explanation names; other codes are shown as they are.
 LANGUAGE_NAMES = {
     "ca": "Catalan", "de": "German", "en": "English", "es": "Spanish", "eu": "Basque",
@@ -73,6 +76,25 @@ def identify(
     return confidences[0].language.iso_code_639_1.name.lower()
 
 
+def identify_beside_names(
+    text: str,
+    candidates: Iterable[str] = DEFAULT_CANDIDATES,
+    *,
+    min_confidence: float = MIN_CONFIDENCE,
+) -> str | None:
+    """The language of ``text`` judged by its words other than names, as :func:`identify` says.
+
+    A headline full of names ("Luis García Montero to visit three Cervantes Institute centres in
+    Morocco") reads as the names' language; its other words ("to visit three centres in") tell
+    the language it is written in. Capitalised words are set aside as names when the rest holds
+    at least COMMON_WORDS_MIN_LETTERS letters; otherwise the whole text is identified.
+    """
+    common = " ".join(word for word in text.split() if not _starts_capitalised(word))
+    if _letter_count(common) >= COMMON_WORDS_MIN_LETTERS:
+        return identify(common, candidates, min_confidence=min_confidence)
+    return identify(text, candidates, min_confidence=min_confidence)
+
+
 def language_spans(text: str, candidates: Iterable[str] = DEFAULT_CANDIDATES) -> list[LanguageSpan]:
     """Stretches of ``text`` in each candidate language, in order, trimmed of whitespace.
 
@@ -116,13 +138,14 @@ def identify_block(block: Block, default: str, candidates: Iterable[str]) -> Blo
     """``block`` with its language and each sentence's language identified.
 
     The block falls back to ``default`` (the article's language) when its text is undecided; a
-    sentence keeps None then, so callers can tell a guess from an identification. Bylines and
+    sentence keeps None then, so callers can tell a guess from an identification. Names are set
+    aside (:func:`identify_beside_names`). Bylines and
     page furniture are names and credits, which tell nothing of a language: they keep ``default``.
     """
     if block.role in ("byline", "furniture"):  # Role is a StrEnum
         return replace(block, lang=default)
-    sentences = tuple(replace(s, lang=identify(s.text, candidates)) for s in block.sentences)
-    return replace(block, lang=identify(block.text, candidates) or default, sentences=sentences)
+    sentences = tuple(replace(s, lang=identify_beside_names(s.text, candidates)) for s in block.sentences)
+    return replace(block, lang=identify_beside_names(block.text, candidates) or default, sentences=sentences)
 
 
 def looks_like_name(text: str) -> bool:
@@ -131,6 +154,11 @@ def looks_like_name(text: str) -> bool:
     if not words or len(words) > NAME_MAX_WORDS:
         return False
     return all(next(c for c in word if c.isalpha()).isupper() for word in words)
+
+
+def _starts_capitalised(word: str) -> bool:
+    first = next((char for char in word if char.isalpha()), None)
+    return first is not None and first.isupper()
 
 
 def _letter_count(text: str) -> int:

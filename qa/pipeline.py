@@ -95,6 +95,19 @@ def _role_parts(
             for role in (Role.HEADLINE, Role.SUBTITLE, Role.BODY)]
 
 
+def _headings_lost_by_a_page(
+    pair: ArticlePair, sources: list[tuple[Role, Sentence]], targets: list[tuple[Role, Sentence]],
+) -> bool:
+    """Whether one side of a headline or subtitle part is empty because that side is a page dump
+    read without one (a page saved from its first paragraph on): its headings are then neither
+    added nor omitted, and the target's are checked without a source."""
+    part = sources or targets
+    if (sources and targets) or not part or part[0][0] not in (Role.HEADLINE, Role.SUBTITLE):
+        return False
+    lacking = pair.target if sources else pair.source
+    return lacking is not None and lacking.format == "page"
+
+
 def alignable(pairs: Sequence[ArticlePair]) -> tuple[list[ArticlePair], list[InputError]]:
     """The pairs whose sentences can be aligned within MAX_ALIGNMENT_WORK, and an InputError
     naming the translation of each other pair (reading only lengths, names and numbers, before
@@ -216,6 +229,10 @@ class _Checker:
                 links_to_json, links_from_json,
             )
             for (role_sources, role_targets, _), links in zip(parts, alignments, strict=True):
+                if _headings_lost_by_a_page(pair, role_sources, role_targets):
+                    for _, target in role_targets:
+                        self.add(plan, "no-source", (target,), (), back)
+                    continue
                 for link in pair_adjacent_gaps(links):
                     self.add_link(plan, link, role_sources, role_targets, back, forward)
         return plan

@@ -7,7 +7,11 @@ sentencex finds the boundaries. Two newsroom habits it gets wrong are corrected 
   quotes are handed back to the right sentence afterwards: an opening quote belongs to the
   sentence it opens, a closing quote right after the end punctuation to the sentence it closes;
 * it splits after abbreviations it does not know ("a las 10 p. m. del lunes"), so a piece that
-  starts with a lowercase letter, or a digit glued to the previous number, is merged back.
+  starts with a lowercase letter, or a digit glued to the previous number, is merged back;
+* it reads a line that starts with a list marker ("- ", "• ", "1. ") as a list item, never splits
+  inside one, and once two such lines have passed it takes everything up to the next blank line
+  for the last item: a 1,400-character "sentence". So each list item's line is split on its own,
+  with its marker masked like a quote, and the text after it apart from it.
 
 :class:`TextMap` carries plain text derived from markup (Markdown, YAML) together with where each
 plain character came from, so sentences found in the plain text point back into the file.
@@ -35,6 +39,9 @@ _LEADING_PUNCTUATION = frozenset("\"“”«»„‟‹›‘’'¿¡([—–-")
 _BEFORE_NUMBER = re.compile(
     r"(?:^|[\s(])(?:n\.?º|nº|no|núm|num|nos|pág|pp?|art|arts|cap|vol|fig)\.$", re.IGNORECASE
 )
+# A list item's marker at the start of a line: a bullet, or a number of one or two digits with a
+# point or a parenthesis, then a space ("- ", "• ", "  2. ", "3) ").
+LIST_MARKER = re.compile(r"[ \t]*(?:[-–•*·▪‣◦]|\d{1,2}[.)])[ \t]+(?=\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +70,47 @@ def sentence_spans(text: str, lang: str) -> list[tuple[int, int]]:
     """Half-open ``(start, end)`` spans of the sentences of ``text``, trimmed of whitespace."""
     if all(_is_blank(char) for char in text):
         return []
-    masked = mask_quotes(text)
-    cuts = [_place_cut(text, masked, cut) for cut in _sentencex_cuts(masked, lang)]
+    spans: list[tuple[int, int]] = []
+    for piece_start, piece_end in list_pieces(text):
+        piece = text[piece_start:piece_end]
+        spans += [(piece_start + s, piece_start + e) for s, e in _piece_spans(piece, lang)]
+    trimmed = [trim_span(text, s, e) for s, e in spans]
+    return _merge_false_splits(text, [span for span in trimmed if span[0] < span[1]])
+
+
+def list_pieces(text: str) -> list[tuple[int, int]]:
+    """``text`` cut into pieces sentencex reads right: each line that starts with a list marker
+    is a piece of its own, and each run of other lines is one piece (see the module's notes)."""
+    pieces: list[tuple[int, int]] = []
+    start = position = 0
+    for line in text.splitlines(keepends=True):
+        if LIST_MARKER.match(line):
+            pieces += [(start, position)] if position > start else []
+            pieces.append((position, position + len(line)))
+            start = position + len(line)
+        position += len(line)
+    if position > start or not pieces:
+        pieces.append((start, position))
+    return pieces
+
+
+def _piece_spans(piece: str, lang: str) -> list[tuple[int, int]]:
+    """Untrimmed spans of the sentences of one piece (see :func:`list_pieces`)."""
+    masked = mask_list_marker(mask_quotes(piece))
+    cuts = [_place_cut(piece, masked, cut) for cut in _sentencex_cuts(masked, lang)]
     spans: list[tuple[int, int]] = []
     start = 0
     for prev_end, next_start in cuts:
         spans.append((start, prev_end))
         start = next_start
-    spans.append((start, len(text)))
-    trimmed = [trim_span(text, s, e) for s, e in spans]
-    return _merge_false_splits(text, [span for span in trimmed if span[0] < span[1]])
+    spans.append((start, len(piece)))
+    return spans
+
+
+def mask_list_marker(text: str) -> str:
+    """``text`` with the list marker it starts with (if any) replaced by spaces."""
+    marker = LIST_MARKER.match(text)
+    return " " * marker.end() + text[marker.end() :] if marker else text
 
 
 def mask_quotes(text: str) -> str:
@@ -150,6 +188,8 @@ def _continues(text: str, previous: tuple[int, int], start: int) -> bool:
     gap = text[previous[1] : start]
     if "\n\n" in gap.replace("\r", ""):
         return False
+    if ("\n" in gap or "\r" in gap) and LIST_MARKER.match(text, start):
+        return False  # a new list item, even one starting with a lowercase word
     first = _first_word_char(text, start)
     if first is None:
         return False

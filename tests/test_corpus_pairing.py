@@ -140,3 +140,41 @@ def test_pairing_can_be_restricted_to_one_method(tmp_path):
     assert [p.method for p in read_paths([tmp_path]).pairs] == ["folders"]
     restricted = read_paths([tmp_path], pairing="file-name").pairs
     assert [p.method for p in restricted] == ["unpaired", "unpaired"]
+
+
+def test_an_english_headline_full_of_spanish_names_does_not_pair_the_page_with_itself(tmp_path):
+    page = write(
+        tmp_path / "tour.en.txt",
+        "On the tour that starts on Monday\n\n"
+        "Ana María Rodríguez Fernández to open two Ramón Llull schools in Túnez\n\n"
+        "The writer will open both schools this week. She will also meet students.\n",
+    )
+    [pair] = read_paths([page]).pairs
+    assert pair.method == "unpaired" and pair.source is None
+
+
+def test_a_spanish_headline_on_a_page_without_blank_lines_is_still_found(tmp_path):
+    page = write(
+        tmp_path / "harbour.en.txt",
+        "Valdeoro inaugura su nuevo puerto tras tres años de obras\n"
+        "The harbour opened on Monday after three years of works. Ferries will call daily.\n",
+    )
+    [pair] = read_paths([page]).pairs
+    assert pair.method == "embedded-headline"
+    assert [block.text for block in pair.source.blocks] == ["Valdeoro inaugura su nuevo puerto tras tres años de obras"]
+
+
+def test_a_page_whose_source_dump_lost_its_headline_reports_no_added_headline(tmp_path):
+    from qa.pipeline import check_corpus
+
+    write(tmp_path / "harbour.es.txt",
+          "El puerto abrió el lunes tras tres años de obras. Los ferris llegarán cada día.\n")
+    write(tmp_path / "harbour.en.txt",
+          "Valdeoro opens its harbour\n\n"
+          "The harbour opened on Monday after three years of works. Ferries will call daily.\n")
+    [pair] = read_paths([tmp_path]).pairs
+    assert pair.method == "file-name"
+    [article] = check_corpus([pair], engine=None).articles
+    kinds = {" ".join(s.text for s in segment.target): segment.kind for segment in article.segments}
+    assert kinds["Valdeoro opens its harbour"] == "no-source"
+    assert not [segment for segment in article.segments if segment.kind in ("0-1", "1-0")]

@@ -8,6 +8,7 @@ from qa.corpus.model import Block, Role, Sentence
 from qa.langid import (
     candidates_with,
     identify,
+    identify_beside_names,
     identify_block,
     is_language_code,
     language_spans,
@@ -90,3 +91,31 @@ def test_warming_up_ends_and_changes_no_answer(candidates):
     thread.join(timeout=60)
     assert not thread.is_alive() and thread.daemon  # a run never waits for it to exit
     assert identify("El gobierno aprobó ayer el presupuesto.", candidates) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # names of one language in a headline of the other: the other words decide
+        ("Ana María Rodríguez Fernández to open two Ramón Llull schools in Túnez", "en"),
+        ("José Luis Martínez Gómez will visit the Instituto Cervantes of Valparaíso", "en"),
+        ("Los ministros Pérez y Gómez se reúnen por segunda vez en Sevilla", "es"),
+        # too few other words: the whole text decides
+        ("Reunión de Alto Nivel Chile-Perú: Declaración Final", "es"),
+    ],
+)
+def test_names_are_set_aside(text, expected):
+    assert identify_beside_names(text, ("es", "en")) == expected
+
+
+def test_a_headline_full_of_spanish_names_reads_as_spanish_without_setting_them_aside():
+    # what identify_beside_names is for: the plain identification is misled by the names
+    text = "Ana María Rodríguez Fernández to open two Ramón Llull schools in Túnez"
+    assert identify(text, ("es", "en")) == "es"
+
+
+def test_identify_block_sets_names_aside():
+    text = "José Luis Martínez Gómez will visit the Instituto Cervantes of Valparaíso"
+    block = Block(Role.HEADLINE, text, 0, len(text), (Sentence(text, 0, len(text)),))
+    identified = identify_block(block, "en", ("en", "es"))
+    assert identified.lang == "en" and identified.sentences[0].lang == "en"

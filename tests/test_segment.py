@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from qa.segment import TextMapBuilder, identity_map, mask_quotes, split_mapped, split_sentences, trim_span
+from qa.segment import (
+    TextMapBuilder,
+    identity_map,
+    list_pieces,
+    mask_list_marker,
+    mask_quotes,
+    split_mapped,
+    split_sentences,
+    trim_span,
+)
 
 CASES = [
     (
@@ -119,3 +128,50 @@ def test_identity_map():
     text_map = identity_map(" Abc. ", 10)
     assert text_map.strip() == (1, 5)
     assert text_map.source_span(1, 5) == (11, 15)
+
+
+# sentencex takes everything after two list lines for the last item, and never splits inside one.
+LIST_CASES = [
+    (
+        "Plans for the port\n- A new quay for ferries\n- Longer opening hours\n"
+        "The council met on Monday. It approved the budget. The works start in May.",
+        [
+            "Plans for the port",
+            "- A new quay for ferries",
+            "- Longer opening hours",
+            "The council met on Monday.",
+            "It approved the budget.",
+            "The works start in May.",
+        ],
+    ),
+    (
+        "• The mayor opened the fair. Thousands came.\n• The band played late. Nobody left.",
+        ["• The mayor opened the fair.", "Thousands came.", "• The band played late.", "Nobody left."],
+    ),
+    ("  1. Water supply", ["1. Water supply"]),
+    ("Two items:\n- water\n- bread\nThat was all. Then we left.", ["Two items:", "- water", "- bread", "That was all.", "Then we left."]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LIST_CASES)
+def test_list_items_are_split_apart_and_inside(text, expected):
+    sentences = split_sentences(text, "en")
+    assert [s.text for s in sentences] == expected
+    for sentence in sentences:
+        assert text[sentence.start : sentence.end] == sentence.text
+
+
+def test_a_dash_inside_a_line_is_not_a_list_marker():
+    text = "It was -4 degrees - a record - in town. Schools closed. Buses ran late."
+    assert [s.text for s in split_sentences(text, "en")] == [
+        "It was -4 degrees - a record - in town.",
+        "Schools closed.",
+        "Buses ran late.",
+    ]
+
+
+def test_list_pieces_cover_the_text():
+    text = "Intro line\n- one\n- two\nRest of it.\nMore."
+    pieces = list_pieces(text)
+    assert [text[s:e] for s, e in pieces] == ["Intro line\n", "- one\n", "- two\n", "Rest of it.\nMore."]
+    assert mask_list_marker("  2. Solar power") == "     Solar power"
