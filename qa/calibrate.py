@@ -62,6 +62,12 @@ CANDIDATE_FEATURES = (
     "length_excess",
     "source_length",
     "unknown_words",
+    "fluency",
+    "fluency_window",
+    "source_fluency",
+    "pos_fluency",
+    "pos_window",
+    "source_pos_fluency",
 )
 # Strong penalties matter: with files this unlike, shrunken (more equal) weights transfer best.
 L2_GRID = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)

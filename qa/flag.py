@@ -49,6 +49,14 @@ FEATURE_SIGNS: Mapping[str, int] = MappingProxyType({
     "length_excess": +1,  # how much longer than expected (0 when shorter)
     "source_length": +1,  # longer sentences have more room for a garble
     "unknown_words": +1,
+    # How unlike its language a text reads (qa.signals.fluency): the translation's, and the
+    # source's (an unusual source is harder to translate).
+    "fluency": +1,
+    "fluency_window": +1,
+    "source_fluency": +1,
+    "pos_fluency": +1,
+    "pos_window": +1,
+    "source_pos_fluency": +1,
 })
 
 # Features computed from a signal rather than read as they are: feature -> (signal, function).

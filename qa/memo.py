@@ -30,7 +30,7 @@ from qa.translate.cache import CacheScope, TranslationCache
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 # Libraries whose versions the cached results depend on besides qa's own code.
-LIBRARIES = ("sacrebleu", "lingua-language-detector", "sentencex", "wordfreq")
+LIBRARIES = ("sacrebleu", "lingua-language-detector", "sentencex", "wordfreq", "pocketsphinx")
 # The longest result, in characters of JSON, kept for inputs whose JSON has n characters:
 # RESULT_PER_INPUT_CHARACTER * n + RESULT_CONSTANT. An alignment has at most one link of a few
 # numbers per sentence, and a sentence costs its inputs at least its quotes and comma; a segment's
@@ -49,11 +49,17 @@ def longest_result(inputs_json: str) -> int:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A hash of qa's version, its Python sources and the versions of LIBRARIES."""
+    """A hash of qa's version, its Python sources, the models the signals read (the fluency
+    models: qa.signals.fluency.model_files) and the versions of LIBRARIES."""
+    from qa.signals.fluency import model_files
+
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    for path in model_files():
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     for name in LIBRARIES:
         with contextlib.suppress(metadata.PackageNotFoundError):
@@ -142,6 +148,8 @@ def segment_key(segment: Segment) -> list:
         segment.forward_translation, segment.round_trip, scores(segment.target_scores),
         scores(segment.source_scores), list(segment.preceding_targets),
         None if segment.target_unknown is None else list(segment.target_unknown), segment.heading,
+        None if segment.target_tags is None else list(segment.target_tags),
+        None if segment.source_tags is None else list(segment.source_tags),
     ]
 
 

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 
 from qa.corpus.model import SentencePair
+from qa.errors import EngineUnavailable
 from qa.flag import Flagger, judge, load_flagger
 from qa.langid import warm_up
 from qa.memo import cached_signals
@@ -154,6 +155,9 @@ def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress) -> 
                     updates[k]["target_unknown"] = unknown
                 task.advance(len(chunk))
 
+    if engine.can_tag:
+        _add_tags(batch, updates, engine, progress)
+
     if engine.can_score:
         both = {k: (s.source, s.target) for k, s in enumerate(batch) if s.target and s.source}
         sources = [source for source, _ in both.values()]
@@ -163,6 +167,31 @@ def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress) -> 
         for k, scores in zip(both, _score_all(engine, targets, sources, tgt, src, progress), strict=True):
             updates[k]["source_scores"] = scores
     return [dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)]
+
+
+def _add_tags(batch: list[Segment], updates: list[dict], engine: Engine, progress: Progress) -> None:
+    """Put each side's tagged words in ``updates``, for the sides whose language a part-of-speech
+    fluency model covers (the only signal that reads them). A pair without a tagger here gets
+    none: the signal is then absent, not an error."""
+    from qa.signals.fluency import tagged_languages
+
+    src, tgt = batch[0].src_lang, batch[0].tgt_lang
+    covered = tagged_languages()
+    for field_name, side, lang, other in (("target_tags", "target", tgt, src), ("source_tags", "source", src, tgt)):
+        if lang not in covered:
+            continue
+        texts = {k: getattr(s, side) for k, s in enumerate(batch) if getattr(s, side) and getattr(s, field_name) is None}
+        indices = list(texts)
+        with progress.task(f"tagging {lang}", len(indices)) as task:
+            for begin in range(0, len(indices), CHUNK):
+                chunk = indices[begin : begin + CHUNK]
+                try:
+                    tagged = engine.tagged_words([texts[k] for k in chunk], lang, other)
+                except EngineUnavailable:
+                    break
+                for k, tags in zip(chunk, tagged, strict=True):
+                    updates[k][field_name] = tags
+                task.advance(len(chunk))
 
 
 def judge_segment(

@@ -26,6 +26,36 @@ def need(condition: bool, why: str) -> None:
     pytest.skip(why)
 
 
+# At most this share of the sentences of clean human translations may fire a page check.
+CLEAN_RATE = 0.001
+
+
+def clean_english_fire_rate(check) -> tuple[int, int]:
+    """How many sentences of the English side of both newstest years make ``check`` fire (garble
+    0.5 or more), and how many were read: each sentence read after the ones before it in its
+    article, as a page without a Spanish source; the headline as a heading."""
+    import json
+
+    from qa.signals.base import Segment
+
+    paths = [EVAL / f"newstest{year}-articles.jsonl" for year in (2012, 2013)]
+    need(all(path.exists() for path in paths), "needs ../shared/eval")
+    fired = total = 0
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            side = json.loads(line)["en"]
+            before: list[str] = []
+            sentences = [side["headline"], *(s for paragraph in side["paragraphs"] for s in paragraph)]
+            for number, sentence in enumerate(sentences):
+                if sentence:
+                    segment = Segment(None, sentence, "es", "en", preceding_targets=tuple(before), heading=number == 0)
+                    signal = check(segment)
+                    fired += signal is not None and signal.garble >= 0.5
+                    total += 1
+                    before.append(sentence)
+    return fired, total
+
+
 @pytest.fixture(autouse=True)
 def _isolated_caches(tmp_path_factory, monkeypatch):
     """Keep every test away from the user's caches and from any model hub: the translation cache

@@ -102,6 +102,34 @@ def test_repetition_ignores_idioms_and_parallel_structure(text):
     assert repetition(english(text)).garble < 0.5
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The match was played at the municipal sports centre, in the sports centre of the town.",
+        "The council approved the water plan, and the water plan will cost millions.",
+        "Prices in the euro zone, he said, and growth in the euro zone are both falling.",
+    ],
+)
+def test_a_phrase_of_two_content_words_said_again_in_one_sentence_is_flagged(text):
+    # Punctuation or "and" between the two copies does not make them parallel structure: a list
+    # repeats single words, rarely two content words in a row.
+    signal = repetition(english(text))
+    assert 0.5 <= signal.garble < 0.8
+    assert signal.explanation.endswith("appears twice")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Madrid is growing, and Madrid will keep growing, the mayor said.",  # a name said twice
+        "The Minister of Justice and the Minister of Finance met.",  # one content word in the phrase
+        "He visited the Valdeoro Sports Centre, then the Valdeoro Sports Centre annex.",  # a name
+    ],
+)
+def test_a_name_or_a_single_word_said_twice_is_not_a_repeated_phrase(text):
+    assert repetition(english(text)).garble < 0.5
+
+
 def test_a_word_said_twice_close_by_is_weak_evidence():
     signal = repetition(english("The plant produces nuclear fuel and nuclear waste for export."))
     assert 0 < signal.garble < 0.5

@@ -10,6 +10,7 @@ from qa.signals.untranslated import (
     foreign_spans,
     inside_quotes,
     pair_markers,
+    quoted_title_only,
     untranslated,
 )
 
@@ -126,3 +127,50 @@ def test_foreign_spans_and_quotes():
     assert inside_quotes('He said "hola amigos" twice', 9, 20)
     assert inside_quotes("In *La casa* now", 4, 11)
     assert not inside_quotes("No quotes here at all", 3, 9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'Hablando claro', the programme on Radio Norte presented by Ana Gil, looked at the vote.",
+        "'Hablando claro', Radio Norte",  # a caption made of a quoted title and a name
+        "\"Mirando al sur\": international analysis on Radio Norte",
+        "The forum of the Asociación de Empresarios con las Cámaras del Norte y del Sur opened today.",
+    ],
+)
+def test_a_quoted_spanish_title_or_an_official_name_is_info_at_most(text):
+    signal = untranslated(english(text))
+    assert signal.garble < 0.5  # below the flagger's floor: no flag
+    if signal.garble:
+        assert "looks like a title or a name in Spanish" in signal.explanation
+
+
+def test_straight_single_quotes_are_quotes_and_apostrophes_are_not():
+    text = "The ministers' aides called it 'Mirando al sur' on Morocco's radio."
+    start = text.index("Mirando")
+    assert inside_quotes(text, start, start + len("Mirando al sur"))
+    assert not inside_quotes(text, text.index("aides"), text.index("aides") + 5)
+    assert not inside_quotes(text, text.index("radio"), text.index("radio") + 5)
+
+
+def test_spanish_left_on_the_page_is_still_untranslated():
+    # A long quote left in Spanish is text to translate, not a title.
+    quote = "She said 'no vamos a aceptar que los vecinos paguen por las obras del puerto' on Monday."
+    assert not quoted_title_only(quote, "es", "en")
+    assert untranslated(english(quote)).garble >= 0.5
+    assert untranslated(english("PREMIO nacional de la Poesía joven de las islas")).garble == 1.0
+    assert untranslated(english("Las autoridades cierran el puerto por el temporal")).garble == 1.0
+    assert quoted_title_only("'Hablando claro', Radio Norte", "es", "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\"Es un puerto sin barcos.\"",  # a quoted sentence: its final mark inside the quotes
+        "\"Cerramos el puerto\", dijo.",  # a quotation and who said it
+        "\"Nos tratan como a extraños\", dice Ferrer.",
+    ],
+)
+def test_a_short_quotation_left_in_spanish_is_no_title(text):
+    assert not quoted_title_only(text, "es", "en")
+    assert untranslated(english(text)).garble == 1.0

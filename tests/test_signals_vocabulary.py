@@ -59,3 +59,39 @@ def test_a_name_of_the_source_in_another_spelling_does_not_count_a_misspelt_word
     signal = unknown_words(segment("El Goverment se reunió ayer.", ("Goverment",),
                                    source="The Government met yesterday.", src_lang="en", tgt_lang="es"))
     assert signal.value == 1 and "'Goverment'" in signal.explanation
+
+
+def test_without_a_source_names_are_not_unknown_words():
+    # An English page keeps the names of its people, places and organisations.
+    text = "Yesterday Xalbadora Mendikoetxea met the mayor of Tzintzuntla."
+    signal = unknown_words(segment(text, ("Xalbadora", "Mendikoetxea", "Tzintzuntla")))
+    assert signal.value == 0 and signal.garble == 0
+    # The same words with a source that lacks them still count.
+    with_source = unknown_words(segment(text, ("Xalbadora", "Mendikoetxea", "Tzintzuntla"),
+                                        source="Ayer se reunió con el alcalde."))
+    assert with_source.value == 3
+
+
+def test_without_a_source_a_quoted_title_and_an_organisations_name_are_not_unknown_words():
+    quoted = "She spoke to the programme 'Hablando claro' on Radio Norte, and to \"Mirando al sur\"."
+    assert unknown_words(segment(quoted, ("Hablando", "claro", "Mirando", "al", "sur"))).value == 0
+    named = "The forum of the Asociación de Empresarios con las Cámaras del Norte opened."
+    assert unknown_words(segment(named, ("Asociación", "de", "Empresarios", "con", "las", "Cámaras", "del"))).value == 0
+
+
+def test_without_a_source_a_lowercase_word_outside_quotes_and_names_still_counts():
+    text = "The cayucoz reached the islands while the 'Hablando claro' team watched."
+    signal = unknown_words(segment(text, ("cayucoz", "Hablando", "claro")))
+    assert signal.value == 1 and "'cayucoz'" in signal.explanation
+    # A word that stands both inside and outside quotes counts: it is plain text somewhere.
+    text = "The qzvort said 'qzvort' twice."
+    assert unknown_words(segment(text, ("qzvort", "qzvort"))).value == 2
+
+
+def test_the_explanation_marks_words_left_out_of_the_list():
+    words = ("qzxv", "vvrtk", "jjqp", "xkcdq", "zzvq")
+    signal = unknown_words(segment("qzxv vvrtk jjqp xkcdq zzvq", words))
+    assert signal.explanation.endswith("'qzxv', 'vvrtk', 'jjqp', 'xkcdq', …")
+    assert signal.explanation.startswith("5 words")
+    four = unknown_words(segment("qzxv vvrtk jjqp xkcdq qzxv", ("qzxv", "vvrtk", "jjqp", "xkcdq", "qzxv")))
+    assert four.explanation.startswith("5 words") and not four.explanation.endswith("…")

@@ -20,6 +20,8 @@ SIGNAL_MODULES = (
     "qa.signals.numbers",
     "qa.signals.untranslated",
     "qa.signals.names",
+    "qa.signals.dates",
+    "qa.signals.negation",
     "qa.signals.agreement",
     "qa.signals.vocabulary",
     "qa.signals.coverage",
@@ -27,6 +29,10 @@ SIGNAL_MODULES = (
     "qa.signals.size",
     "qa.signals.alignment",
     "qa.signals.bidi",
+    "qa.signals.literal",
+    "qa.signals.mangled",
+    "qa.signals.pronouns",
+    "qa.signals.fluency",
 )
 # Signals about the characters folding drops, which read the text as written.
 READ_AS_WRITTEN = frozenset({"bidi_control"})

@@ -32,6 +32,10 @@ class Segment:
     preceding_targets: tuple[str, ...] = ()  # the article's target sentences before this one
     target_unknown: tuple[str, ...] | None = None  # target words the engine's analyser does not know
     heading: bool = False  # a headline or subtitle: short, freely worded, often without a final mark
+    # Each word as the engine's tagger reads it (qa.translate.apertium.ApertiumEngine.tagged_words),
+    # asked for only in languages a part-of-speech fluency model covers (qa.signals.fluency).
+    target_tags: tuple[str, ...] | None = None
+    source_tags: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

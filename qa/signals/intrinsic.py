@@ -14,6 +14,7 @@ signal modules.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 import unicodedata
@@ -253,6 +254,12 @@ def _repeat_weight(
             # noun after it ("pool connoisseur"), so nothing is said twice around "of".
             return 0.2, "word"
         return 0.85, "of"
+    # Two content words in a row said again a few words on ("the municipal sports centre, in
+    # the sports centre"): lists and parallel clauses repeat single words, rarely a phrase so
+    # near; amounts repeat their unit ("2 billion euros and 3 billion euros").
+    near_phrase = length >= 2 and content >= 2 and gap <= REPEAT_NEAR and not is_name
+    if near_phrase and _content_run(copy, lang) and not _after_a_figure(tokens, first) and not _after_a_figure(tokens, second):
+        return 0.6, "phrase"
     if gap == 1 and between in IDIOM_LINKS.get(lang, ()):
         return 0.0, "idiom"
     # Lists, quotes and parallel clauses ("the Minister of Justice and the Minister of Defence",
@@ -277,6 +284,19 @@ def _repeat_weight(
     if gap <= SINGLE_NEAR:
         return (0.25 if parallel or is_name else 0.35), "word"
     return (0.2 if gap <= SINGLE_MID else 0.0), "word"
+
+
+def _after_a_figure(tokens: Sequence[Token], index: int) -> bool:
+    """Whether the token before ``index`` is a figure ("3 billion euros")."""
+    return index > 0 and any(char.isdigit() for char in tokens[index - 1].text)
+
+
+def _content_run(copy: Sequence[Token], lang: str) -> bool:
+    """Whether a repeated phrase holds two content words in a row ("sports centre", "water
+    plan"), not two content words a function word keeps apart ("Minister of Justice")."""
+    return any(
+        is_content_word(a, lang) and is_content_word(b, lang) for a, b in itertools.pairwise(copy)
+    )
 
 
 # Languages whose nouns modify the noun after them ("pool connoisseur", "security guard").

@@ -28,6 +28,7 @@ from qa.signals.intrinsic import (
     opens_sentence,
     tokenize,
 )
+from qa.signals.lexicon import calendar_words
 
 # Acronyms that differ between the languages although they name the same thing, with words that
 # stand for them ("US" / "EE. UU." / "estadounidense"); each set is one entity, compared without
@@ -96,13 +97,13 @@ GENERIC_ACRONYMS = frozenset(
 # ("Banco Mundial" / "World Bank", "Ciudad Vieja" / "Old Town"): such names are out of scope.
 INSTITUTION_WORDS = frozenset(
     fold_accents(word)
-    for word in ["ministerio", "ministro", "banco", "ciudad", "universidad", "museo", "consejo", "tribunal", "estado", "gobierno", "partido", "unión", "mar", "tierra", "santa", "santo", "san", "iglesia", "hermanos", "asamblea", "comisión", "fundación", "instituto", "hospital", "dirección", "junta", "ayuntamiento", "seguridad", "social", "nacional", "general", "federal", "central", "internacional", "mundial", "europeo", "europea", "real", "muro", "monte", "río", "lago", "isla", "islas", "plaza", "calle", "avenida", "palacio", "catedral", "casa", "cámara", "congreso", "senado", "corte", "policía", "guardia", "ejército", "fuerza", "fuerzas", "agencia", "oficina", "servicio", "departamento", "sociedad", "asociación", "federación", "liga", "copa", "campeonato", "organización", "centro", "escuela", "colegio", "academia", "comité", "secretaría", "presidencia", "administración", "fiscal", "reino", "república", "imperio", "gran", "nueva", "nuevo", "viejo", "vieja", "alto", "alta", "baja", "bajo", "norte", "sur", "este", "oeste", "oriental", "occidental", "dia", "ministry", "minister", "bank", "city", "university", "museum", "council", "court", "state", "government", "party", "union", "sea", "land", "holy", "saint", "church", "brothers", "brotherhood", "assembly", "commission", "foundation", "institute", "hospital", "directorate", "department", "board", "security", "social", "national", "general", "federal", "central", "international", "world", "european", "royal", "wall", "mount", "mountain", "river", "lake", "island", "islands", "square", "street", "avenue", "palace", "cathedral", "house", "chamber", "congress", "senate", "police", "guard", "army", "force", "forces", "agency", "office", "service", "society", "association", "federation", "league", "cup", "championship", "organisation", "organization", "centre", "center", "school", "college", "academy", "committee", "secretariat", "presidency", "administration", "attorney", "kingdom", "republic", "empire", "great", "new", "old", "town", "upper", "lower", "north", "south", "east", "west", "eastern", "western", "language", "day", "war", "prize", "award", "development", "summit", "conference", "declaration", "cumbre", "conferencia", "declaración", "medio", "ambiente", "hacienda", "sanidad", "fomento", "educación", "cultura", "interior", "exteriores", "asuntos", "justicia", "defensa", "economía", "trabajo", "empleo", "industria", "agricultura", "vivienda", "transportes", "turismo", "deportes", "salud", "ciencia", "innovación", "igualdad", "comercio", "energía", "finanzas", "environment", "health", "finance", "education", "culture", "foreign", "affairs", "justice", "defence", "defense", "economy", "labour", "labor", "employment", "industry", "agriculture", "housing", "transport", "tourism", "sport", "sports", "science", "innovation", "equality", "trade", "commerce", "energy", "treasury", "home", "presidente", "director", "directora", "secretario", "secretaria", "vicepresidente", "alcalde", "alcaldesa", "gobernador", "rey", "reina", "príncipe", "princesa", "papa", "jefe", "jefa", "portavoz", "president", "chairman", "chairwoman", "director", "secretary", "deputy", "vice", "mayor", "governor", "king", "queen", "prince", "princess", "pope", "chief", "head", "spokesman", "spokeswoman", "coordinator"]
+    for word in ["ministerio", "ministro", "banco", "ciudad", "universidad", "museo", "consejo", "tribunal", "estado", "gobierno", "partido", "unión", "mar", "tierra", "santa", "santo", "san", "iglesia", "hermanos", "asamblea", "comisión", "fundación", "instituto", "hospital", "dirección", "junta", "ayuntamiento", "seguridad", "social", "nacional", "general", "federal", "central", "internacional", "mundial", "europeo", "europea", "real", "muro", "monte", "río", "lago", "isla", "islas", "plaza", "calle", "avenida", "palacio", "catedral", "casa", "cámara", "congreso", "senado", "corte", "policía", "guardia", "ejército", "fuerza", "fuerzas", "agencia", "oficina", "servicio", "departamento", "sociedad", "asociación", "federación", "liga", "copa", "campeonato", "organización", "centro", "escuela", "colegio", "academia", "comité", "secretaría", "presidencia", "administración", "fiscal", "reino", "república", "imperio", "gran", "nueva", "nuevo", "viejo", "vieja", "alto", "alta", "baja", "bajo", "norte", "sur", "este", "oeste", "oriental", "occidental", "dia", "ministry", "minister", "bank", "city", "university", "museum", "council", "court", "state", "government", "party", "union", "sea", "land", "holy", "saint", "church", "brothers", "brotherhood", "assembly", "commission", "foundation", "institute", "hospital", "directorate", "department", "board", "security", "social", "national", "general", "federal", "central", "international", "world", "european", "royal", "wall", "mount", "mountain", "river", "lake", "island", "islands", "square", "street", "avenue", "palace", "cathedral", "house", "chamber", "congress", "senate", "police", "guard", "army", "force", "forces", "agency", "office", "service", "society", "association", "federation", "league", "cup", "championship", "organisation", "organization", "centre", "center", "school", "college", "academy", "committee", "secretariat", "presidency", "administration", "attorney", "kingdom", "republic", "empire", "great", "new", "old", "town", "upper", "lower", "north", "south", "east", "west", "eastern", "western", "language", "day", "war", "prize", "award", "development", "summit", "conference", "declaration", "cumbre", "conferencia", "declaración", "medio", "ambiente", "hacienda", "sanidad", "fomento", "educación", "cultura", "interior", "exteriores", "asuntos", "justicia", "defensa", "economía", "trabajo", "empleo", "industria", "agricultura", "vivienda", "transportes", "turismo", "deportes", "salud", "ciencia", "innovación", "igualdad", "comercio", "energía", "finanzas", "environment", "health", "finance", "education", "culture", "foreign", "affairs", "justice", "defence", "defense", "economy", "labour", "labor", "employment", "industry", "agriculture", "housing", "transport", "tourism", "sport", "sports", "science", "innovation", "equality", "trade", "commerce", "energy", "treasury", "home", "presidente", "director", "directora", "secretario", "secretaria", "vicepresidente", "alcalde", "alcaldesa", "gobernador", "rey", "reina", "príncipe", "princesa", "papa", "jefe", "jefa", "portavoz", "president", "chairman", "chairwoman", "director", "secretary", "deputy", "vice", "mayor", "governor", "king", "queen", "prince", "princess", "pope", "chief", "head", "spokesman", "spokeswoman", "coordinator",
+     # titles, and common nouns of places, treaties and events that translations translate
+     "emperador", "emperatriz", "emperor", "empress", "señor", "señora", "señorita", "mister", "miss", "sir", "lord", "lady", "grand", "greater", "profesor", "profesora", "professor", "doctor", "doctora", "juez", "jueza", "judge", "senador", "senadora", "senator", "diputado", "diputada", "coronel", "colonel", "capitán", "captain", "padre", "father", "golfo", "gulf", "bahía", "bay", "cabo", "cape", "península", "peninsula", "desierto", "desert", "valle", "valley", "sierra", "cordillera", "océano", "ocean", "estrecho", "strait", "canal", "channel", "tratado", "treaty", "pacto", "pact", "acuerdo", "agreement", "código", "code", "ley", "law", "premio", "festival", "facultad", "faculty", "piedra", "stone", "fortaleza", "fortress", "torre", "tower", "puente", "bridge", "parque", "park", "estadio", "stadium", "aeropuerto", "airport", "estación", "station", "base", "aviación", "aviation", "airlines", "airline", "compañía", "company", "grupo", "group", "clínica", "clinic", "laboratorio", "lab", "laboratory", "zona", "area", "región", "region", "provincia", "province", "distrito", "district", "condado", "county"]
 )
 
 # Days and months are capitalised in English and translated: never names to copy.
-CALENDAR_WORDS = frozenset(
-    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "setiembre", "octubre", "noviembre", "diciembre"]
-)
+CALENDAR_WORDS = calendar_words()
 
 SIMILARITY = 0.7  # SequenceMatcher ratio for two words to be look-alikes ("Estado" ~ "State")
 SHARED_PREFIX = 4  # or this many leading letters in common ("Londres" ~ "London")
@@ -426,4 +427,247 @@ def _explain(unmatched: Unmatched) -> str:
     return f"the translation's '{unmatched.name.text}' is not in the source"
 
 
-SPECS = (SignalSpec("names", names, "Names found on one side only", "check", label="names"),)
+# --- names changed ---------------------------------------------------------------------------------
+
+# A person's name whose translation keeps part of it and replaces the rest: "Clara Martín" /
+# "Clara Ruiz", "Pedro Duque" / "Pedro Duke". The part kept anchors the two names to each other;
+# the part replaced is a word the translation lacks, facing a word the source lacks.
+CHANGED_WEIGHT = 0.9  # with the engine: it copies the lost word as it is, so a translation must too
+CHANGED_WITHOUT_ENGINE_WEIGHT = 0.7
+# Spellings of one name in Spanish and English transliterations ("Jruschov" / "Khrushchev",
+# "Yanukóvich" / "Yanukovych"): applied to both words before comparing them.
+_TRANSLITERATION = (("kh", "j"), ("zh", "y"), ("ck", "k"), ("k", "c"), ("ph", "f"), ("w", "v"), ("y", "i"), ("h", ""))
+
+
+@lru_cache(maxsize=65536)
+def transliteration_key(word: str) -> str:
+    """A folded word with the letters that transliterations spell differently made alike, and
+    doubled letters made single."""
+    key = fold_accents(word)
+    for written, said in _TRANSLITERATION:
+        key = key.replace(written, said)
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+def same_name_word(a: str, b: str) -> bool:
+    """Whether two folded words of names may be one name's two spellings: look-alikes, or alike
+    once transliterated (words of six letters or more: shorter ones look alike too easily)."""
+    if look_alike(a, b):
+        return True
+    return min(len(a), len(b)) >= 6 and look_alike(transliteration_key(a), transliteration_key(b))
+
+
+@dataclass(frozen=True, slots=True)
+class NameChange:
+    """A name of the source that the translation gives with a word replaced."""
+
+    source: Name
+    target: Name
+    weight: float
+
+
+@lru_cache(maxsize=4096)
+def capitalised_words(text: str) -> frozenset[str]:
+    """The folded parts of the capitalised words of ``text`` (its name words, and the first word
+    of each sentence)."""
+    return frozenset(
+        fold_accents(part)
+        for token in name_tokens(text)
+        if token.is_capitalised
+        for part in token.text.split("-")
+        if part
+    )
+
+
+def _has_name_word(text: str | None, word: str) -> bool:
+    """Whether a capitalised word of ``text`` is a spelling of ``word``."""
+    return text is not None and any(same_name_word(word, part) for part in capitalised_words(text))
+
+
+def name_changes(segment: Segment) -> list[NameChange]:
+    """Names of the source whose translation replaces a word ("Clara Martín" / "Clara Ruiz").
+
+    A person's name (two or more words, none an institution or title word) faces a name of the
+    translation with as many words that keeps one of them in the same place; a word of it that
+    the translation lacks, facing in the same place a word that neither the source nor the
+    engine's translation of it has (nor a spelling of it: "Jruschov" / "Khrushchev", "Puerto
+    Rico" / "Puerto Rican", "Juan" / "John"), is a change. With the engine's translation, only a
+    word the engine's translation does not put there counts: a name it translates ("Costa de
+    Marfil" / "Ivory Coast") may be translated.
+    """
+    if not segment.source or not segment.target:
+        return []
+    title_case = any(
+        is_title_case(tokenize(text), lang)
+        for text, lang in ((segment.source, segment.src_lang), (segment.target, segment.tgt_lang))
+    )
+    if title_case:  # a headline's capitals prove nothing
+        return []
+    target_names = [p for n in _full_names(segment.target, segment.tgt_lang) if (p := _person_part(n, segment.target))]
+    changes = []
+    for whole in _full_names(segment.source, segment.src_lang):
+        name = _person_part(whole, segment.source)
+        if name is None:
+            continue
+        for candidate in target_names:
+            change = _changed_word(name, candidate, segment)
+            if change is not None:
+                weight = CHANGED_WITHOUT_ENGINE_WEIGHT if segment.forward_translation is None else CHANGED_WEIGHT
+                changes.append(NameChange(name, candidate, weight))
+                break
+    return changes
+
+
+def _full_names(text: str, lang: str) -> list[Name]:
+    """The names of ``text``, each with the capitalised word that opens its sentence right before
+    it taken in ("Bill Gates said", "UBS: Peter Wuffli"), which :func:`find_names` leaves out
+    since a sentence's first word is capitalised anyway."""
+    tokens = name_tokens(text)
+    starts = {token.end: token for token in tokens}
+    names = []
+    for name in find_names(text, lang):
+        before = re.search(r"\s+$", text[max(0, name.start - 4) : name.start])
+        opening = starts.get(name.start - len(before.group())) if before and not name.acronym else None
+        if (
+            opening is not None
+            and opening.is_capitalised
+            and opening.text.isalpha()
+            and not is_function_word(opening.key, lang)
+            and opens_sentence(text, opening.start)
+        ):
+            words = (fold_accents(opening.key), *name.words)
+            name = Name(text[opening.start : name.end], opening.start, name.end, words, size=name.size + 1)
+        names.append(name)
+    return names
+
+
+def _is_person_like(name: Name) -> bool:
+    """Two to four words, none an initial, an institution, title, day or month word."""
+    return (
+        not name.acronym
+        and 2 <= len(name.words) <= 4
+        and all(len(word) > 1 and word not in INSTITUTION_WORDS and word not in CALENDAR_WORDS for word in name.words)
+    )
+
+
+def _person_part(name: Name, text: str) -> Name | None:
+    """The person's name in ``name``: all of it when it is person-like, else the words after its
+    last institution, title, day or month word when they are and open on a listed given name
+    ("Gobierno de Pedro Ferrer" -> "Pedro Ferrer", not "Ley de Control de Presupuesto" ->
+    "Control de Presupuesto"); None when there is none."""
+    if _is_person_like(name):
+        return name
+    if name.acronym:
+        return None
+    tokens = name_tokens(text[name.start : name.end])
+    last = max((k for k, token in enumerate(tokens) if _not_a_person_word(token.key)), default=None)
+    if last is None:
+        return None
+    rest = [token for token in tokens[last + 1 :] if token.text not in NAME_PARTICLES]
+    if not rest:
+        return None
+    start, end = name.start + rest[0].start, name.start + rest[-1].end
+    words = tuple(fold_accents(part) for token in rest for part in token.key.split("-") if part)
+    part = Name(text[start:end], start, end, words, size=len(rest))
+    return part if _is_person_like(part) and _is_given_name(words[0]) else None
+
+
+@lru_cache(maxsize=1)
+def _listed_given_names() -> frozenset[str]:
+    """Every folded given name qa lists: qa/data/given_names.json and the Spanish ones."""
+    from qa.signals.literal import spanish_names  # literal reads vocabulary, which reads this module
+
+    return frozenset(_given_name_groups()) | {fold_accents(name) for name in spanish_names().given}
+
+
+def _is_given_name(word: str) -> bool:
+    return word in _listed_given_names()
+
+
+def _not_a_person_word(key: str) -> bool:
+    word = fold_accents(key)
+    return word in INSTITUTION_WORDS or word in CALENDAR_WORDS
+
+
+def _changed_word(name: Name, candidate: Name, segment: Segment) -> tuple[str, str] | None:
+    """The word of ``name`` that ``candidate`` replaces in the same place, with the one it puts
+    there, when the two names are the same but for it; else None. The shorter of the two may
+    stand inside the longer ("Morningstar Neal Dihora" / "Neal Morayef")."""
+    short, long_ = sorted((name.words, candidate.words), key=len)
+    for offset in range(len(long_) - len(short) + 1):
+        window = long_[offset : offset + len(short)]
+        pairs = list(zip(short, window, strict=True)) if short is name.words else list(zip(window, short, strict=True))
+        same = [same_name_word(a, b) or _equivalent_given_names(a, b) for a, b in pairs]
+        if sum(not s for s in same) != 1 or len(short) < 2:
+            continue
+        lost, put = next(pair for pair, s in zip(pairs, same, strict=True) if not s)
+        if _is_demonym(lost, put) or _has_name_word(segment.source, put):
+            continue
+        if _name_word_count(segment.target or "", lost) >= _name_word_count(segment.source or "", lost):
+            continue
+        if segment.forward_translation is not None and _has_name_word(segment.forward_translation, put):
+            continue  # the engine translates the name so too ("Costa de Marfil" / "Ivory Coast")
+        return lost, put
+    return None
+
+
+def _name_word_count(text: str, word: str) -> int:
+    """How many capitalised words of ``text`` are spellings of ``word``."""
+    return sum(
+        1
+        for token in name_tokens(text)
+        if token.is_capitalised
+        for part in token.text.split("-")
+        if part and same_name_word(word, fold_accents(part))
+    )
+
+
+def _is_demonym(place: str, word: str) -> bool:
+    """Whether ``word`` is an adjective of ``place`` ("Puerto Rico" / "Puerto Rican")."""
+    return len(place) >= 4 and word.startswith(place[:-1]) and len(word) - len(place) <= 3
+
+
+@lru_cache(maxsize=1)
+def _given_name_groups() -> dict[str, int]:
+    """Each folded given name of qa/data/given_names.json with the number of its group."""
+    import json
+    from importlib import resources
+
+    text = resources.files("qa.data").joinpath("given_names.json").read_text(encoding="utf-8")
+    groups = json.loads(text)["groups"]
+    return {fold_accents(name): n for n, group in enumerate(groups) for name in group}
+
+
+def _equivalent_given_names(a: str, b: str) -> bool:
+    """Whether two folded words are one given name in two languages ("juan" / "john")."""
+    groups = _given_name_groups()
+    return a in groups and groups[a] == groups.get(b)
+
+
+def changed_name(segment: Segment) -> Signal | None:
+    """A name of the source that the translation changes: "Clara Martín" / "Clara Ruiz",
+    "Pedro Duque" / "Pedro Duke".
+
+    ``value`` is the number of changed names; ``garble`` 0.9 for a name whose changed word the
+    engine copies as it is, 0.7 without an engine, plus 0.1 for each further change. The span is the translation's name. None without
+    a source.
+    """
+    if not segment.source or not segment.target:
+        return None
+    changes = name_changes(segment)
+    if not changes:
+        return Signal("changed_name", 0.0, 0.0, "no name of the source is changed")
+    first = max(changes, key=lambda c: c.weight)
+    return Signal(
+        "changed_name",
+        float(len(changes)),
+        combine([c.weight for c in changes]),
+        f"the source's '{first.source.text}' is '{first.target.text}' in the translation",
+        (first.target.start, first.target.end),
+    )
+
+
+SPECS = (
+    SignalSpec("names", names, "Names found on one side only", "check", label="names"),
+    SignalSpec("changed_name", changed_name, "A name of the source changed in the translation", "check", label="changed name"),
+)

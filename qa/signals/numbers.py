@@ -28,6 +28,7 @@ from functools import cache
 
 from qa.signals.base import Segment, Signal, SignalSpec
 from qa.signals.intrinsic import base_lang, combine
+from qa.signals.lexicon import lexicon, phrase_pattern
 
 # Languages that write a decimal comma and group thousands with a point (or a space).
 DECIMAL_COMMA = frozenset(
@@ -148,6 +149,8 @@ _CLOCK_AMPM = re.compile(
     re.IGNORECASE,
 )
 _CLOCK_BEFORE = re.compile(r"\b(?:las|la|a\s+las)\s+$", re.IGNORECASE)
+# Digits that read as a time of day whatever the words around: "23.30", "8:15".
+_TIME_WRITTEN = re.compile(r"([01]?\d|2[0-4])[.:,]([0-5]\d)")
 _CLOCK_AFTER = re.compile(r"\s?(?:h\b|hrs?\b|horas\b|hs\b|GMT\b|UTC\b)", re.IGNORECASE)
 _YEAR = re.compile(r"1\d{3}|20\d{2}")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -204,10 +207,16 @@ def _close(a: float, b: float) -> bool:
 
 
 def _clock_key(quantity: Quantity) -> tuple[int, int] | None:
+    """The time of day a figure may be, on a 12-hour clock: a clock time, a whole hour ("las
+    8"), or digits written as a time with a point or a comma that the words around did not
+    mark as one ("at 23.30" in an English text: the Spanish way of writing 11:30 p.m.)."""
     if quantity.clock is not None:
         return quantity.clock[0] % 12, quantity.clock[1]
     if quantity.value.is_integer() and 0 <= quantity.value <= 24:
         return int(quantity.value) % 12, 0
+    written = _TIME_WRITTEN.fullmatch(quantity.text)
+    if written and not quantity.spelled:
+        return int(written.group(1)) % 12, int(written.group(2))
     return None
 
 
@@ -296,7 +305,7 @@ class _Figure:
 def find_quantities(text: str, lang: str) -> list[Quantity]:
     """The figures of ``text`` written in digits: numbers with their multipliers, percentages,
     years, ordinals, and clock times, in order."""
-    clocks = _find_clocks(text)
+    clocks = _find_clocks(text, lang)
     in_clock = {i for clock in clocks for i in range(clock.start, clock.end)}
     figures: list[_Figure] = []
     read_up_to = 0  # a numeral may take in the digits after it ("230 000", "312 mil 450")
@@ -467,15 +476,22 @@ def _shared(member: _Figure, last: _Figure) -> Quantity:
     return quantity
 
 
-def _find_clocks(text: str) -> list[Quantity]:
-    """Times of day: with "am"/"pm", with a colon or an "h" ("20h45"), or with a point where
-    the words around say it is a time ("a las 10.30", "23.00 horas")."""
+def _find_clocks(text: str, lang: str = "") -> list[Quantity]:
+    """Times of day: with "am"/"pm", with a colon or an "h" ("20h45"), with a point where
+    the words around say it is a time ("a las 10.30", "23.00 horas"), or with the clock phrases
+    of ``lang`` ("las 8 y media", "half past 8", "8 o'clock", "las 8 de la tarde")."""
     clocks = []
     for match in _CLOCK_AMPM.finditer(text):
         hour = int(match.group(1)) % 12 + (12 if match.group(4).lower().startswith("p") else 0)
         minute = int(match.group(2) or match.group(3) or 0)
         clocks.append(_clock(match, hour, minute))
     taken = {i for clock in clocks for i in range(clock.start, clock.end)}
+    # A clock phrase is never a number of anything else, so one in words ("half past eight",
+    # "noon") counts as a figure in digits, not only as a confirmation.
+    for clock in _phrase_clocks(text, lang, spelled=False) + _phrase_clocks(text, lang, spelled=True):
+        if not taken.intersection(range(clock.start, clock.end)):
+            clocks.append(clock)
+            taken.update(range(clock.start, clock.end))
     for match in _CLOCK.finditer(text):
         if match.start() in taken:
             continue
@@ -483,7 +499,88 @@ def _find_clocks(text: str) -> list[Quantity]:
         before = _CLOCK_BEFORE.search(text, max(0, match.start() - LOOK_BEHIND), match.start())
         if separator.startswith(":") or separator == "h" or before or _CLOCK_AFTER.match(text, match.end()):
             clocks.append(_clock(match, hour, minute))
-    return clocks
+    return sorted(clocks, key=lambda q: q.start)
+
+
+@cache
+def _clock_patterns(lang: str, spelled: bool) -> tuple[re.Pattern[str], ...]:
+    """The clock phrases of ``lang`` with the hour in digits (or, ``spelled``, in words), each
+    with the groups ``hour``, ``minute`` (digits), ``half``, ``past``, ``to``, ``evening``."""
+    words = lexicon(lang)
+    if words is None:
+        return ()
+    clock = words.clock
+    hour = phrase_pattern(tuple(words.hour_words)) if spelled else r"\d{1,2}"
+    if not hour:
+        return ()
+    hour = rf"(?P<hour>{hour})(?![\w.,]\d)"
+    before = phrase_pattern(clock.get("before", ()))
+    after = phrase_pattern(clock.get("after", ()))
+    evening = phrase_pattern(clock.get("evening", ()))
+    morning = phrase_pattern(clock.get("morning", ()))
+    half, past, to = (phrase_pattern(clock.get(k, ())) for k in ("half_past", "quarter_past", "quarter_to"))
+    minutes = phrase_pattern(clock.get("minutes_past", ()))
+    oclock = phrase_pattern(clock.get("oclock", ()))
+    day_part = (
+        rf"(?:\s+(?:{after}))?\s+(?:(?P<evening>{evening})|{morning})(?!\w)" if evening and morning else None
+    )
+    patterns = []
+    # "las 8 y media", "las 8 y cuarto", "las 9 menos cuarto", "las 8 y 20": the hour first.
+    following = [f"(?P<half>{half})" if half else "", f"(?P<past>{past})" if past else "", f"(?P<to>{to})" if to else ""]
+    if minutes and not spelled:
+        following.append(rf"(?:{minutes})\s+(?P<minute>[0-5]?\d)(?!\d)")
+    following = [f for f in following if f]
+    if before and following:
+        optional_day_part = f"(?:{day_part})?" if day_part else ""
+        patterns.append(rf"\b(?:{before})\s+{hour}\s+(?:{'|'.join(following)})(?!\w){optional_day_part}")
+    # "half past eight", "quarter to 9": the phrase first.
+    leading = [f"(?P<half>{half})" if half else "", f"(?P<past>{past})" if past else "", f"(?P<to>{to})" if to else ""]
+    leading = [f for f in leading if f]
+    if leading:
+        patterns.append(rf"(?<!\w)(?:{'|'.join(leading)})\s+{hour}(?!\w)")
+    if oclock:
+        patterns.append(rf"(?<![\w.,]){hour}\s+(?:{oclock})(?!\w)")
+    if before and day_part:  # "a las 8 de la tarde", "at 8 in the evening"
+        patterns.append(rf"\b(?:{before})\s+{hour}(?:[.:](?P<minute>[0-5]\d))?{day_part}")
+    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
+
+
+def _phrase_clocks(text: str, lang: str, *, spelled: bool) -> list[Quantity]:
+    """The times of day the clock phrases of ``lang`` write, with the hour in digits or, when
+    ``spelled``, in words (and then noon and midnight too)."""
+    words = lexicon(lang) if lang else None
+    if words is None:
+        return []
+    found: list[Quantity] = []
+    taken: set[int] = set()
+    for pattern in _clock_patterns(words.lang, spelled):
+        for match in pattern.finditer(text):
+            if taken.intersection(range(match.start("hour"), match.end("hour"))):
+                continue
+            written = match.group("hour").lower()
+            hour = words.hour_words[written] if spelled else int(written)
+            if hour > 24:
+                continue
+            minute = int(match.group("minute")) if match.groupdict().get("minute") else 0
+            if match.groupdict().get("half"):
+                minute = 30
+            elif match.groupdict().get("past"):
+                minute = 15
+            elif match.groupdict().get("to"):
+                hour, minute = (hour - 1) % 24, 45
+            if match.groupdict().get("evening") and hour < 12:
+                hour += 12
+            found.append(
+                Quantity(hour + minute / 60, match.group(), match.start(), match.end(), (hour, minute), kind=CLOCK)
+            )
+            taken.update(range(match.start(), match.end()))
+    if spelled:
+        for name, hour in (("noon", 12), ("midnight", 0)):
+            phrases = words.clock.get(name, ())
+            if phrases:
+                for match in re.finditer(rf"(?<!\w)(?:{phrase_pattern(phrases)})(?!\w)", text, re.IGNORECASE):
+                    found.append(Quantity(float(hour), match.group(), match.start(), match.end(), (hour, 0), kind=CLOCK))
+    return found
 
 
 def _clock(match: re.Match[str], hour: int, minute: int) -> Quantity:
@@ -517,7 +614,12 @@ def find_spelled(text: str, lang: str) -> list[Quantity]:
         i += len(run)
         while i < len(tokens) and tokens[i][1] < end:  # the scale word just read
             i += 1
-    return sorted(spelled + _find_fractions(text, lang), key=lambda q: q.start)
+    # The words of a clock phrase ("media" in "las 8 y media", "eight" in "half past eight") are
+    # read with it, by find_quantities.
+    clocks = _phrase_clocks(text, lang, spelled=False) + _phrase_clocks(text, lang, spelled=True)
+    spelled += _find_fractions(text, lang)
+    spelled = [q for q in spelled if not any(c.start <= q.start and q.end <= c.end for c in clocks)]
+    return sorted(spelled, key=lambda q: q.start)
 
 
 def roman_value(word: str) -> int | None:
@@ -745,6 +847,8 @@ CHANGED_WEIGHT = 0.7
 # thousandfold difference that lies in such scale words alone is a warning: one of the texts is
 # wrong, as often the source as the translation, and an editor must look.
 BILLION_TRAP_WEIGHT = 0.6
+# A figure changed otherwise where the pairing is sure (_confidently_paired): an error.
+CONFIDENT_CHANGE_WEIGHT = 0.85
 ONE_SIDED_WEIGHT = 0.4
 WITHOUT_SLIP_CAP = 0.75
 _BILLION_FAMILY = re.compile(
@@ -769,7 +873,9 @@ def numbers(segment: Segment) -> Signal | None:
     weights = [_changed_weight(s, t) for s, t in comparison.changed]
     weights += [ONE_SIDED_WEIGHT] * (len(comparison.missing) + len(comparison.added))
     garble = combine(weights)
-    if max(weights) < SLIP_WEIGHT:  # several figures that differ without a slip stay a warning
+    if weights == [CHANGED_WEIGHT] and _confidently_paired(segment, *comparison.changed[0]):
+        garble = CONFIDENT_CHANGE_WEIGHT
+    elif max(weights) < SLIP_WEIGHT:  # several figures that differ without a slip stay a warning
         garble = min(garble, WITHOUT_SLIP_CAP)
     wrong = [t for _, t in comparison.changed] + list(comparison.added)
     first = min(wrong, key=lambda q: q.start) if wrong else None
@@ -780,6 +886,28 @@ def numbers(segment: Segment) -> Signal | None:
         _explain(comparison),
         (first.start, first.end) if first else None,
     )
+
+
+def _confidently_paired(segment: Segment, source: Quantity, target: Quantity) -> bool:
+    """Whether a changed figure is surely the translation of the source's: the only figure that
+    differs, of the same kind (a year for a year, a percentage for a percentage), in one sentence
+    on each side, and, when the engine translated the source, a figure its translation carries
+    too. Such a change is an error, not a divergence an editor may weigh."""
+    assert segment.source is not None and segment.target is not None
+    if source.kind != target.kind or _sentences(segment.source) > 1 or _sentences(segment.target) > 1:
+        return False
+    if segment.forward_translation is None:
+        return True
+    # The engine read the source's figure as qa did (a figure it drops or changes may be misread).
+    return any(q.same_as(source) for q in find_quantities(segment.forward_translation, segment.tgt_lang))
+
+
+# A sentence ends at a full stop, question or exclamation mark before a capital or an opening mark.
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"”»']?\s+[\"“«¿¡(]?[A-ZÁÉÍÓÚÑ]")
+
+
+def _sentences(text: str) -> int:
+    return 1 + len(_SENTENCE_BREAK.findall(text.strip()))
 
 
 def _changed_weight(source: Quantity, target: Quantity) -> float:
@@ -807,10 +935,26 @@ def _is_slip(source: Quantity, target: Quantity) -> bool:
 
 
 def _explain(comparison: NumberComparison) -> str:
-    parts = [f"the source has {s.text} but the translation has {t.text}" for s, t in comparison.changed]
+    parts = [_explain_changed(s, t) for s, t in comparison.changed]
     parts += [f"the source's {q.text} is missing from the translation" for q in comparison.missing]
     parts += [f"the translation's {q.text} is not in the source" for q in comparison.added]
     return "; ".join(parts)
+
+
+def _explain_changed(source: Quantity, target: Quantity) -> str:
+    """A changed figure in words; two figures written alike but read differently by each
+    language's conventions are told apart by their readings."""
+    if source.text.strip() != target.text.strip():
+        return f"the source has {source.text} but the translation has {target.text}"
+    return (
+        f"{target.text} reads as {_reading(source)} in the source but as {_reading(target)} in the translation"
+    )
+
+
+def _reading(quantity: Quantity) -> str:
+    if quantity.clock is not None:
+        return f"the time {quantity.clock[0]}:{quantity.clock[1]:02d}"
+    return f"{quantity.value:,.10g}"
 
 
 SPECS = (SignalSpec("numbers", numbers, "Numbers, dates or amounts that differ from the source", "check", label="numbers"),)

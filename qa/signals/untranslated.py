@@ -17,6 +17,7 @@ higher bar on their length.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -83,7 +84,7 @@ def classify_tokens(text: str, tokens: Sequence[Token], markers: Markers) -> lis
         if key in markers.target:
             kinds.append("T")
         elif (
-            key in markers.source and _plain_word(text, token) and not _inside_name(tokens, index, connectors)
+            key in markers.source and _plain_word(text, token) and not inside_name(tokens, index, connectors)
         ):
             kinds.append("S")
         else:
@@ -98,7 +99,7 @@ def _plain_word(text: str, token: Token) -> bool:
     return token.text[1:].islower() and opens_sentence(text, token.start)
 
 
-def _inside_name(tokens: Sequence[Token], index: int, connectors: frozenset[str]) -> bool:
+def inside_name(tokens: Sequence[Token], index: int, connectors: frozenset[str]) -> bool:
     """Whether the nearest words on both sides that are not ``connectors`` (function words) are
     capitalised ("King of the Pack", "Universidad de las Palmas")."""
 
@@ -158,7 +159,8 @@ def _target_free_runs(kinds: Sequence[str]) -> list[tuple[int, int]]:
 
 def _looks_like_title(text: str, tokens: Sequence[Token], first: int, last: int, markers: Markers) -> bool:
     """Whether a short stretch is a work's title or a name: it opens with a capitalised word
-    mid-sentence ("*El amor en los tiempos del cólera*") or sits inside quotation marks."""
+    mid-sentence ("*El amor en los tiempos del cólera*"), or it or all its source function words
+    sit inside quotation marks."""
     if last - first > TITLE_MAX_WORDS:
         return False
     content = [t for t in tokens[first:last] if t.key not in markers.source and t.has_letters]
@@ -167,7 +169,11 @@ def _looks_like_title(text: str, tokens: Sequence[Token], first: int, last: int,
     opening = [tokens[i] for i in range(max(first - 2, 1), first)]
     if any(t.is_capitalised and t.key in markers.source | _ARTICLES for t in opening):
         return True
-    return inside_quotes(text, tokens[first].start, tokens[last - 1].end)
+    if inside_quotes(text, tokens[first].start, tokens[last - 1].end):
+        return True
+    # The stretch runs on past the closing quote into a name ("'De cara al mundo', Onda Madrid"):
+    # its source words are all quoted.
+    return all(inside_quotes(text, t.start, t.end) for t in tokens[first:last] if t.key in markers.source)
 
 
 _ARTICLES = frozenset(
@@ -179,7 +185,7 @@ _SYMMETRIC_QUOTES = ('"', "*", "_")  # Markdown emphasis marks a title like quot
 
 def inside_quotes(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` lies between an opening and a closing quotation mark (or
-    Markdown emphasis)."""
+    Markdown emphasis), straight single quotes included ('De cara al mundo')."""
     marks = _quote_marks(text)
 
     def before(mark: str) -> int:  # how many times ``mark`` occurs before the span
@@ -193,7 +199,21 @@ def inside_quotes(text: str, start: int, end: int) -> bool:
         last_closing = marks[closing][before(closing) - 1] if before(closing) else -1
         if last_opening > last_closing and after(closing):
             return True
-    return any(before(mark) % 2 == 1 and after(mark) for mark in _SYMMETRIC_QUOTES)
+    if any(before(mark) % 2 == 1 and after(mark) for mark in _SYMMETRIC_QUOTES):
+        return True
+    return any(opening < start and end <= closing for opening, closing in _single_quoted(text))
+
+
+# A straight single quote opens after a space or a bracket, before a word, and closes after a
+# word, before a space or a mark; an apostrophe ("Morocco's", "ministers' ") has a letter on
+# one side and is neither.
+_SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?=[^\s'])((?:[^'\n]|'(?=\w))*?[^\s'])'(?!\w)")
+
+
+@lru_cache(maxsize=256)
+def _single_quoted(text: str) -> tuple[tuple[int, int], ...]:
+    """(opening, closing) offsets of the stretches of ``text`` in straight single quotes."""
+    return tuple((match.start(), match.end() - 1) for match in _SINGLE_QUOTED.finditer(text))
 
 
 @lru_cache(maxsize=256)
@@ -238,20 +258,50 @@ def in_source_language(text: str, src_lang: str, tgt_lang: str) -> bool:
     return source >= 1 and target <= source / 4 and identify(text, pair) == src
 
 
+def quoted_title_only(text: str, src_lang: str, tgt_lang: str) -> bool:
+    """Whether the source-language part of ``text`` is a quoted title: the text has a quoted
+    stretch short enough to be one, and without it what is left is not in the source language
+    ("'De cara al mundo', Onda Madrid": a programme's name and the station's). A longer quote
+    left in the source language is untranslated text."""
+    tokens = tokenize(text)
+    quoted = [token for token in tokens if inside_quotes(text, token.start, token.end)]
+    if not quoted or len(quoted) > TITLE_MAX_WORDS:
+        return False
+    if _QUOTED_SENTENCE_END.match(text, quoted[-1].end):
+        return False  # "Es un barco sin marineros.": a sentence quoted, not a title
+    rest = list(text)
+    for token in quoted:
+        rest[token.start : token.end] = " " * (token.end - token.start)
+    outside = "".join(rest)
+    if _ATTRIBUTION.fullmatch(outside):
+        return False  # "'Sonó una señal de alarma', dice Lyman": a quotation and who said it
+    return not in_source_language(outside, src_lang, tgt_lang)
+
+
+# A quoted stretch that ends with a sentence's final mark inside its quotes is a sentence.
+_QUOTED_SENTENCE_END = re.compile(r"\s*[.!?…]")
+# What is left of a sentence once its quotation is blanked, when it only says who said it: a
+# lowercase verb, perhaps a name ("…", dice Lyman. / …", destacó.).
+_ATTRIBUTION = re.compile(r"[\W_]*[a-záéíóúñ]+(?:\s+[A-ZÁÉÍÓÚÑ][\w.-]*)*[\W_]*")
+
+
 def untranslated(segment: Segment) -> Signal | None:
     """Target text left in the source language.
 
     ``value`` is the share of the target's characters in the source language (1.0 for a whole
     sentence). ``garble`` is 1.0 for a whole sentence, 0.9 for a stretch of six or more words
     with three or more source function words, 0.7 for a shorter one, 0.2 for something that looks
-    like a quoted or capitalised title. The span is the longest such stretch. Needs only the
-    languages, not the source text.
+    like a quoted or capitalised title (a sentence whose source-language words are all in a
+    quoted title is read as such a stretch). The span is the longest such stretch. Needs only
+    the languages, not the source text.
     """
     text = segment.target
     if not text or not text.strip():
         return None
     src, tgt = language_name(segment.src_lang), language_name(segment.tgt_lang)
-    if in_source_language(text, segment.src_lang, segment.tgt_lang):
+    if in_source_language(text, segment.src_lang, segment.tgt_lang) and not quoted_title_only(
+        text, segment.src_lang, segment.tgt_lang
+    ):
         start, end = len(text) - len(text.lstrip()), len(text.rstrip())
         return Signal("untranslated", 1.0, 1.0, f"this sentence is in {src}, not {tgt}", (start, end))
     spans = foreign_spans(text, segment.src_lang, segment.tgt_lang)
@@ -261,7 +311,8 @@ def untranslated(segment: Segment) -> Signal | None:
     share = sum(s.end - s.start for s in spans) / len(text.strip())
     garble = max(_span_weight(s) for s in spans)
     quoted = text[longest.start : longest.end]
-    return Signal("untranslated", share, garble, f"'{quoted}' is in {src}", (longest.start, longest.end))
+    said = f"looks like a title or a name in {src}" if all(s.title_like for s in spans) else f"is in {src}"
+    return Signal("untranslated", share, garble, f"'{quoted}' {said}", (longest.start, longest.end))
 
 
 def _span_weight(span: ForeignSpan) -> float:

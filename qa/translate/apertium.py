@@ -264,6 +264,32 @@ class ApertiumEngine(Engine):
                               max(len(texts), 1), encode, decode)
         return [words for chunk in chunks for words in chunk]
 
+    @property
+    def can_tag(self) -> bool:
+        """Apertium's tagger (apertium-tagger, after the analyser) chooses each word's reading."""
+        return shutil.which("lt-proc") is not None and shutil.which("apertium-tagger") is not None
+
+    def tagged_words(self, texts: Sequence[str], src: str, tgt: str) -> list[tuple[str, ...]]:
+        """Each word of each text as the first stages of the src→tgt pair read it: its analyser,
+        then its tagger's choice of reading, which a fresh tagger makes for every text
+        (:mod:`qa.translate.fresh_tagger`), so a text's tags never depend on the texts before it.
+        A word is written as the tagger writes it with ``-p``, without its ``^`` and ``$``:
+        ``surface/lemma<tag>...``, ``a<pr>+el<det>...`` for a contraction, ``surface/*surface``
+        for a word the analyser does not know; stream-format escapes are kept."""
+        self.check(src, tgt)
+        mode = apertium_mode(src, tgt)
+
+        def encode(lines: list[str]) -> list[str]:
+            return [f"{escape_stream(line)}\n" for line in lines]
+
+        def decode(answer: str) -> tuple[str, ...]:
+            return lexical_units(_answer_line(answer, f"Apertium's {mode} tagger"))
+
+        none: tuple[str, ...] = ()
+        chunks = self._stream(("tag", mode), f"apertium {mode} tagger", texts, none, max(len(texts), 1),
+                              encode, decode)
+        return [words for chunk in chunks for words in chunk]
+
     def close(self) -> None:
         """Stop every pipeline this engine started, all winding down at once."""
         processes = [process for started in self._pipelines.values() for process in started]
@@ -313,6 +339,8 @@ class ApertiumEngine(Engine):
             return [Stage("lt-proc", ("lt-proc", "-z", "-w", str(analyser_of(mode, self.modes_dir))))]
         if mode not in self._stages:
             self._stages[mode] = null_flush_stages(self.modes_dir / f"{mode}.mode")
+        if kind == "tag":
+            return tagging_stages(self._stages[mode], mode)
         return self._stages[mode]
 
 
@@ -337,6 +365,27 @@ def null_flush_stages(mode_file: Path) -> list[Stage]:
     stages = [_stage(words) for words in _pipeline_commands(made.stdout, mode_file)]
     return [Stage(stage.name, (*FRESH_TAGGER, *stage.command)) if stage.name == "apertium-tagger" else stage
             for stage in stages]
+
+
+def tagging_stages(stages: Sequence[Stage], mode: str) -> list[Stage]:
+    """A mode's stages up to its tagger, the tagger told to write each word's surface form too
+    (``-p``); EngineUnavailable when the mode has no tagger."""
+    names = [stage.name for stage in stages]
+    if "apertium-tagger" not in names:
+        raise EngineUnavailable(f"the Apertium mode {mode} has no tagger stage")
+    tagger = stages[names.index("apertium-tagger")]
+    at = next(k for k, word in enumerate(tagger.command) if Path(word).name == "apertium-tagger")
+    command = (*tagger.command[: at + 1], "-p", *tagger.command[at + 1 :])
+    return [*stages[: names.index("apertium-tagger")], Stage(tagger.name, command)]
+
+
+# One lexical unit of Apertium's stream format (^...$), or an escaped character outside one.
+_LEXICAL_UNIT = re.compile(r"\\.|\^((?:\\.|[^$\\])*)\$", re.DOTALL)
+
+
+def lexical_units(stream: str) -> tuple[str, ...]:
+    """The lexical units of a line of Apertium's stream format, without their ``^`` and ``$``."""
+    return tuple(match.group(1) for match in _LEXICAL_UNIT.finditer(stream) if match.group(1) is not None)
 
 
 def _pipeline_commands(script: str, mode_file: Path) -> list[list[str]]:

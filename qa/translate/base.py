@@ -128,5 +128,15 @@ class Engine(ABC):
         does not know, in input order."""
         raise NotImplementedError(f"the {self.name} engine has no morphological analyser")
 
+    @property
+    def can_tag(self) -> bool:
+        """Whether :meth:`tagged_words` is implemented (it needs a part-of-speech tagger)."""
+        return False
+
+    def tagged_words(self, texts: Sequence[str], src: str, tgt: str) -> list[tuple[str, ...]]:
+        """Each word of each text (written in ``src``) as the ``src``→``tgt`` pair's tagger reads
+        it, in input order; see :meth:`qa.translate.apertium.ApertiumEngine.tagged_words`."""
+        raise NotImplementedError(f"the {self.name} engine has no part-of-speech tagger")
+
     def close(self) -> None:
         """Release processes or memory held by the engine."""

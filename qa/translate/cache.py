@@ -84,6 +84,9 @@ VALUE_BOUNDS: dict[str, tuple[int, int]] = {
     "score": (16, 1024),
     # Some of the text's words as a JSON list; NFKC can lengthen a character, JSON escapes it.
     "unknown": (8, 1024),
+    # Every word of the text with its lemma and tags, as a JSON list: a one-letter word and its
+    # space give some 20 characters ("a/a<pr>+el<det><def><m><sg>"), escapes double a few.
+    "tags": (24, 1024),
 }
 # Any other kind a caller keeps without a bound of its own.
 OTHER_KINDS_BOUND = (32, 4096)
@@ -695,6 +698,29 @@ class CachedEngine(Engine):
             words = json.loads(stored)
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
                 raise ValueError("unknown words are a list of strings")
+            return tuple(words)
+
+        return self._answer(scope, texts, {t: t for t in texts}, compute,
+                            lambda words: json.dumps(list(words), ensure_ascii=False), decode,
+                            stats=self.analysis_stats)
+
+    @property
+    def can_tag(self) -> bool:
+        """Whether the inner engine can tag words."""
+        return self.inner.can_tag
+
+    def tagged_words(self, texts: Sequence[str], src: str, tgt: str) -> list[tuple[str, ...]]:
+        """Tagged words from the cache, the rest from the inner engine (then stored)."""
+        scope = CacheScope.of("tags", self.inner.info(src, tgt), src, tgt)
+        texts = list(texts)
+
+        def compute(missing: list[str]) -> list[tuple[str, ...]]:
+            return self.inner.tagged_words(missing, src, tgt)
+
+        def decode(stored: str) -> tuple[str, ...]:
+            words = json.loads(stored)
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise ValueError("tagged words are a list of strings")
             return tuple(words)
 
         return self._answer(scope, texts, {t: t for t in texts}, compute,
