@@ -59,7 +59,7 @@ def test_a_new_report_gets_the_umask_mode_and_an_old_one_keeps_its_own(tmp_path)
     old.write_text("before\n", encoding="utf-8")
     old.chmod(0o604)
     assert qa("check", "--engine", "none", "-o", str(old), "--", str(root), cwd=tmp_path).returncode == 0
-    assert stat.S_IMODE(old.stat().st_mode) == 0o604 and "segments checked" in old.read_text(encoding="utf-8")
+    assert stat.S_IMODE(old.stat().st_mode) == 0o604 and "1 segment checked" in old.read_text(encoding="utf-8")
 
 
 def test_a_symlink_is_written_through_and_kept(tmp_path):

@@ -389,3 +389,39 @@ def test_the_hook_passes_file_names_after_a_double_dash(tmp_path):
     for example in ("examples/github-actions.yml", "examples/gitlab-ci.yml"):
         text = (REPO / example).read_text(encoding="utf-8")
         assert text.count("qa check") == text.count("-- content/"), example
+
+
+# --- first-day traps (issue 28): the summary printed once, "1 segment", a reason said once ------
+
+
+def test_github_format_prints_its_summary_once_on_stdout_and_a_file_report_notes_it(content):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "qa", "check", "--engine", "none", "--format", "github", "--", "content/"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=content.parent, check=False)
+    assert done.returncode == 2  # the unreadable file
+    assert done.stdout.count("2 flagged (") == 1 and "2 flagged (" not in done.stderr
+    written = subprocess.run([*command[:-2], "-o", "report.txt", "--", "content/"], capture_output=True, text=True,
+                             cwd=content.parent, check=False)
+    assert "2 flagged (" in written.stderr and "2 flagged (" in (content.parent / "report.txt").read_text()
+
+
+def test_one_segment_is_a_segment(tmp_path):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "viaje.es.md").write_text("El ministro llegó el lunes a Rabat.\n", encoding="utf-8")
+    (folder / "viaje.en.md").write_text(FINE + "\n", encoding="utf-8")
+    line = summary_line(qa.check(str(folder), engine=None))
+    assert ", 1 segment checked;" in line
+
+
+def test_a_reason_a_stronger_one_already_says_is_said_once():
+    from qa.report.text import reason_text
+    from qa.results import Reason
+
+    shorter = "the translation is 3.3 times shorter than expected"
+    reasons = (Reason("truncated", 0.9, f"the translation stops short: {shorter} and it lacks the source's final mark"),
+               Reason("length_ratio", 0.6, shorter), Reason("names", 0.3, "the source's 'Rabat' is not in the translation"))
+    assert reason_text(reasons) == f"{reasons[0].explanation}; {reasons[2].explanation}"
+    assert reason_text(()) == "low overall score"

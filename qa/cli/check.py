@@ -147,7 +147,7 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
         click.echo(without_lone_surrogates(rendered), nl=False)
     if run.stats is not None and not quiet:
         note_line(f"translations: {run.stats.hits} from the cache, {run.stats.misses} computed")
-    if output or settings.format != "text":
+    if output or settings.format not in ("text", "github"):  # text and github print it on stdout
         from qa.report.text import summary_line
 
         note_line(summary_line(report))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from qa.errors import QAError
 from qa.report.json import segment_to_dict
+from qa.report.text import reason_text
 
 if TYPE_CHECKING:
     import pandas
@@ -78,7 +79,7 @@ def segment_row(article: ArticleReport, segment: CheckedSegment) -> dict:
         "score": result.score,
         "flagged": result.flagged,
         "severity": result.severity,
-        "reasons": "; ".join(reason.explanation for reason in result.reasons),
+        "reasons": reason_text(result.reasons) if result.reasons else "",
     }
     row.update((signal_column(name), signal.value) for name, signal in result.signals.items())
     return row

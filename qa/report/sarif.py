@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from qa.baseline import NO_REASON, fingerprint, primary_signal, relative_path
 from qa.errors import InputError
-from qa.report.text import summary_line
+from qa.report.text import reason_text, summary_line
 from qa.results import Accepted, ArticleReport, CheckedSegment, Report
 from qa.signals import specs
 
@@ -83,7 +83,7 @@ def segment_message(article: ArticleReport, segment: CheckedSegment) -> str:
     """What is wrong with a passage, then the source sentence it is aligned to (or the source
     headline it carries), on separate lines."""
     result = segment.result
-    reasons = "; ".join(reason.explanation for reason in result.reasons) or "low overall score"
+    reasons = reason_text(result.reasons)
     lines = [f"{reasons} (score {result.score:.2f}, {segment.kind})"]
     if segment.source:
         lines.append(f"source ({source_place(article, segment)}): " + " ".join(s.text for s in segment.source))

@@ -4,9 +4,10 @@ source sentence it aligns to, then a summary line."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 from qa.printable import printable
-from qa.results import ArticleReport, CheckedSegment, Report
+from qa.results import ArticleReport, CheckedSegment, Reason, Report
 
 _WIDTH = 100
 
@@ -16,11 +17,28 @@ def _quote(text: str, prefix: str) -> str:
                          subsequent_indent=" " * len(printable(prefix)))
 
 
+def reason_text(reasons: Sequence[Reason]) -> str:
+    """The reasons' explanations joined by "; ", strongest first, without one whose explanation
+    a stronger one already says ("the translation stops short: the translation is 3.3 times
+    shorter than expected ..." holds length_ratio's "the translation is 3.3 times shorter than
+    expected"); "low overall score" when there are none."""
+    kept: list[str] = []
+    for reason in reasons:
+        if not any(reason.explanation in said for said in kept):
+            kept.append(reason.explanation)
+    return "; ".join(kept) or "low overall score"
+
+
+def count_of(number: int, noun: str) -> str:
+    """``number`` and ``noun``, in the plural unless the number is one ("1 segment", "2 segments")."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def render_segment(article: ArticleReport, segment: CheckedSegment) -> str:
     """One flagged passage as a few indented lines; what the article and its file name hold is
     shown with control and format characters escaped (see qa.printable)."""
     result = segment.result
-    reasons = "; ".join(reason.explanation for reason in result.reasons) or "low overall score"
+    reasons = reason_text(result.reasons)
     lines = [
         printable(f"{article.path}:{segment.line}:{segment.column}: {result.severity} "
                   f"(score {result.score:.2f}, {segment.kind}) {reasons}"),
@@ -54,7 +72,7 @@ def summary_line(report: Report) -> str:
     by_marker = f", {accepted['inline']} accepted by inline ignore markers" if accepted["inline"] else ""
     return (
         f"{len(report.flagged)} flagged ({by_severity}) in {len(report.articles)} article(s){without_source}, "
-        f"{checked} segments checked{by_baseline}{by_marker}; engine {signature.engine}{model}; thresholds {limits}"
+        f"{count_of(checked, 'segment')} checked{by_baseline}{by_marker}; engine {signature.engine}{model}; thresholds {limits}"
     )
 
 
