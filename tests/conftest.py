@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,23 @@ def need(condition: bool, why: str) -> None:
     if IN_CI:
         pytest.fail(f"required under CI=true: {why}")
     pytest.skip(why)
+
+
+@pytest.fixture
+def git_identity(tmp_path, monkeypatch):
+    """A predictable git: no user or system configuration, a fixed identity, and no repository
+    above the test folder."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Test")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.org")
+
+
+def git(repo: Path, *arguments: str) -> str:
+    """Run git in ``repo``; its standard output."""
+    return subprocess.run(["git", *arguments], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
 # At most this share of the sentences of clean human translations may fire a page check.

@@ -17,25 +17,12 @@ import qa.baseline
 from qa.baseline import read_baseline_at
 from qa.changes import file_at_ref
 from qa.errors import InputError
+from tests.conftest import git
 
 OLD_GARBLE = "Both sides will consider cooperation on both sides."
 NEW_GARBLE = "The United States General Department for the United States met on Monday."
 
-
-@pytest.fixture(autouse=True)
-def _git_identity(tmp_path, monkeypatch):
-    """A predictable git: no user or system configuration, a fixed identity, and no repository
-    above the test folder."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Test")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.org")
-
-
-def git(repo: Path, *arguments: str) -> str:
-    return subprocess.run(["git", *arguments], cwd=repo, check=True, capture_output=True, text=True).stdout
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 def run_qa(repo: Path, *arguments: str) -> subprocess.CompletedProcess:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,22 +12,9 @@ import pytest
 from qa.changes import ChangedFiles, affected_pairs, changed_files, changed_in_repositories, parse_name_status
 from qa.corpus import read_paths
 from qa.errors import InputError
+from tests.conftest import git
 
-
-@pytest.fixture(autouse=True)
-def _git_identity(tmp_path, monkeypatch):
-    """A predictable git: no user or system configuration, a fixed identity, and no repository
-    above the test folder."""
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Test")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "test@example.org")
-
-
-def git(repo: Path, *arguments: str) -> str:
-    return subprocess.run(["git", *arguments], cwd=repo, check=True, capture_output=True, text=True).stdout
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 def write(path: Path, text: str) -> Path:

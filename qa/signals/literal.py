@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from qa.signals.base import Segment, Signal, SignalSpec
@@ -202,6 +202,12 @@ def literal_surnames(text: str, back_translation: str | None = None) -> list[Hit
     return hits
 
 
+@lru_cache(maxsize=4096)  # every later sentence of the page reads the earlier ones again
+def _capitalised_words(text: str) -> frozenset[str]:
+    """The capitalised words of ``text``, accents folded."""
+    return frozenset(fold_accents(token.text) for token in tokenize(text) if token.is_capitalised)
+
+
 def _singulars(word: str) -> tuple[str, ...]:
     """``word`` and the singulars it may be the plural of ("Notaries" -> "Notary")."""
     forms = [word]
@@ -224,7 +230,7 @@ def named_surname_renderings(text: str, earlier: Sequence[str]) -> list[Hit]:
     capitalised one (:func:`literal_surnames` judges those).
     """
     names = spanish_names()
-    named = {fold_accents(token.text) for page_text in (*earlier, text) for token in tokenize(page_text) if token.is_capitalised}
+    named = frozenset().union(*(_capitalised_words(page_text) for page_text in (*earlier, text)))
     tokens = tokenize(text)
     hits = []
     for index, token in enumerate(tokens):
