@@ -20,19 +20,16 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
-import re
 import textwrap
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
-
-from markdown_it import MarkdownIt
 
 from qa.changes import file_at_ref
 from qa.corpus.files import DEFAULT_MAX_BYTES
-from qa.corpus.markdown import split_front_matter
+from qa.corpus.ignore import ignored_spans, paragraph_ignored_spans
+from qa.corpus.markdown import ignored_spans as markdown_ignored_spans
 from qa.corpus.model import Article
 from qa.errors import InputError
 from qa.files import write_atomically
@@ -46,9 +43,6 @@ BASELINE_MAX_BYTES = 100 * 2**20
 EXCERPT_WIDTH = 80
 # The rule id of a flagged segment no single reason explains (several weak ones add up).
 NO_REASON = "score"
-IGNORE_MARKER = re.compile(r"<!--\s*qa:\s*ignore\s*-->", re.IGNORECASE)
-_MARKDOWN = MarkdownIt("commonmark")
-_LINE_END = re.compile(r"\r\n?|\n")
 ENTRY_FIELDS = ("path", "fingerprint", "signal", "severity", "excerpt")
 
 Acceptance = Callable[[ArticleReport, CheckedSegment], bool]
@@ -280,83 +274,12 @@ def apply_baseline(report: Report, baseline: Baseline, root: Path, *, name: str 
 def inline_ignored_spans(article_text: str, *, markdown: bool = True) -> list[tuple[int, int]]:
     """Character spans of the blocks a ``<!-- qa: ignore -->`` marker accepts.
 
-    Markdown (the default) is read in markdown-it's blocks, as the reader reads it: a marker
-    alone on its line(s) accepts the next block, blank lines may stand between; a marker inside
-    a paragraph or heading, such as at the end of its line, accepts that block. A list or block
-    quote is one block; a list item or heading right under a paragraph, blank line or not, is a
-    block of its own. Markers in the front matter, in code and in code spans accept nothing.
-
-    Other text (page dumps, JSON Lines records) has paragraphs, runs of non-blank lines; a
-    marker-only line also ends a paragraph.
+    Markdown (the default) is read as the reader reads it (:func:`qa.corpus.markdown.ignored_spans`):
+    a marker alone on its line(s) accepts the next block, a marker inside a block accepts that
+    block. Other text (page dumps, JSON Lines records) has paragraphs, runs of non-blank lines; a
+    marker-only line also ends a paragraph (:func:`qa.corpus.ignore.paragraph_ignored_spans`).
     """
-    return list(_markdown_ignored_spans(article_text) if markdown else _paragraph_ignored_spans(article_text))
-
-
-@lru_cache(maxsize=128)
-def _markdown_ignored_spans(text: str) -> tuple[tuple[int, int], ...]:
-    try:
-        body_start = split_front_matter(text, "").body_start
-    except InputError:  # the reader refuses the file, so nothing of it was checked
-        return ()
-    body = text[body_start:]
-    # markdown-it ends a line at "\r\n", "\n" or a lone "\r", so its line numbers count those.
-    line_starts = [0, *(match.end() for match in _LINE_END.finditer(body))]
-
-    def span(lines: list[int]) -> tuple[int, int]:
-        start = line_starts[lines[0]]
-        end = line_starts[lines[1]] if lines[1] < len(line_starts) else len(body)
-        return body_start + start, body_start + start + len(body[start:end].rstrip())
-
-    spans: list[tuple[int, int]] = []
-    pending = False
-    for token in _MARKDOWN.parse(body):
-        if token.map is None or token.nesting < 0:
-            continue
-        if token.type == "html_block" and IGNORE_MARKER.search(token.content):
-            marked = bool(IGNORE_MARKER.sub("", token.content).strip())  # a marker with other HTML
-            pending = not marked
-        elif token.type == "inline":
-            marked = any(child.type == "html_inline" and IGNORE_MARKER.search(child.content)
-                         for child in token.children or ())
-        else:
-            marked, pending = pending, False
-        if marked:
-            start, end = span(token.map)
-            if not spans or end > spans[-1][1]:  # not inside a block already accepted
-                spans.append((start, end))
-    return tuple(spans)
-
-
-@lru_cache(maxsize=128)
-def _paragraph_ignored_spans(text: str) -> tuple[tuple[int, int], ...]:
-    spans: list[tuple[int, int]] = []
-    pending = False
-    current: list | None = None  # [start, end, marked]
-
-    def close() -> None:
-        nonlocal current
-        if current is not None and current[2]:
-            spans.append((current[0], current[1]))
-        current = None
-
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        start, end = offset, offset + len(line.rstrip("\r\n"))
-        offset += len(line)
-        content = line.strip()
-        if not content:
-            close()
-        elif IGNORE_MARKER.search(content) and not IGNORE_MARKER.sub("", content).strip():
-            close()
-            pending = True
-        elif current is None:
-            current = [start, end, pending or bool(IGNORE_MARKER.search(content))]
-            pending = False
-        else:
-            current[1] = end
-            current[2] = current[2] or bool(IGNORE_MARKER.search(content))
-    close()
-    return tuple(spans)
+    return list(markdown_ignored_spans(article_text) if markdown else paragraph_ignored_spans(article_text))
 
 
 def is_inline_ignored(article: ArticleReport, segment: CheckedSegment) -> bool:
@@ -402,7 +325,7 @@ def _ignored_block(article: ArticleReport, segment: CheckedSegment) -> tuple[Art
         document, sentences = article.pair.source, segment.source
     else:
         return None
-    spans = inline_ignored_spans(document.text, markdown=document.format == "markdown")
+    spans = ignored_spans(document)
     return next(((document, (start, end)) for sentence in sentences for start, end in spans
                  if start <= sentence.start < end), None)
 

@@ -1,5 +1,7 @@
 """Settings of a content repository: ``qa.toml`` (top-level keys) or ``[tool.qa]`` in
-``pyproject.toml`` at the repository's root, or the file ``--config`` names.
+``pyproject.toml`` at the repository's root, or the file ``--config`` names; and the machine's own
+settings in the user file ``qa.toml`` of the user configuration folder (``~/.config/qa/qa.toml``
+on Linux, following XDG_CONFIG_HOME).
 
 Only the root's file is read: the top of the git repository holding the checked path (the folder
 with ``.git``, which a pull request cannot add). A ``qa.toml`` or ``[tool.qa]`` in a folder between
@@ -7,11 +9,14 @@ the root and a checked path may come from a contributor, so it is not read at al
 one warning (``SettingsWarning``) and in ``Settings.refused``. Outside git the root is the nearest
 of the current folder and the home folder above the checked path, else the path's own folder.
 
-Command-line flags win over the environment (``QA_SCHEDULER``, ``QA_CACHE_DIR``), and the
-environment over the file and the file over the defaults. Paths in the file are relative to the
-file's folder, which is the repository root for qa: a path that leads outside it is an error, as
-are unknown keys and values of the wrong type, each reported in one line naming the key and the
-file.
+Command-line flags win over the environment (``QA_SCHEDULER``, ``QA_CACHE_DIR``), the
+environment over the repository's file (or ``--config``), that file over the user file and the
+user file over the defaults. Paths in a file are relative to the file's folder. For the
+repository's file that is the repository root: a path that leads outside it is an error, as are
+unknown keys and values of the wrong type, each reported in one line naming the key and the file.
+The user file says how this machine runs qa (engine, models, threads, cache...), so its paths may
+lead anywhere, but it may not set how articles are judged (ignore, fail-on, threshold...): that
+belongs to the repository.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from types import MappingProxyType
 from typing import Any
 
 from qa.errors import InputError
+from qa.files import enclosing_repository as enclosing_repository  # where qa.changes and qa.corpus find it
+from qa.files import folder_of, holds_model_folders, looks_like_path, model_folder
 
 QA_TOML = "qa.toml"
 PYPROJECT = "pyproject.toml"
@@ -44,8 +51,12 @@ BEAM_RANGE = (1, 16)
 THREADS_RANGE = (1, 256)
 JOBS_RANGE = (1, 256)
 FAIL_ON = ("error", "warning", "info", "never")
+# The report formats of `qa check`; qa.report keeps a renderer for each.
+FORMAT_NAMES = ("text", "json", "jsonl", "html", "github", "sarif", "junit")
 PAIRINGS = ("auto", "front-matter", "file-name", "folders")
-PATH_KEYS = ("flagger", "cache", "baseline")
+PATH_KEYS = ("models_dir", "flagger", "cache", "baseline")
+# What the user file may set: how this machine runs qa, not how a repository's articles are judged.
+MACHINE_KEYS = ("engine", "models", "models_dir", "beam", "threads", "device", "jobs", "scheduler", "cache")
 # The cache folder a run's environment names: it wins over a configuration file's `cache`.
 CACHE_ENVIRONMENT = "QA_CACHE_DIR"
 # The Dask scheduler a run's environment names: it wins over the root file's `scheduler`.
@@ -60,16 +71,19 @@ SCHEDULER = re.compile(r"((tcp|tls|ucx|ws|wss)://)?(\[[0-9a-fA-F:]+\]|[\w.\-]+)(
 class Settings:
     """Everything ``qa check`` can be told by a configuration file or the command line.
 
-    ``models`` maps a direction ("es-en") to a model hub name or a local folder. ``ignore`` holds
-    glob patterns of paths (relative to ``root``) to skip. Paths (``flagger``, ``cache``,
-    ``baseline``, model folders) are absolute once loaded. ``root`` is the folder of the
-    configuration file (the current folder when there is none) and ``config_file`` the file read.
+    ``models`` maps a direction ("es-en") to a model hub name or a local folder; ``models_dir`` is
+    a folder of ``opus-mt-SRC-TGT`` model folders for the directions ``models`` does not name.
+    ``ignore`` holds glob patterns of paths (relative to ``root``) to skip. Paths (``models_dir``,
+    ``flagger``, ``cache``, ``baseline``, model folders) are absolute once loaded. ``root`` is the
+    folder of the configuration file (the current folder when there is none), ``config_file`` the
+    file read and ``user_file`` the user file read (None when there is none).
     """
 
     src_lang: str = "es"
     tgt_lang: str = "en"
     engine: str = "auto"
     models: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    models_dir: Path | None = None
     beam: int = 1
     threads: int | None = None
     device: str = "cpu"
@@ -88,6 +102,7 @@ class Settings:
     root: Path = field(default_factory=Path.cwd, compare=False)
     config_file: Path | None = None
     refused: tuple[Path, ...] = field(default=(), compare=False)
+    user_file: Path | None = None
 
 
 class SettingsWarning(UserWarning):
@@ -95,7 +110,17 @@ class SettingsWarning(UserWarning):
 
 
 # Where the settings came from is not itself a setting, nor is what only a command line says.
-KEYS = tuple(f.name for f in fields(Settings) if f.name not in ("root", "config_file", "refused", *COMMAND_LINE_ONLY))
+KEYS = tuple(f.name for f in fields(Settings)
+             if f.name not in ("root", "config_file", "refused", "user_file", *COMMAND_LINE_ONLY))
+
+
+def user_settings_file() -> Path:
+    """The user file: ``qa.toml`` in the user configuration folder (platformdirs'
+    ``user_config_dir("qa")``: ``$XDG_CONFIG_HOME/qa``, else ``~/.config/qa`` on Linux), read at
+    call time."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("qa")) / QA_TOML
 
 
 def find_config(start: Path) -> Path | None:
@@ -117,14 +142,7 @@ def settings_root(start: Path) -> Path:
     them is not picked up (anyone can leave a ``/tmp/qa.toml``); else ``start``'s own folder.
     Folders are taken by name: a symbolic link in the checked path is not followed to find them.
     """
-    return _search_folders(_folder_of(start))[-1]
-
-
-def enclosing_repository(path: Path) -> Path | None:
-    """The top folder of the git repository holding ``path`` (the nearest folder at or above it
-    with a ``.git``), by name, without following a symbolic link in ``path``; None outside git."""
-    folder = _folder_of(path)
-    return next((candidate for candidate in (folder, *folder.parents) if (candidate / ".git").exists()), None)
+    return _search_folders(folder_of(start))[-1]
 
 
 def settings_below_root(root: Path, checked: Iterable[Path]) -> list[Path]:
@@ -132,7 +150,7 @@ def settings_below_root(root: Path, checked: Iterable[Path]) -> list[Path]:
     or a ``pyproject.toml`` with a ``[tool.qa]`` table. ``root``'s own are not among them."""
     found: dict[Path, None] = {}
     for path in checked:
-        folder = _folder_of(path)
+        folder = folder_of(path)
         if folder == root or not folder.is_relative_to(root):
             continue
         for candidate in (folder, *folder.parents):
@@ -162,15 +180,6 @@ def _settings_file(folder: Path, *, below_root: bool = False) -> Path | None:
         return None
 
 
-def _folder_of(path: Path) -> Path:
-    """The absolute folder of ``path`` (itself for a folder), its ``..`` resolved by name."""
-    try:
-        absolute = Path(os.path.abspath(path))
-    except OSError:  # a deleted current folder
-        absolute = Path(path)
-    return absolute if absolute.is_dir() else absolute.parent
-
-
 def _search_folders(folder: Path) -> list[Path]:
     """``folder`` and its parents up to the repository root, else up to the first of the current
     folder and home met on the way, else ``folder`` alone."""
@@ -196,8 +205,8 @@ def load_settings(
     checked: Iterable[Path] = (),
 ) -> tuple[Settings, dict[str, str]]:
     """The settings for a check started at ``start`` (a checked path, or the current folder),
-    and where each came from: ``"default"``, the file's name, ``"$QA_SCHEDULER"``,
-    ``"$QA_CACHE_DIR"`` or ``"command line"``.
+    and where each came from: ``"default"``, the user file's or the repository file's name,
+    ``"$QA_SCHEDULER"``, ``"$QA_CACHE_DIR"`` or ``"command line"``.
 
     ``cli_overrides`` maps setting names (``fail-on`` or ``fail_on``) to command-line values;
     None, and an empty list or mapping (a repeatable option not given), mean "not given".
@@ -208,16 +217,19 @@ def load_settings(
     """
     root_folder = settings_root(start)
     path = config_file if config_file is not None else _settings_file(root_folder)
-    values: dict[str, Any] = {}
     sources = {key: DEFAULT for key in KEYS}
+    user_file = _existing(user_settings_file())
+    values = parse_table(_read_toml(user_file), Where(user_file, user=True)) if user_file else {}
+    sources.update({key: display_path(user_file) for key in values if user_file})
     root = Path.cwd().resolve()
     if path is not None:
         if not path.is_file():
             raise InputError("no such configuration file", str(path))
         root = path.resolve().parent
         table = _config_table(path)
-        values = parse_table(table, Where(path))
-        sources.update({key: display_path(path) for key in values})
+        from_file = parse_table(table, Where(path))
+        values.update(from_file)
+        sources.update({key: display_path(path) for key in from_file})
     if os.environ.get(CACHE_ENVIRONMENT) and "cache" in values:
         # The environment is set for this run (a CI job's cache folder); the file is for everyone.
         del values["cache"]
@@ -229,8 +241,13 @@ def load_settings(
     values.update(overrides)
     sources.update({key: COMMAND_LINE for key in overrides if key in KEYS})
     refused = _refused(root_folder, [start, *checked], path)
-    settings = Settings(**values, root=root, config_file=path.resolve() if path else None, refused=refused)
+    settings = Settings(**values, root=root, config_file=path.resolve() if path else None, refused=refused,
+                        user_file=user_file.resolve() if user_file else None)
     return settings, sources
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.is_file() else None
 
 
 def _refused(root: Path, checked: list[Path], read: Path | None) -> tuple[Path, ...]:
@@ -257,9 +274,11 @@ def _environment_scheduler(value: str) -> str:
 
 @dataclass(frozen=True)
 class Where:
-    """The file being read, for paths and error messages."""
+    """The file being read, for paths and error messages. ``user``: the user file, whose paths may
+    lead anywhere and which sets only MACHINE_KEYS."""
 
     path: Path
+    user: bool = False
 
     @property
     def is_pyproject(self) -> bool:
@@ -286,6 +305,9 @@ def parse_table(table: Mapping[str, Any], where: Where) -> dict[str, Any]:
             raise where.error(f"unknown key {written!r}{_suggestion(key)}")
         if key in values:
             raise where.error(f"{written!r} is set twice (as fail-on and fail_on?)")
+        if where.user and key not in MACHINE_KEYS:
+            raise where.error(f"{written!r} is a repository setting, not read from the user file; put it in the "
+                              f"repository's qa.toml (the user file takes {', '.join(_written(MACHINE_KEYS))})")
         values[key] = _CHECKS[key](written, value, where)
     return values
 
@@ -293,6 +315,8 @@ def parse_table(table: Mapping[str, Any], where: Where) -> dict[str, Any]:
 def describe(settings: Settings, sources: Mapping[str, str]) -> str:
     """One line per setting, ``key = value  (from qa.toml)``, for ``qa config``."""
     lines = [f"# configuration file: {display_path(settings.config_file) if settings.config_file else 'none'}"]
+    if settings.user_file is not None:
+        lines.append(f"# user file: {display_path(settings.user_file)}")
     lines += [f"# not read (below the repository root): {display_path(path)}" for path in settings.refused]
     shown = as_dict(settings)
     shown.update({key: display_path(getattr(settings, key)) for key in PATH_KEYS if getattr(settings, key)})
@@ -441,12 +465,6 @@ def _choice(options: Iterable[str] | Callable[[], Iterable[str]]) -> Check:
     return check
 
 
-def _formats() -> list[str]:
-    from qa.report import FORMATS
-
-    return sorted(FORMATS)
-
-
 def _whole_number(low: int, high: int) -> Check:
     def check(written: str, value: Any, where: Where) -> int:
         # TOML booleans are Python ints; ``beam = true`` is a mistake, not 1.
@@ -485,8 +503,10 @@ def _path(written: str, value: Any, where: Where) -> Path:
 
 
 def _inside_root(written: str, value: Path, where: Where) -> Path:
+    """A path of a file, relative to its folder, made absolute; it must stay inside the repository
+    unless the file is the user file."""
     resolved = (where.folder / value.expanduser()).resolve()
-    if not resolved.is_relative_to(where.folder):
+    if not where.user and not resolved.is_relative_to(where.folder):
         raise where.error(
             f"{written!r} = {str(value)!r} leads outside the repository ({where.folder}); "
             f"paths are relative to the configuration file's folder"
@@ -495,8 +515,6 @@ def _inside_root(written: str, value: Path, where: Where) -> Path:
 
 
 def _models(written: str, value: Any, where: Where) -> Mapping[str, str]:
-    from qa.translate.marian import looks_like_path
-
     if not isinstance(value, Mapping):
         raise where.error(f"{written!r} must be a table of direction = model, e.g. es-en = \"Helsinki-NLP/opus-mt-es-en\"")
     models: dict[str, str] = {}
@@ -522,6 +540,7 @@ _CHECKS: dict[str, Check] = {
     "tgt_lang": language_code,
     "engine": _choice(ENGINES),
     "models": _models,
+    "models_dir": _path,
     "beam": _whole_number(*BEAM_RANGE),
     "threads": _whole_number(*THREADS_RANGE),
     "device": _choice(DEVICES),
@@ -534,7 +553,7 @@ _CHECKS: dict[str, Check] = {
     "cache": _path,
     "pairing": _choice(PAIRINGS),
     "baseline": _path,
-    "format": _choice(_formats),
+    "format": _choice(sorted(FORMAT_NAMES)),
 }
 
 
@@ -558,3 +577,37 @@ def _format_value(value: Any) -> str:
         return "{" + ", ".join(f"{k} = {_format_value(v)}" for k, v in value.items()) + "}"
     return json.dumps(value, ensure_ascii=False)
 
+
+
+def _written(keys: Iterable[str]) -> list[str]:
+    """Setting names as a file writes them (``models-dir``)."""
+    return [key.replace("_", "-") for key in keys]
+
+
+def parse_model_values(values: Iterable[str], directions: Iterable[tuple[str, str]],
+                       models_dir: str | Path | None = None) -> dict[str, str]:
+    """``--model`` (and ``--models-dir``) values as a direction -> model mapping.
+
+    ``SRC-TGT=NAME|PATH`` sets one direction. A hub name without a prefix applies to every one of
+    ``directions``; so does a folder of ``opus-mt-SRC-TGT`` folders (a models folder, like
+    ``models_dir``: each direction gets its own folder in it). A model folder without a prefix is
+    refused (InputError, one line) when more than one direction is needed, since one model
+    translates one way. Later values win over earlier ones and over ``models_dir``.
+    """
+    directions = list(dict.fromkeys(directions))
+    models: dict[str, str] = {}
+    if models_dir is not None:
+        models.update({f"{src}-{tgt}": str(model_folder(models_dir, src, tgt)) for src, tgt in directions})
+    for value in values:
+        direction, equals, model = value.partition("=")
+        if equals and len(direction.split("-")) == 2 and "/" not in direction:
+            models[direction] = model
+        elif holds_model_folders(value):
+            models.update({f"{src}-{tgt}": str(model_folder(value, src, tgt)) for src, tgt in directions})
+        elif len(directions) > 1 and (looks_like_path(value) or Path(value).expanduser().is_dir()):
+            needed = ", ".join(f"{src}-{tgt}" for src, tgt in directions)
+            raise InputError(f"--model {value}: a model folder translates one way and {needed} are needed; "
+                             "pass --models-dir DIR (opus-mt-SRC-TGT folders) or --model SRC-TGT=PATH")
+        else:
+            models.update({f"{src}-{tgt}": value for src, tgt in directions})
+    return models

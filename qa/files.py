@@ -1,6 +1,7 @@
 """Writing output files so that a reader never sees half of one, and text that can always be
 written: Python strings may hold lone surrogates (from a JSON ``\\ud800`` escape, or standing for
-the undecodable bytes of a file name) that no UTF-8 file can."""
+the undecodable bytes of a file name) that no UTF-8 file can. Also how a model setting names a
+folder: a path rather than a hub name, and the ``opus-mt-SRC-TGT`` folders of a models folder."""
 
 from __future__ import annotations
 
@@ -10,6 +11,34 @@ import tempfile
 from pathlib import Path
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# The name of one direction's folder in a models folder (``models-dir``), as the hub names opus-mt.
+MODEL_FOLDER = "opus-mt-{src}-{tgt}"
+
+
+def model_folder(models_dir: str | Path, src: str, tgt: str) -> Path:
+    """The folder of the ``src``->``tgt`` model in a models folder: ``models_dir/opus-mt-SRC-TGT``."""
+    return Path(models_dir).expanduser() / MODEL_FOLDER.format(src=src, tgt=tgt)
+
+
+def holds_model_folders(folder: str | Path) -> bool:
+    """Whether ``folder`` is a models folder: a folder holding ``opus-mt-*`` folders."""
+    path = Path(folder).expanduser()
+    return path.is_dir() and any(child.is_dir() for child in path.glob("opus-mt-*"))
+
+
+def looks_like_path(spec: str) -> bool:
+    """Whether ``spec`` names a folder rather than a hub repository.
+
+    Hub names contain one "/" (owner/name), so a single "/" alone does not make a path.
+    """
+    return (
+        spec.startswith((".", "~", "/", os.sep))
+        or "\\" in spec
+        or (os.sep != "/" and os.sep in spec)
+        or spec.count("/") > 1
+    )
 
 
 def without_lone_surrogates(text: str) -> str:
@@ -51,14 +80,28 @@ def write_atomically(path: str | Path, text: str) -> None:
         raise
 
 
+def folder_of(path: Path) -> Path:
+    """The absolute folder of ``path`` (itself for a folder), its ``..`` resolved by name."""
+    try:
+        absolute = Path(os.path.abspath(path))
+    except OSError:  # a deleted current folder
+        absolute = Path(path)
+    return absolute if absolute.is_dir() else absolute.parent
+
+
+def enclosing_repository(path: Path) -> Path | None:
+    """The top folder of the git repository holding ``path`` (the nearest folder at or above it
+    with a ``.git``), by name, without following a symbolic link in ``path``; None outside git."""
+    folder = folder_of(path)
+    return next((candidate for candidate in (folder, *folder.parents) if (candidate / ".git").exists()), None)
+
+
 def link_out_of_repository(path: Path) -> str | None:
     """Why a report must not be written through ``path``: it is a symbolic link inside a git
     repository (which a pull request may have committed) that leads out of the repository, or
     into a hidden part of it (``.git/hooks``, ``.git/config``), whether or not its target exists
     yet. None for anything else: a plain file, a link outside any repository (``/dev/stdout``),
     or a link to a visible file of the same repository."""
-    from qa.config import enclosing_repository
-
     if not path.is_symlink():
         return None
     top = enclosing_repository(path)

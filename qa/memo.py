@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 from qa import __version__
 from qa.align import Link
 from qa.signals import Segment, Signal, compute_signals
+from qa.store import CacheScope, TranslationCache
 from qa.translate.base import EngineInfo, TokenScores
-from qa.translate.cache import CacheScope, TranslationCache
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")

@@ -67,11 +67,12 @@ def test_auto_with_no_engine_names_both_reasons(apertium_available):
         create_engine("auto", EngineOptions(), [("es", "fr")])
     message = str(error.value)
     assert "\n" not in message
-    assert "Helsinki-NLP/opus-mt-es-fr" in message and "spa-fra" in message and "--model" in message
+    assert "Helsinki-NLP/opus-mt-es-fr" in message and "spa-fra" in message
+    assert "pass --models-dir DIR (opus-mt-SRC-TGT folders) or --model SRC-TGT=PATH" in message
 
 
 def test_explicit_marian_checks_its_model_up_front(tmp_path, tiny_marian):
-    with pytest.raises(EngineUnavailable, match="--model PATH"):
+    with pytest.raises(EngineUnavailable, match="--models-dir DIR .* or --model SRC-TGT=PATH"):
         create_engine("marian", EngineOptions(), [("es", "en")])
     models = {"es-en": str(tiny_marian[("es", "en")])}
     engine, note = create_engine("marian", EngineOptions(models=models), [("es", "en")])

@@ -353,3 +353,13 @@ def test_a_partial_baseline_run_keeps_the_entries_of_articles_it_did_not_check(r
     assert run_cli("baseline", "--engine", "none", "--", str(content / "b-acuerdo.es.md"),
                    str(content / "b-acuerdo.en.md"), cwd=root).returncode == 0
     assert [e.path for e in read_baseline(root / ".qa-baseline.json").entries] == ["content/a-reunion.en.md"]
+
+
+def test_a_marker_in_a_table_cell_accepts_its_row_not_the_whole_table(root):
+    """Tables are read as the reader reads them: a marker in a cell accepts that row, and a flag
+    in another row of the same table is still reported."""
+    table = f"| {REPEATED} <!-- qa: ignore --> |\n|---|\n| {EN[1]} |\n| {SECURITY} |"
+    write_pair(root / "content", "acuerdo", [*ES, "Ambos países reforzarán su seguridad."], [table])
+    report = check_corpus(read_paths([root / "content"]).pairs, engine=None)
+    assert {s.target[0].text for _, s in report.flagged} == {REPEATED, SECURITY}
+    assert [s.target[0].text for _, s in check(root / "content").flagged] == [SECURITY]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,126 @@ def test_qa_cache_dir_in_the_environment_wins_over_the_files_cache(tmp_path, mon
         assert cache.path == tmp_path / "ci-cache" / "translations.sqlite3"
     flagged, _ = load_settings(tmp_path, {"cache": str(tmp_path / "flag.sqlite3")})
     assert flagged.cache == tmp_path / "flag.sqlite3"  # --cache still wins over both
+
+
+# The user file (~/.config/qa/qa.toml): machine settings, paths anywhere, below the repository's file.
+
+
+@pytest.fixture
+def user_file(tmp_path_factory) -> Path:
+    """The user file's path (conftest points XDG_CONFIG_HOME at an empty temporary folder)."""
+    from qa.config import user_settings_file
+
+    path = user_settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert path.parent.parent == Path(os.environ["XDG_CONFIG_HOME"])
+    return path
+
+
+def test_the_user_file_may_name_a_models_folder_outside_any_repository(repo, user_file, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("opt-models")
+    write(user_file, f'engine = "marian"\nmodels-dir = "{outside}"\n[models]\nes-en = "../es-en"\n')
+    settings, sources = load_settings(repo / "content", {})
+    assert settings.models_dir == outside.resolve() and settings.engine == "marian"
+    # Relative paths are relative to the user file's folder, and may lead out of it.
+    assert settings.models == {"es-en": str((user_file.parent.parent / "es-en").resolve())}
+    assert sources["models_dir"] == sources["engine"] == str(user_file.resolve())
+    assert settings.user_file == user_file.resolve() and settings.config_file is None
+    # The repository's file may not do the same: a pull request could point qa anywhere.
+    write(repo / "qa.toml", f'models-dir = "{outside}"\n')
+    assert error_of(repo).startswith(f"qa.toml: 'models-dir' = '{outside}' leads outside the repository")
+
+
+def test_the_repository_file_wins_over_the_user_file_and_flags_over_both(repo, user_file):
+    write(user_file, 'engine = "apertium"\nbeam = 4\nthreads = 2\n')
+    write(repo / "qa.toml", 'engine = "none"\nmodels-dir = "models"\n')
+    settings, sources = load_settings(repo, {"threads": 3})
+    assert (settings.engine, settings.beam, settings.threads) == ("none", 4, 3)
+    assert settings.models_dir == (repo / "models").resolve()
+    assert sources["engine"] == sources["models_dir"] == "qa.toml"
+    assert sources["beam"] == str(user_file.resolve()) and sources["threads"] == "command line"
+
+
+def test_the_environment_wins_over_the_user_files_cache(repo, user_file, monkeypatch):
+    write(user_file, 'cache = "translations.sqlite3"\n')
+    monkeypatch.delenv("QA_CACHE_DIR", raising=False)
+    assert load_settings(repo, {})[0].cache == user_file.parent / "translations.sqlite3"
+    monkeypatch.setenv("QA_CACHE_DIR", str(repo / "ci-cache"))
+    settings, sources = load_settings(repo, {})
+    assert settings.cache is None and sources["cache"] == "$QA_CACHE_DIR"
+
+
+@pytest.mark.parametrize("line", ['ignore = ["drafts/*"]', 'fail-on = "never"', "threshold = 0.9",
+                                  'baseline = "b.json"', 'flagger = "f.json"', 'format = "json"'])
+def test_a_repository_setting_in_the_user_file_is_refused_in_one_line(repo, user_file, line):
+    write(user_file, line + "\n")
+    message = error_of(repo)
+    key = line.split(" = ")[0]
+    assert message.startswith(f"{user_file.resolve()}: {key!r} is a repository setting, not read from the user file")
+    assert "models-dir" in message
+
+
+def test_qa_config_names_the_user_file_as_the_source(repo, user_file):
+    write(user_file, 'device = "cuda"\n')
+    settings, sources = load_settings(repo, {})
+    lines = describe(settings, sources).splitlines()
+    assert lines[:2] == ["# configuration file: none", f"# user file: {user_file.resolve()}"]
+    assert f'device = "cuda"  (from {user_file.resolve()})' in lines
+    assert "models_dir = (none)  (default)" in lines
+
+
+def test_models_dir_from_the_command_line_is_made_absolute(repo):
+    settings, sources = load_settings(repo / "content", {"models-dir": "models"})
+    assert settings.models_dir == (repo / "models").resolve() and sources["models_dir"] == "command line"
+
+
+def test_every_report_format_has_a_setting_name():
+    from qa.config import FORMAT_NAMES
+    from qa.report import FORMATS
+
+    assert set(FORMATS) == set(FORMAT_NAMES)
+
+
+def test_model_values_per_direction_for_every_direction_or_from_a_models_folder(tmp_path):
+    from qa.config import parse_model_values
+
+    both = [("en", "es"), ("es", "en")]
+    one = tmp_path / "one-model"
+    one.mkdir()
+    shelf = tmp_path / "models"
+    (shelf / "opus-mt-es-en").mkdir(parents=True)
+    assert parse_model_values(["org/name"], both) == {"en-es": "org/name", "es-en": "org/name"}
+    assert parse_model_values([f"es-en={one}"], both) == {"es-en": str(one)}
+    assert parse_model_values([str(one)], [("es", "en")]) == {"es-en": str(one)}
+    from_shelf = {"en-es": str(shelf / "opus-mt-en-es"), "es-en": str(shelf / "opus-mt-es-en")}
+    assert parse_model_values([str(shelf)], both) == from_shelf  # a folder of opus-mt folders
+    assert parse_model_values([], both, models_dir=shelf) == from_shelf
+    assert parse_model_values([f"es-en={one}"], both, models_dir=shelf) == {**from_shelf, "es-en": str(one)}
+
+
+def test_one_model_folder_for_two_directions_is_refused_in_one_line(tmp_path):
+    from qa.config import parse_model_values
+
+    folder = tmp_path / "one-model"
+    folder.mkdir()
+    with pytest.raises(InputError) as caught:
+        parse_model_values([str(folder)], [("en", "es"), ("es", "en")])
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"--model {folder}: a model folder translates one way")
+    assert "en-es, es-en are needed" in message
+    assert "pass --models-dir DIR (opus-mt-SRC-TGT folders) or --model SRC-TGT=PATH" in message
+
+
+def test_the_readme_describes_every_key_and_what_the_user_file_takes():
+    from qa.config import COMMAND_LINE_ONLY, MACHINE_KEYS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    reference = readme[readme.index("## Configuration"):]
+    rows = [line for line in reference.splitlines() if line.startswith("| ")]
+    for key in KEYS:
+        assert any(f"`{key.replace('_', '-')}`" in row.split(" | ")[0] for row in rows), key
+    for key in COMMAND_LINE_ONLY:
+        assert f"`--{key.replace('_', '-')}`" in reference, key
+    user_file_paragraph = reference[reference.index("The user settings file"):]
+    for key in MACHINE_KEYS:
+        assert f"`{key.replace('_', '-')}`" in user_file_paragraph.split("\n\n")[0], key

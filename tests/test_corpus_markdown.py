@@ -324,3 +324,55 @@ HTML_PIECES = st.sampled_from([
 def test_html_blocks_of_any_shape_read_with_sentences_inside_their_blocks(body):
     article = parse_markdown(body, "nota.es.md")
     assert_sound(article, exact=False)
+
+
+# Inline <!-- qa: ignore --> markers, found by the reader with its own parse (Article.ignored).
+
+MARKED = """\
+---
+title: Un título
+---
+
+<!-- qa: ignore -->
+| País | Acuerdo |
+|---|---|
+| Marruecos | Firmado el lunes. |
+
+Un párrafo sin marca.
+
+| País | Acuerdo |
+|---|---|
+| Francia <!-- qa: ignore --> | Pendiente. |
+| España | Firmado ayer. |
+
+<!-- qa: ignore -->
+{{< figure src="mapa.jpg" >}}
+
+El párrafo tras la figura.
+
+Otro párrafo sin marca.
+"""
+
+
+def test_the_reader_keeps_the_blocks_markers_accept():
+    from qa.corpus.markdown import ignored_spans
+
+    article = parse_markdown(MARKED, "nota.es.md")
+    marked = [MARKED[start:end] for start, end in article.ignored]
+    assert marked == [
+        "| País | Acuerdo |\n|---|---|\n| Marruecos | Firmado el lunes. |",  # a marker before a table: the table
+        "| Francia <!-- qa: ignore --> | Pendiente. |",  # a marker in a cell: its row
+        "El párrafo tras la figura.",  # a shortcode has no text to accept: the next block is marked
+    ]
+    assert ignored_spans(MARKED) == article.ignored  # the same parse for a file read elsewhere (a git ref)
+    texts = [block.text for block in article.blocks if any(s <= block.start < e for s, e in article.ignored)]
+    assert texts == ["País", "Acuerdo", "Marruecos", "Firmado el lunes.", "Francia", "Pendiente.",
+                     "El párrafo tras la figura."]
+
+
+def test_markers_in_a_refused_front_matter_or_in_code_accept_nothing():
+    from qa.corpus.markdown import ignored_spans
+
+    assert ignored_spans("---\ntitle: [unclosed\n---\n<!-- qa: ignore -->\nText.\n") == ()
+    text = "```\n<!-- qa: ignore -->\n```\nCode next.\n\n`<!-- qa: ignore -->` then.\n"
+    assert parse_markdown(text, "nota.en.md").ignored == ()

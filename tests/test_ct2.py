@@ -341,7 +341,7 @@ def test_registry_and_explicit_choice(tiny_marian):
     assert ENGINES["ct2"] == "qa.translate.ct2:Ct2Engine" and "ct2" in ENGINE_CHOICES
     engine, note = create_engine("ct2", options(tiny_marian[("es", "en")]), [("es", "en")])
     assert isinstance(engine, Ct2Engine) and "as requested" in note
-    with pytest.raises(EngineUnavailable, match="--model PATH"):
+    with pytest.raises(EngineUnavailable, match="--models-dir DIR .* or --model SRC-TGT=PATH"):
         create_engine("ct2", EngineOptions(), [("es", "en")])
 
 

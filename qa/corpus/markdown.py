@@ -27,6 +27,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from qa.corpus.files import lang_from_path, read_text_file, split_lang_suffix
+from qa.corpus.ignore import IGNORE_MARKER, only_markers
 from qa.corpus.model import Article, Block, Role, Sentence
 from qa.corpus.page import is_byline
 from qa.errors import InputError, first_line
@@ -106,7 +107,8 @@ def parse_markdown(text: str, path: str, *, pair: Sequence[str] = DEFAULT_CANDID
     front = split_front_matter(text, path)
     front_drafts = _front_matter_drafts(front)
     has_title = any(draft.role is Role.HEADLINE for draft in front_drafts)
-    body_drafts = _body_drafts(text, front.body_start, has_title=has_title)
+    body = _parse_body(text, front.body_start)
+    body_drafts = _body_drafts(body, has_title=has_title)
     drafts = front_drafts + _mark_repeats(body_drafts, {draft.text for draft in front_drafts})
     lang, lang_from = _article_lang(front.data, path, drafts, pair)
     candidates = candidates_with(lang, pair)
@@ -121,7 +123,19 @@ def parse_markdown(text: str, path: str, *, pair: Sequence[str] = DEFAULT_CANDID
         meta=MappingProxyType(
             {"front_matter": MappingProxyType(dict(front.data)), "lang_from": lang_from, "key_from": key_from}
         ),
+        ignored=_ignored_spans(body),
     )
+
+
+def ignored_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of the blocks of Markdown ``text`` that ``<!-- qa: ignore -->`` markers
+    accept, read as :func:`parse_markdown` reads the file (its ``Article.ignored``); none for a
+    file whose front matter the reader refuses, since nothing of it is checked."""
+    try:
+        body_start = split_front_matter(text, "").body_start
+    except InputError:
+        return ()
+    return _ignored_spans(_parse_body(text, body_start))
 
 
 def split_front_matter(text: str, path: str) -> FrontMatter:
@@ -326,11 +340,64 @@ def mask_template_tags(text: str) -> str:
     return _TEMPLATE_TAG.sub(lambda tag: re.sub(r"[^\r\n]", "\u00a0", tag.group()), text)
 
 
-def _body_drafts(text: str, body_start: int, *, has_title: bool) -> list[_Draft]:
+@dataclass(frozen=True)
+class _Body:
+    """The body of a Markdown file as the reader parses it, once: its text (template tags
+    masked), where it starts in the file, where each of its lines starts, and markdown-it's
+    tokens."""
+
+    text: str
+    start: int
+    line_starts: list[int]
+    tokens: list[Token]
+
+    def span(self, lines: Sequence[int]) -> tuple[int, int]:
+        """The file span of a token's lines (``token.map``), trailing white space left out."""
+        start = self.line_starts[lines[0]]
+        end = self.line_starts[lines[1]] if lines[1] < len(self.line_starts) else len(self.text)
+        return self.start + start, self.start + start + len(self.text[start:end].rstrip())
+
+
+def _parse_body(text: str, body_start: int) -> _Body:
     body = mask_template_tags(text[body_start:])
     # markdown-it ends a line at "\r\n", "\n" or a lone "\r", so its line numbers count those.
     line_starts = [0] + [match.end() for match in _LINE_END.finditer(body)]
-    tokens = _MARKDOWN.parse(body)
+    return _Body(body, body_start, line_starts, _MARKDOWN.parse(body))
+
+
+def _ignored_spans(body: _Body) -> tuple[tuple[int, int], ...]:
+    """The blocks markers accept: a marker alone on its line(s) accepts the next block with text
+    (blank lines, and lines holding only a shortcode, may stand between); a marker inside a
+    paragraph, heading or table cell accepts that block (for a cell, its row). A list, block quote
+    or table is one block; a list item or heading right under a paragraph, blank line or not, is a
+    block of its own. Markers in the front matter, in code and in code spans accept nothing."""
+    spans: list[tuple[int, int]] = []
+    pending = False
+    tokens = body.tokens
+    for index, token in enumerate(tokens):
+        if token.map is None or token.nesting < 0:
+            continue
+        if token.type == "html_block" and IGNORE_MARKER.search(token.content):
+            marked = not only_markers(token.content)  # a marker with other HTML
+            pending = not marked
+        elif token.type == "inline":
+            if not token.content.strip():
+                continue  # a masked shortcode: no text to accept
+            marked = any(child.type == "html_inline" and IGNORE_MARKER.search(child.content)
+                         for child in token.children or ())
+        elif token.type in ("paragraph_open", "heading_open") and not tokens[index + 1].content.strip():
+            continue
+        else:
+            marked, pending = pending, False
+        if marked:
+            start, end = body.span(token.map)
+            if not spans or end > spans[-1][1]:  # not inside a block already accepted
+                spans.append((start, end))
+    return tuple(spans)
+
+
+def _body_drafts(parsed: _Body, *, has_title: bool) -> list[_Draft]:
+    body, body_start, line_starts, tokens = parsed.text, parsed.start, parsed.line_starts, parsed.tokens
     drafts: list[_Draft] = []
     has_headline = has_title
     after_image = False

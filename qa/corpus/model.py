@@ -59,6 +59,8 @@ class Article:
     ``text`` is the decoded text that every offset points into: the whole file for Markdown and
     page dumps. For a record of a JSON Lines file it is the record's own text (headline and
     paragraphs joined by blank lines) and ``origin_line`` is the record's line in the file.
+    ``ignored`` holds the spans of ``text`` that inline ``<!-- qa: ignore -->`` markers accept
+    (see :mod:`qa.corpus.ignore`).
     """
 
     path: str
@@ -69,6 +71,7 @@ class Article:
     key: str | None = None  # translationKey / slug / record id used for pairing
     origin_line: int | None = None
     meta: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    ignored: tuple[tuple[int, int], ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def headlines(self) -> tuple[Block, ...]:

@@ -25,11 +25,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import qa.translate.fresh_tagger as fresh_tagger
 from qa.errors import EngineError, EngineUnavailable, first_line
-from qa.translate import EngineOptions, fresh_tagger
 from qa.translate.base import Engine, EngineInfo
 from qa.translate.languages import apertium_mode
 from qa.translate.null_flush import Block, NullFlushProcess, Stage, exit_reason
+from qa.translate.options import EngineOptions
 
 # Part of the cache scope: how sentences reach the pipeline changes what comes back.
 FEEDING = "one sentence per block, fresh tagger"

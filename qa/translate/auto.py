@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from qa.errors import EngineUnavailable
-from qa.translate import EngineOptions
 from qa.translate.apertium import ApertiumEngine
 from qa.translate.base import Engine
 from qa.translate.ct2 import Ct2Engine, ct2_installed
-from qa.translate.marian import MarianEngine, ModelLocation, locate_model
+from qa.translate.locate import MODEL_REMEDY, ModelLocation, locate_model
+from qa.translate.marian import MarianEngine
+from qa.translate.options import EngineOptions
 
 
 def describe_location(location: ModelLocation) -> str:
@@ -56,5 +57,5 @@ def select_engine(
     raise EngineUnavailable(
         f"no translation engine is available. marian: {'; '.join(marian_missing)}. "
         f"apertium: {'; '.join(apertium_missing)}. "
-        "Otherwise pass --model PATH to a local Marian folder"
+        f"Otherwise {MODEL_REMEDY}"
     )

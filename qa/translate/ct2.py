@@ -37,22 +37,20 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import EngineError, EngineUnavailable, first_line
-from qa.translate import EngineOptions
 from qa.translate.base import EngineInfo, TokenScores, in_shrinking_batches
-from qa.translate.marian import (
+from qa.translate.batching import length_batches, output_bound, pair_lengths
+from qa.translate.locate import (
     ModelLocation,
-    PerDirectionEngine,
-    length_batches,
-    load_tokenizer,
     locate_model,
     location_model,
     location_revision,
-    output_bound,
-    pair_lengths,
     pretrained_source,
     torch_problem,
     unavailable,
 )
+from qa.translate.marian import load_tokenizer
+from qa.translate.options import EngineOptions
+from qa.translate.per_direction import PerDirectionEngine
 
 INSTALL_REMEDY = "pip install ctranslate2, or use --engine marian"
 # Files a finished conversion always has; a folder without them is not a usable model.
@@ -79,7 +77,7 @@ def ct2_cache_root(options: EngineOptions) -> Path:
     translation cache (which follows QA_CACHE_DIR)."""
     if options.ct2_cache:
         return Path(options.ct2_cache).expanduser()
-    from qa.translate.cache import default_cache_path
+    from qa.store import default_cache_path
 
     return default_cache_path().parent / "ct2"
 
@@ -243,7 +241,7 @@ class _Loaded:
 
 class Ct2Engine(PerDirectionEngine):
     """MarianMT through CTranslate2; one converted model per direction, loaded on first use (see
-    :class:`~qa.translate.marian.PerDirectionEngine`)."""
+    :class:`~qa.translate.per_direction.PerDirectionEngine`)."""
 
     name = "ct2"
 
