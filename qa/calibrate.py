@@ -18,11 +18,17 @@ How the flagger's logistic part is fitted (``qa calibrate``):
 
 ``qa eval`` reports the same held-out figures next to each single signal, never a fit scored on
 its own data.
+
+Both commands are library calls: :func:`evaluate_paths` and :func:`calibrate_paths` read each file
+once and open the run with a :class:`~qa.session.Session`; :func:`evaluate_in`, :func:`score_sets`
+and :func:`calibrate_scored` do the same work in a session the caller opened, and
+:func:`write_flagger` writes the fitted flagger file.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,18 +39,23 @@ from typing import Any
 import numpy as np
 
 from qa import evaluate
+from qa.errors import InputError
+from qa.files import write_atomically
 from qa.flag import (
     FEATURE_SIGNS,
     Flagger,
     LogisticPart,
     feature_sign,
     feature_value,
+    flagger_to_dict,
     judge,
     model_key,
 )
 from qa.progress import Progress
 from qa.score import SegmentResult, score_pairs
+from qa.session import FROM_SETTINGS, CacheChoice, EngineChoice, Note, Session, library_settings
 from qa.signals.base import Signal
+from qa.signature import Signature, make_signature
 from qa.translate.base import Engine
 
 # The features the logistic part may be fitted on, in the order ties are broken. Extend freely:
@@ -436,7 +447,7 @@ class FileEvaluation:
     n: int
     metric: str  # "ROC-AUC" or "Kendall tau"
     flagger: float | None
-    fit: str  # how the flagger's figure was obtained (see evaluate_files)
+    fit: str  # how the flagger's figure was obtained (see evaluate_sets)
     signals: dict[str, float]
     best_signal: str | None
     best_signal_value: float | None
@@ -476,12 +487,13 @@ def _fitted_settings(flagger: Flagger, engine: str, direction: str) -> tuple[lis
     return features, l2
 
 
-def evaluate_files(
-    paths: Sequence[str], *, engine: Engine | None, engine_name: str | None, flagger: Flagger,
-    progress: Progress | None = None,
+def evaluate_sets(
+    loaded: Sequence[tuple[str | Path, evaluate.EvalSet]], *, engine: Engine | None, engine_name: str | None,
+    flagger: Flagger, progress: Progress | None = None,
 ) -> list[FileEvaluation]:
-    """Score labelled files and WMT12 ranking sets and measure the flagger next to each single
-    signal. For a labelled file the flagger's figure never comes from a model fitted on it:
+    """Score labelled files and WMT12 ranking sets (each path with its loaded set:
+    :func:`qa.evaluate.load_eval_sets`) and measure the flagger next to each single signal. For a
+    labelled file the flagger's figure never comes from a model fitted on it:
 
     - ``LOFO``: with two or more labelled files given, and the flagger having a model for the
       engine, that model's settings are refitted on the other given files and the file is scored;
@@ -492,7 +504,6 @@ def evaluate_files(
     """
     engine_name = engine_name or "none"
     bound = flagger.for_engine(engine_name)
-    loaded = [(path, evaluate.load_eval_set(path)) for path in paths]
     labelled = [
         score_labelled(data, engine=engine, flagger=bound, progress=progress, name=Path(path).name)
         for path, data in loaded if isinstance(data, evaluate.LabelledSet)
@@ -563,3 +574,136 @@ def _evaluate_ranking(data: evaluate.RankingSet, *, engine, flagger: Flagger, pr
     best, best_value = best_signal(singles)
     return FileEvaluation(data.name, len(data.preferences), "Kendall tau", tau([r.score for r in results]),
                           "as given", singles, best, best_value)
+
+
+# --------------------------------------------------------------------------------------------
+# Runs: ``qa eval`` and ``qa calibrate`` as library calls
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What ``qa eval`` prints: one row per file (:func:`evaluate_sets`) and the signature of
+    the run on the first file's direction."""
+
+    rows: list[FileEvaluation]
+    signature: Signature
+
+
+def evaluate_in(
+    session: Session, loaded: Sequence[tuple[str | Path, evaluate.EvalSet]], *, progress: Progress | None = None,
+) -> Evaluation:
+    """Measure the session's flagger and engine on loaded evaluation files (:func:`evaluate_sets`)."""
+    rows = evaluate_sets(loaded, engine=session.engine, engine_name=session.engine_name, flagger=session.flagger,
+                         progress=progress)
+    first = evaluate.judged_directions([data for _, data in loaded])[0]
+    src, tgt = first.split("-")
+    return Evaluation(rows, make_signature(session.engine, session.flagger_for(first), src, tgt))
+
+
+def evaluate_paths(
+    paths: Sequence[str | Path], *, engine: EngineChoice = FROM_SETTINGS, cache: CacheChoice = True,
+    config: str | Path | None = None, flagger: str | Path | None = None, threshold: float | None = None,
+    progress: Progress | None = None, note: Note = lambda _: None,
+) -> Evaluation:
+    """``qa eval`` as a call: read each evaluation file once, open a :class:`~qa.session.Session`
+    from the settings found beside the first (or ``config``) with these arguments over them, and
+    measure it (:func:`evaluate_in`). ``note`` hears the engine chosen and the directions the
+    flagger has no model for. InputError for an unreadable file, EngineUnavailable without an
+    engine (pass ``engine=None`` for the checks only)."""
+    if not paths:
+        raise InputError("no evaluation files given")
+    loaded = evaluate.load_eval_sets(paths)
+    sets = [data for _, data in loaded]
+    overrides = {name: value for name, value in (("flagger", flagger), ("threshold", threshold)) if value is not None}
+    settings = library_settings(Path(paths[0]), overrides, engine=engine, cache=cache, config=config)
+    with Session.open(settings, engine=engine, cache=cache, directions=evaluate.directions_of(sets),
+                      judged=evaluate.judged_directions(sets), note=note) as session:
+        return evaluate_in(session, loaded, progress=progress)
+
+
+@dataclass(frozen=True)
+class ScoredSets:
+    """Evaluation files scored by one engine, ready to fit on: the labelled files, the ranking
+    sets (never fitted on), the flagger to start from and the engine's name."""
+
+    files: list[LabelledScores]
+    rankings: list[RankingScores]
+    base: Flagger
+    engine: str
+
+
+def score_sets(
+    session: Session, loaded: Sequence[tuple[str | Path, evaluate.EvalSet]], *, progress: Progress | None = None,
+) -> ScoredSets:
+    """Score every loaded file with the session's engine for fitting its model; the session's
+    flagger file (``base_flagger``) is what the fit starts from."""
+    bound = session.flagger_for(None)
+    files = [score_labelled(data, engine=session.engine, flagger=bound, progress=progress, name=Path(path).name)
+             for path, data in loaded if isinstance(data, evaluate.LabelledSet)]
+    rankings = [score_ranking(data, engine=session.engine, flagger=bound, progress=progress)
+                for _, data in loaded if not isinstance(data, evaluate.LabelledSet)]
+    return ScoredSets(files, rankings, session.base_flagger, session.engine_name)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fitted flagger (:func:`calibrate`), its ``fitted_on`` record, and the engine it was
+    fitted for."""
+
+    flagger: Flagger
+    record: dict
+    engine: str
+
+    @property
+    def document(self) -> dict:
+        """The flagger file to write (:func:`flagger_document`)."""
+        return flagger_document(self.flagger, self.engine)
+
+
+def calibrate_scored(
+    scored: ScoredSets, *, features: Sequence[str] | None = None, l2: float | None = None,
+) -> Calibration:
+    """Fit the flagger's model for the scored files' engine (:func:`calibrate`)."""
+    fitted, record = calibrate(scored.files, base=scored.base, engine=scored.engine, features=features, l2=l2,
+                               rankings=scored.rankings)
+    return Calibration(fitted, record, scored.engine)
+
+
+# Why ``qa calibrate`` refuses engine none, which has no model to fit.
+NO_ENGINE_TO_FIT = "qa calibrate fits the model of an engine: engine none (from the settings) has none"
+
+
+def calibrate_paths(
+    paths: Sequence[str | Path], *, engine: EngineChoice = FROM_SETTINGS, cache: CacheChoice = True,
+    config: str | Path | None = None, flagger: str | Path | None = None, features: Sequence[str] | None = None,
+    l2: float | None = None, progress: Progress | None = None, note: Note = lambda _: None,
+) -> Calibration:
+    """``qa calibrate`` as a call: read each file once, score it with the engine the settings
+    (or ``engine``) name, starting from their flagger file (or ``flagger``), and fit; write the
+    result with :func:`write_flagger` (``Calibration.document``). The engine is closed before
+    the fit. InputError for an unreadable file or engine none."""
+    if not paths:
+        raise InputError("no labelled files given")
+    loaded = evaluate.load_eval_sets(paths)
+    overrides = {"flagger": flagger} if flagger is not None else {}
+    settings = library_settings(Path(paths[0]), overrides, engine=engine, cache=cache, config=config)
+    if settings.engine == "none" and not isinstance(engine, Engine):
+        raise InputError(NO_ENGINE_TO_FIT)
+    with Session.open(settings, engine=engine, cache=cache, directions=evaluate.directions_of([d for _, d in loaded]),
+                      judged=(), note=note, allow_none=False, threshold=False) as session:
+        scored = score_sets(session, loaded, progress=progress)
+    return calibrate_scored(scored, features=features, l2=l2)
+
+
+def flagger_document(flagger: Flagger, engine: str) -> dict:
+    """A calibrated flagger as the JSON document of a flagger file, opening with a comment that
+    says what wrote it."""
+    comment = (f"Written by qa calibrate (engine {engine}) on the labelled files named in fitted_on; "
+               "checks and thresholds set by hand (see README).")
+    return {"comment": comment, **flagger_to_dict(flagger)}
+
+
+def write_flagger(document: Mapping[str, Any], path: str | Path) -> None:
+    """Write a flagger file (:func:`flagger_document`) as indented JSON, atomically: an
+    interrupted run leaves the old file. OSError when the folder cannot take it."""
+    write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")

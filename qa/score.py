@@ -1,10 +1,15 @@
 """Scoring segments: ask the engine for the translations the signals need, compute the signals,
-and let the flagger judge. ``score_pairs`` is how pipelines and evaluations call qa."""
+and let the flagger judge. ``score_pairs`` is how pipelines and evaluations call qa.
+
+What the engine is asked for follows the signals chosen (``qa.signals.needs_of``): each signal
+declares the inputs it reads, so a selection without translation signals translates nothing. By
+default every signal is chosen and every input the engine can give is asked for."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 
 from qa.corpus.model import SentencePair
 from qa.errors import EngineUnavailable
@@ -13,7 +18,7 @@ from qa.langid import warm_up
 from qa.memo import cached_signals
 from qa.progress import NullProgress, Progress, Task
 from qa.results import SegmentResult
-from qa.signals import Segment, Signal, compute_signals
+from qa.signals import INPUTS, Input, Segment, Signal, compute_signals, needs_of, selected
 from qa.translate.base import Engine, TokenScores
 from qa.translate.cache import CachedEngine, TranslationCache
 
@@ -21,6 +26,8 @@ from qa.translate.cache import CachedEngine, TranslationCache
 CHUNK = 64
 # score_pairs computes signals this many pairs at a time, as their translations arrive.
 SIGNAL_BATCH = 128
+# Every input an engine can add: what scoring asks for when no signals are chosen.
+EVERY_INPUT: frozenset[Input] = frozenset(INPUTS)
 
 
 class Translating:
@@ -65,17 +72,20 @@ def _score_all(
 
 
 def add_translations(
-    segments: Sequence[Segment], engine: Engine | None, progress: Progress | None = None
+    segments: Sequence[Segment], engine: Engine | None, progress: Progress | None = None, *,
+    needs: frozenset[Input] = EVERY_INPUT,
 ) -> list[Segment]:
-    """Segments with what the engine can add: back-translations and forward translations (where
-    not already given), round trips for segments with no source, the words the engine does not
-    know and forced-decoding scores. With no engine, unchanged."""
-    return [segment for batch in translated_batches(segments, engine, progress, len(segments) or 1)
+    """Segments with what the engine can add among ``needs`` (by default everything):
+    back-translations and forward translations (where not already given), round trips for
+    segments with no source, the words the engine does not know, tags and forced-decoding
+    scores. With no engine, unchanged."""
+    return [segment for batch in translated_batches(segments, engine, progress, len(segments) or 1, needs=needs)
             for segment in batch]
 
 
 def translated_batches(
-    segments: Sequence[Segment], engine: Engine | None, progress: Progress | None, size: int
+    segments: Sequence[Segment], engine: Engine | None, progress: Progress | None, size: int, *,
+    needs: frozenset[Input] = EVERY_INPUT,
 ) -> Iterator[list[Segment]]:
     """:func:`add_translations` ``size`` segments at a time. Every translation is asked for
     first, both directions together, so an engine that runs beside qa translates the next batches
@@ -86,17 +96,22 @@ def translated_batches(
     progress = progress or NullProgress()
     src, tgt = segments[0].src_lang, segments[0].tgt_lang
     before = computed_so_far(engine)
-    back = Translating(engine, [s.target for s in segments if s.target and s.back_translation is None],
-                       tgt, src, "back-translating")
-    forward = Translating(engine, [s.source for s in segments if s.source and s.forward_translation is None],
-                         src, tgt, "translating")
-    warm_up_when_computing(engine, before, (src, tgt))
-    with progress.task(back.label, len(back.unique)) as back_task, \
-            progress.task(forward.label, len(forward.unique)) as forward_task:
+    back = forward = None
+    if "back_translation" in needs or "round_trip" in needs:  # a round trip starts from the back-translation
+        back = Translating(engine, [s.target for s in segments if s.target and s.back_translation is None],
+                           tgt, src, "back-translating")
+    if "forward_translation" in needs:
+        forward = Translating(engine, [s.source for s in segments if s.source and s.forward_translation is None],
+                              src, tgt, "translating")
+    if back is not None or forward is not None:
+        warm_up_when_computing(engine, before, (src, tgt))
+    with ExitStack() as tasks:
+        back_task = tasks.enter_context(progress.task(back.label, len(back.unique))) if back else None
+        forward_task = tasks.enter_context(progress.task(forward.label, len(forward.unique))) if forward else None
         for start in range(0, len(segments), size):
             batch = segments[start : start + size]
-            translated = _with_translations(batch, back, back_task, forward, forward_task)
-            yield _with_analyses(translated, engine, progress)
+            translated = _with_translations(batch, (back, back_task), (forward, forward_task))
+            yield _with_analyses(translated, engine, progress, needs)
 
 
 def computed_so_far(engine: Engine) -> int | None:
@@ -115,36 +130,41 @@ def warm_up_when_computing(engine: Engine, before: int | None, languages: tuple[
         warm_up(languages)
 
 
-def _with_translations(
-    batch: Sequence[Segment], back: Translating, back_task: Task, forward: Translating, forward_task: Task
-) -> list[Segment]:
+Asked = tuple[Translating | None, Task | None]  # translations asked for (None: not needed), and their task
+
+
+def _with_translations(batch: Sequence[Segment], back: Asked, forward: Asked) -> list[Segment]:
     """The batch's segments with their asked-for back and forward translations."""
     updates: list[dict] = [{} for _ in batch]
 
-    def fill(field_name: str, texts: dict[int, str], translating: Translating, task: Task) -> None:
+    def fill(field_name: str, texts: dict[int, str], asked: Asked) -> None:
+        translating, task = asked
+        if translating is None or task is None:
+            return
         for k, text in zip(texts, translating.translations_of(list(texts.values()), task), strict=True):
             updates[k][field_name] = text
 
     fill("back_translation", {k: s.target for k, s in enumerate(batch) if s.target and s.back_translation is None},
-         back, back_task)
+         back)
     fill("forward_translation", {k: s.source for k, s in enumerate(batch) if s.source and s.forward_translation is None},
-         forward, forward_task)
+         forward)
     return [dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)]
 
 
-def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress) -> list[Segment]:
-    """The batch's segments with round trips for those with no source, the target's unknown words
-    and forced-decoding scores, as far as the engine gives them."""
+def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress, needs: frozenset[Input]) -> list[Segment]:
+    """The batch's segments with what ``needs`` asks of the rest: round trips for those with no
+    source, the target's unknown words, tags and forced-decoding scores, as far as the engine
+    gives them."""
     src, tgt = batch[0].src_lang, batch[0].tgt_lang
     updates: list[dict] = [{} for _ in batch]
     lonely = {k: s.back_translation for k, s in enumerate(batch)
               if s.target and not s.source and s.round_trip is None and s.back_translation is not None}
-    if lonely:
+    if lonely and "round_trip" in needs:
         trips = Translating(engine, list(lonely.values()), src, tgt, "round trip").collect(progress)
         for k, text in zip(lonely, trips, strict=True):
             updates[k]["round_trip"] = text
 
-    if engine.can_analyse:
+    if engine.can_analyse and "target_unknown" in needs:
         with_target = {k: s.target for k, s in enumerate(batch) if s.target and s.target_unknown is None}
         indices = list(with_target)
         with progress.task(f"analysing {tgt}", len(indices)) as task:
@@ -155,30 +175,34 @@ def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress) -> 
                     updates[k]["target_unknown"] = unknown
                 task.advance(len(chunk))
 
-    if engine.can_tag:
-        _add_tags(batch, updates, engine, progress)
+    if engine.can_tag and needs & {"target_tags", "source_tags"}:
+        _add_tags(batch, updates, engine, progress, needs)
 
     if engine.can_score:
         both = {k: (s.source, s.target) for k, s in enumerate(batch) if s.target and s.source}
         sources = [source for source, _ in both.values()]
         targets = [target for _, target in both.values()]
-        for k, scores in zip(both, _score_all(engine, sources, targets, src, tgt, progress), strict=True):
-            updates[k]["target_scores"] = scores
-        for k, scores in zip(both, _score_all(engine, targets, sources, tgt, src, progress), strict=True):
-            updates[k]["source_scores"] = scores
+        if "target_scores" in needs:
+            for k, scores in zip(both, _score_all(engine, sources, targets, src, tgt, progress), strict=True):
+                updates[k]["target_scores"] = scores
+        if "source_scores" in needs:
+            for k, scores in zip(both, _score_all(engine, targets, sources, tgt, src, progress), strict=True):
+                updates[k]["source_scores"] = scores
     return [dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)]
 
 
-def _add_tags(batch: list[Segment], updates: list[dict], engine: Engine, progress: Progress) -> None:
-    """Put each side's tagged words in ``updates``, for the sides whose language a part-of-speech
-    fluency model covers (the only signal that reads them). A pair without a tagger here gets
-    none: the signal is then absent, not an error."""
+def _add_tags(
+    batch: list[Segment], updates: list[dict], engine: Engine, progress: Progress, needs: frozenset[Input]
+) -> None:
+    """Put each side's tagged words in ``updates``, for the sides ``needs`` asks for whose language
+    a part-of-speech fluency model covers (the only signals that read them). A pair without a
+    tagger here gets none: the signal is then absent, not an error."""
     from qa.signals.fluency import tagged_languages
 
     src, tgt = batch[0].src_lang, batch[0].tgt_lang
     covered = tagged_languages()
     for field_name, side, lang, other in (("target_tags", "target", tgt, src), ("source_tags", "source", src, tgt)):
-        if lang not in covered:
+        if lang not in covered or field_name not in needs:
             continue
         texts = {k: getattr(s, side) for k, s in enumerate(batch) if getattr(s, side) and getattr(s, field_name) is None}
         indices = list(texts)
@@ -231,6 +255,7 @@ def score_pairs(
     flagger: Flagger | None = None,
     cache: TranslationCache | None = None,
     progress: Progress | None = None,
+    signals: Iterable[str] | None = None,
 ) -> list[SegmentResult]:
     """Score sentence pairs (``SentencePair`` or ``(src, tgt)`` tuples), in input order.
 
@@ -238,7 +263,12 @@ def score_pairs(
     ``cache`` when one is given (whatever the engine), so scoring the same pairs again computes
     nothing; the engine's translations are cached only when it is wrapped in a
     :class:`~qa.translate.cache.CachedEngine`.
+
+    ``signals`` names the signals to compute (None: every registered one): the engine is asked
+    only for the inputs they read, and the flagger judges on them alone. A chosen selection's
+    signals are computed afresh, not kept in ``cache``. ValueError for an unknown name.
     """
+    chosen = None if signals is None else selected(signals)
     flagger = flagger or load_flagger()
     if flagger.engine is None:  # a flagger not yet bound to the engine that serves it
         flagger = flagger.for_engine(engine.name if engine is not None else "none", f"{src_lang}-{tgt_lang}")
@@ -249,9 +279,12 @@ def score_pairs(
     segments = [Segment(p.src or None, p.tgt or None, src_lang, tgt_lang) for p in items]
     results: list[SegmentResult] = []
     # The signals of one batch are computed while the engine translates the next ones.
-    for batch in translated_batches(segments, engine, progress, SIGNAL_BATCH):
-        signals = cached_signals(batch, cache, src_lang, tgt_lang)
+    for batch in translated_batches(segments, engine, progress, SIGNAL_BATCH, needs=needs_of(chosen)):
+        if chosen is None:
+            computed = cached_signals(batch, cache, src_lang, tgt_lang)
+        else:
+            computed = [compute_signals(segment, chosen) for segment in batch]
         done = items[len(results) : len(results) + len(batch)]
-        results += [judge_segment(item.id, segment, flagger, signals=computed)
-                    for item, segment, computed in zip(done, batch, signals, strict=True)]
+        results += [judge_segment(item.id, segment, flagger, signals=own)
+                    for item, segment, own in zip(done, batch, computed, strict=True)]
     return results

@@ -4,6 +4,7 @@ signature of an engine the flagger has no model for. The labelled files here are
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -14,18 +15,24 @@ from types import MappingProxyType
 import numpy as np
 import pytest
 
+import qa.evaluate.loaders
 from qa.calibrate import (
     LabelledScores,
     calibrate,
+    calibrate_paths,
+    evaluate_paths,
     fit_models,
+    flagger_document,
     flagger_scores,
     lofo,
     select_settings,
     single_signal_aucs,
     with_model,
+    write_flagger,
 )
+from qa.errors import InputError
 from qa.evaluate import roc_auc
-from qa.flag import Flagger, LogisticPart, judge
+from qa.flag import Flagger, LogisticPart, judge, load_flagger
 from qa.signals.base import Signal
 
 REPO = Path(__file__).resolve().parent.parent
@@ -231,3 +238,71 @@ def test_an_engine_without_a_fitted_model_never_borrows_apertiums(tiny_marian, t
     (segment,) = document["articles"][0]["segments"]
     assert "bt_chrf" in segment["signals"]  # the packaged apertium model would have scored this
     assert segment["score"] == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation and calibration as library calls, which the commands only render
+
+
+def test_evaluate_paths_is_what_qa_eval_prints_and_reads_each_file_once(two_files, tmp_path, monkeypatch):
+    ranking = tmp_path / "tiny.dev.segments.jsonl"
+    ranking.write_text(json.dumps({"line": 1, "doc": 1, "src": GOOD[0][0], "ref": GOOD[0][1], "src_lang": "es",
+                                   "tgt_lang": "en", "mt": {"A": GOOD[0][1], "B": BAD[0][1]}}) + "\n", encoding="utf-8")
+    (tmp_path / "tiny.dev.preferences.jsonl").write_text(
+        json.dumps({"line": 1, "better": "A", "worse": "B"}) + "\n", encoding="utf-8")
+    paths = [*map(str, two_files), str(ranking)]
+    cli = run_qa("eval", *paths, "--engine", "none", "--format", "json")
+    assert cli.returncode == 0, cli.stderr
+
+    reads = []
+    real_read = qa.evaluate.loaders.read_text_file
+
+    def counted(path, **options):  # a spy over the real reader: it counts, then reads
+        reads.append(Path(path).name)
+        return real_read(path, **options)
+
+    monkeypatch.setattr(qa.evaluate.loaders, "read_text_file", counted)
+    notes = []
+    evaluation = evaluate_paths(paths, engine=None, cache=False, note=notes.append)
+    assert sorted(reads) == sorted(["first.jsonl", "second.jsonl", "tiny.dev.segments.jsonl",
+                                    "tiny.dev.preferences.jsonl"])
+    signature, *rows = (json.loads(line) for line in cli.stdout.splitlines())
+    assert signature == {"signature": evaluation.signature.to_dict()}
+    assert rows == [json.loads(json.dumps(dataclasses.asdict(row))) for row in evaluation.rows]
+    assert [row["fit"] for row in rows] == ["no model for none:es-en"] * 2 + ["as given"]
+    assert notes == ["engine none: only the checks that need no model",
+                     "the flagger has no model for engine none (es-en); only the model-free checks flag"]
+
+
+def test_calibrate_paths_writes_the_file_qa_calibrate_writes(apertium_available, two_files, tmp_path):
+    cache = tmp_path / "cache.sqlite3"
+    calibration = calibrate_paths(two_files, engine="apertium", cache=cache, features=["bt_chrf"], l2=1.0)
+    assert calibration.engine == "apertium" and calibration.record["features"] == ["bt_chrf"]
+    assert set(calibration.record["cv"]) == {"first.jsonl", "second.jsonl"}
+    written = tmp_path / "library.json"
+    write_flagger(calibration.document, written)
+    assert load_flagger(written).models.keys() == {"apertium:es-en"}
+
+    output = tmp_path / "command.json"
+    command = run_qa("calibrate", *map(str, two_files), "--engine", "apertium", "--cache", str(cache),
+                     "--features", "bt_chrf", "--l2", "1", "-o", str(output))
+    assert command.returncode == 0, command.stderr
+    assert output.read_bytes() == written.read_bytes()
+
+
+def test_calibrate_paths_refuses_engine_none(two_files):
+    with pytest.raises(InputError, match="^qa calibrate fits the model of an engine: engine none"):
+        calibrate_paths(two_files, engine=None)
+
+
+def test_write_flagger_replaces_a_file_whole_or_not_at_all(tmp_path):
+    path = tmp_path / "flagger.json"
+    write_flagger(flagger_document(BASE, "apertium"), path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["comment"].startswith("Written by qa calibrate (engine apertium)")
+    assert document["checks"] == {"repetition": 1.0}
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        write_flagger({"comment": "half", "checks": {"repetition": object()}}, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["flagger.json"]  # no temporary file left behind

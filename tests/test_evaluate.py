@@ -18,10 +18,11 @@ from qa.evaluate import (
     LabelledPair,
     LabelledSet,
     Preference,
+    RankedSegment,
     RankingSet,
-    Segment,
     average_precision,
     detect_kind,
+    directions_of,
     evaluate_labelled,
     evaluate_ranking,
     find_ranking_pair,
@@ -30,8 +31,10 @@ from qa.evaluate import (
     fit_scale,
     flag_at,
     format_table,
+    judged_directions,
     kendall_tau_wmt,
     load_eval_set,
+    load_eval_sets,
     load_labelled,
     load_wmt_ranking,
     pick_threshold,
@@ -250,8 +253,8 @@ def test_evaluate_labelled_by_hand():
 
 def test_evaluate_ranking_by_hand():
     segments = [
-        Segment(1, 0, "s", "r", {"A": "a", "B": "b", "C": "c"}),
-        Segment(2, 0, "s", "r", {"X": "x", "Y": "y", "Z": "z"}),
+        RankedSegment(1, 0, "s", "r", {"A": "a", "B": "b", "C": "c"}),
+        RankedSegment(2, 0, "s", "r", {"X": "x", "Y": "y", "Z": "z"}),
     ]
     ranking = RankingSet("tiny", "es", "en", segments, PREFERENCES)
     result = evaluate_ranking(ranking, GARBLE)
@@ -585,3 +588,39 @@ def test_scale_and_intercept_refits_keep_the_ranking_and_the_signs():
 def test_fit_logistic_refuses_unusable_input(rows, labels, message):
     with pytest.raises(ValueError, match=message):
         fit_logistic(rows, labels)
+
+
+# --------------------------------------------------------------------------------------------
+# The package: one module per job, every public name at qa.evaluate
+
+
+def test_the_package_re_exports_every_public_name_of_its_modules():
+    import ast
+    import inspect
+
+    import qa.evaluate
+    from qa.evaluate import fit, loaders, metrics, tables
+
+    for module in (loaders, metrics, tables, fit):
+        tree = ast.parse(inspect.getsource(module))
+        defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)}
+        defined |= {target.id for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
+                    for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                    if isinstance(target, ast.Name)}
+        public = {name for name in defined if not name.startswith("_")}
+        assert public
+        missing = sorted(name for name in public if getattr(qa.evaluate, name, None) is not getattr(module, name))
+        assert not missing, (module.__name__, missing)
+    assert not hasattr(qa.evaluate, "Segment")  # the ranked line no longer shadows the signals' Segment
+
+
+def test_directions_an_engine_needs_and_those_judged(tmp_path):
+    first = write_jsonl(tmp_path / "a.jsonl", [pair_record("1", 0), pair_record("2", 1)])
+    second = write_jsonl(tmp_path / "b.jsonl", [pair_record("1", 0, src_lang="en", tgt_lang="es"),
+                                                pair_record("2", 1, src_lang="en", tgt_lang="es")])
+    third = write_jsonl(tmp_path / "c.jsonl", [pair_record("1", 1)])
+    loaded = load_eval_sets([first, second, third])
+    assert [path for path, _ in loaded] == [first, second, third]
+    sets = [data for _, data in loaded]
+    assert directions_of(sets) == [("es", "en"), ("en", "es")]
+    assert judged_directions(sets) == ["es-en", "en-es"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import qa.cli.score as score_cli
+import qa.run as run_module
 from qa.cli import cli
 from qa.score import score_pairs
 
@@ -74,7 +74,7 @@ def test_score_pairs_library_accepts_tuples():
 
 
 def test_score_streams_in_chunks_in_order_and_reports_bad_lines(tmp_path, monkeypatch):
-    monkeypatch.setattr(score_cli, "SCORE_CHUNK_PAIRS", 2)
+    monkeypatch.setattr(run_module, "SCORE_CHUNK_PAIRS", 2)  # the library streams qa score's chunks
     rows = [*PAIRS, {"id": "bad", "src": "sin traducción"}, *({**p, "id": p["id"] * 2} for p in PAIRS)]
     path = tmp_path / "pairs.jsonl"
     path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in rows), encoding="utf-8")

@@ -5,16 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qa.signals.base import Segment
-from qa.signals.intrinsic import (
-    SPECS,
-    circular_name,
-    combine,
-    is_content_word,
-    length_ratio,
-    oscillation,
-    repetition,
-    tokenize,
-)
+from qa.signals.intrinsic import SPECS, circular_name, length_ratio, oscillation, repetition
+from qa.signals.text import combine, is_content_word, tokenize
 from qa.signals.untranslated import untranslated
 
 SIGNALS = {spec.name: spec.function for spec in SPECS}

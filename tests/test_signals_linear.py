@@ -87,9 +87,10 @@ class CountingPattern:
 
 
 def check_modules() -> list[ModuleType]:
-    """The modules whose functions the checks run: every signal's module and the segmenter."""
+    """The modules whose functions the checks run: every signal's module, the text toolkit they
+    share and the segmenter."""
     names = {function.__module__ for function in registry().values()}
-    names |= {"qa.signals.folding", "qa.signals.base", qa.segment.__name__}
+    names |= {"qa.signals.text", "qa.signals.folding", "qa.signals.base", qa.segment.__name__}
     return [importlib.import_module(name) for name in sorted(names)]
 
 

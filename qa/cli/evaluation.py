@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
 from qa.cli.common import (
-    close_engine,
-    engine_options,
+    EngineFlags,
     flagger_options,
+    grouped_engine_options,
     handle_errors,
     load_command_settings,
     note_line,
-    start_engine,
 )
+from qa.errors import InputError
 
 CONFIG_OPTION = click.option(
     "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -23,40 +24,21 @@ CONFIG_OPTION = click.option(
 )
 
 
-def _directions_of(paths) -> list[tuple[str, str]]:
-    from qa.evaluate import load_eval_set
-
-    directions: list[tuple[str, str]] = []
-    for path in paths:
-        data = load_eval_set(path)
-        for direction in ((data.src_lang, data.tgt_lang), (data.tgt_lang, data.src_lang)):
-            if direction not in directions:
-                directions.append(direction)
-    return directions
-
-
-def _judged_directions(paths) -> list[str]:
-    from qa.evaluate import load_eval_set
-
-    directions: list[str] = []
-    for path in paths:
-        data = load_eval_set(path)
-        if f"{data.src_lang}-{data.tgt_lang}" not in directions:
-            directions.append(f"{data.src_lang}-{data.tgt_lang}")
-    return directions
+def _quiet_note(_: object) -> None:
+    """A note nobody asked to hear (``--quiet``)."""
 
 
 @click.command("eval")
 @click.argument("paths", nargs=-1, required=True, metavar="LABELLED...")
-@engine_options(with_none=True)
+@grouped_engine_options(with_none=True)
 @flagger_options
 @CONFIG_OPTION
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="A Markdown table, or one JSON object per file.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @handle_errors
-def eval_command(paths, engine, models, beam_size, threads, device, cache_path, no_cache, threshold, flagger_path,
-                 config_file, output_format, quiet):
+def eval_command(paths: tuple[str, ...], engine_flags: EngineFlags, threshold: float | None, flagger_path: Path | None,
+                 config_file: Path | None, output_format: str, quiet: bool) -> None:
     """Measure qa on labelled files, held out, next to each single signal.
 
     \b
@@ -70,46 +52,36 @@ def eval_command(paths, engine, models, beam_size, threads, device, cache_path, 
     segment-level Kendall tau instead. The output opens with the signature (a line of its own
     above the table; with --format json, a first `{"signature": ...}` object).
     """
-    from qa.calibrate import evaluate_files
-    from qa.evaluate import format_table
+    from qa.calibrate import evaluate_in
+    from qa.evaluate import directions_of, format_table, judged_directions, load_eval_sets
     from qa.progress import terminal_progress
-    from qa.run import configured_flagger
-    from qa.signature import make_signature
+    from qa.session import Session
 
-    options = {"engine": engine, "beam": beam_size, "threads": threads, "device": device, "cache": cache_path,
-               "threshold": threshold, "flagger": flagger_path}
-    directions = _directions_of(paths)
-    settings = load_command_settings(paths[0], options, config_file=config_file, models=models, directions=directions)
-    flagger = configured_flagger(settings, "none")
-    cached, cache = start_engine(settings, no_cache=no_cache, quiet=quiet, directions=directions)
-    engine_name = cached.name if cached is not None else "none"
-    try:
-        if not quiet:
-            for direction in _judged_directions(paths):
-                missing = flagger.missing_model_note(engine_name, direction)
-                if missing:
-                    note_line(missing)
-        with terminal_progress(not quiet) as progress:
-            rows = evaluate_files(paths, engine=cached, engine_name=engine_name, flagger=flagger, progress=progress)
-        first = _judged_directions(paths)[0].split("-")
-        signature = make_signature(cached, flagger.for_engine(engine_name, "-".join(first)), *first)
-    finally:
-        close_engine(cached, cache, quiet=quiet)
+    loaded = load_eval_sets(paths)
+    sets = [data for _, data in loaded]
+    directions = directions_of(sets)
+    options = {**engine_flags.settings_options(), "threshold": threshold, "flagger": flagger_path}
+    settings = load_command_settings(paths[0], options, config_file=config_file, models=engine_flags.models,
+                                     directions=directions)
+    with (
+        Session.open(settings, cache=not engine_flags.no_cache, directions=directions,
+                     judged=judged_directions(sets), note=_quiet_note if quiet else note_line) as session,
+        terminal_progress(not quiet) as progress,
+    ):
+        evaluation = evaluate_in(session, loaded, progress=progress)
     if output_format == "json":
-        from dataclasses import asdict
-
-        click.echo(json.dumps({"signature": signature.to_dict()}, ensure_ascii=False))
-        for row in rows:
+        click.echo(json.dumps({"signature": evaluation.signature.to_dict()}, ensure_ascii=False))
+        for row in evaluation.rows:
             click.echo(json.dumps(asdict(row)))
     else:
-        click.echo(f"signature: {signature.short()}\n")
-        click.echo(format_table([row.table_row() for row in rows]))
+        click.echo(f"signature: {evaluation.signature.short()}\n")
+        click.echo(format_table([row.table_row() for row in evaluation.rows]))
 
 
 def _parse_features(value: str | None) -> list[str] | None:
+    """``--features A,B`` as a list of names, each with a declared direction (InputError if not)."""
     if value is None:
         return None
-    from qa.errors import InputError
     from qa.flag import FEATURE_SIGNS
 
     names = [name.strip() for name in value.split(",") if name.strip()]
@@ -121,7 +93,7 @@ def _parse_features(value: str | None) -> list[str] | None:
 
 @click.command("calibrate")
 @click.argument("paths", nargs=-1, required=True, metavar="LABELLED...")
-@engine_options(with_none=False)
+@grouped_engine_options(with_none=False)
 @click.option("--flagger", "flagger_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Start from this flagger file (its checks, thresholds, prior and other engines' models are kept).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -133,8 +105,8 @@ def _parse_features(value: str | None) -> list[str] | None:
 @CONFIG_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr.")
 @handle_errors
-def calibrate_command(paths, engine, models, beam_size, threads, device, cache_path, no_cache, flagger_path, output,
-                      l2, features, config_file, quiet):
+def calibrate_command(paths: tuple[str, ...], engine_flags: EngineFlags, flagger_path: Path | None, output: Path,
+                      l2: float | None, features: str | None, config_file: Path | None, quiet: bool) -> None:
     """Fit the flagger's model for an engine on labelled files and write a flagger file.
 
     The translation signals (back- and forward-translation chrF, length, unknown words, and with
@@ -147,39 +119,28 @@ def calibrate_command(paths, engine, models, beam_size, threads, device, cache_p
     flagger's agreement with human preferences. The model-free checks
     keep their confidences and the thresholds are kept. Use the file with `--flagger`.
     """
-    from qa.calibrate import calibrate, score_labelled, score_ranking
-    from qa.evaluate import LabelledSet, load_eval_set
-    from qa.flag import flagger_to_dict, load_flagger
+    from qa.calibrate import NO_ENGINE_TO_FIT, calibrate_scored, score_sets, write_flagger
+    from qa.evaluate import directions_of, load_eval_sets
     from qa.progress import terminal_progress
+    from qa.session import Session
 
     chosen_features = _parse_features(features)
-    directions = _directions_of(paths)
-    options = {"engine": engine, "beam": beam_size, "threads": threads, "device": device, "cache": cache_path,
-               "flagger": flagger_path}
-    settings = load_command_settings(paths[0], options, config_file=config_file, models=models, directions=directions)
+    loaded = load_eval_sets(paths)
+    directions = directions_of([data for _, data in loaded])
+    options = {**engine_flags.settings_options(), "flagger": flagger_path}
+    settings = load_command_settings(paths[0], options, config_file=config_file, models=engine_flags.models,
+                                     directions=directions)
     if settings.engine == "none":
-        from qa.errors import InputError
-
-        raise InputError("qa calibrate fits the model of an engine: engine none (from the settings) has none")
-    base = load_flagger(settings.flagger)
-    cached, cache = start_engine(settings, no_cache=no_cache, quiet=quiet, directions=directions)
-    engine_name = cached.name
-    loaded = [(path, load_eval_set(path)) for path in paths]
-    bound = base.for_engine(engine_name)
-    try:
-        with terminal_progress(not quiet) as progress:
-            files = [score_labelled(data, engine=cached, flagger=bound, progress=progress, name=Path(path).name)
-                     for path, data in loaded if isinstance(data, LabelledSet)]
-            rankings = [score_ranking(data, engine=cached, flagger=bound, progress=progress)
-                        for _, data in loaded if not isinstance(data, LabelledSet)]
-    finally:
-        close_engine(cached, cache, quiet=quiet)
-    fitted, record = calibrate(files, base=base, engine=engine_name, features=chosen_features, l2=l2,
-                               rankings=rankings)
-    document = flagger_to_dict(fitted)
-    document = {"comment": f"Written by qa calibrate (engine {engine_name}) on the labelled files named in fitted_on; "
-                           "checks and thresholds set by hand (see README).", **document}
-    output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        raise InputError(NO_ENGINE_TO_FIT)
+    with (
+        Session.open(settings, cache=not engine_flags.no_cache, directions=directions, judged=(),
+                     note=_quiet_note if quiet else note_line, allow_none=False, threshold=False) as session,
+        terminal_progress(not quiet) as progress,
+    ):
+        scored = score_sets(session, loaded, progress=progress)
+    calibration = calibrate_scored(scored, features=chosen_features, l2=l2)
+    write_flagger(calibration.document, output)
+    record = calibration.record
     chosen = ", ".join(record["features"]) or "none"
     note_line(f"wrote {output}: features {chosen}, l2 {record['l2']}, fitted on "
               + ", ".join(f"{n} pairs of {name}" for name, n in record["pairs"].items()))

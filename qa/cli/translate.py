@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from qa.cli.common import close_engine, engine_options, handle_errors, load_command_settings, note_line, start_engine
+from qa.cli.common import EngineFlags, grouped_engine_options, handle_errors, load_command_settings, note_line
 from qa.errors import InputError
 
 
@@ -32,7 +32,7 @@ def _read_texts(texts: tuple[str, ...], file: str | None) -> list[str]:
 @click.option("-f", "--file", metavar="PATH", help="Translate each line of this file ('-' for stdin).")
 @click.option("--from", "-s", "src", default="es", show_default=True, help="Source language (ISO 639-1).")
 @click.option("--to", "-t", "tgt", default="en", show_default=True, help="Target language (ISO 639-1).")
-@engine_options()
+@grouped_engine_options()
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read settings from this file instead of the nearest qa.toml / pyproject.toml.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
@@ -40,8 +40,8 @@ def _read_texts(texts: tuple[str, ...], file: str | None) -> list[str]:
               "first line holding the signature.")
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @handle_errors
-def translate_command(texts, file, src, tgt, engine, models, beam_size, threads, device, cache_path, no_cache,
-                      config_file, output_format, quiet):
+def translate_command(texts: tuple[str, ...], file: str | None, src: str, tgt: str, engine_flags: EngineFlags,
+                      config_file: Path | None, output_format: str, quiet: bool) -> None:
     """Translate TEXT (or each line of --file) from --from to --to.
 
     Engine settings not given as flags come from the nearest qa.toml / `[tool.qa]`.
@@ -51,24 +51,20 @@ def translate_command(texts, file, src, tgt, engine, models, beam_size, threads,
       qa translate --engine apertium "Nuevos acuerdos para garantizar la estabilidad del Sahel"
       qa translate --engine marian --model ./opus-mt-es-en --file sentences.txt
     """
-    from qa.signature import Signature, engine_models
+    from qa.session import Session
 
     inputs = _read_texts(texts, file)
-    options = {"engine": engine, "beam": beam_size, "threads": threads, "device": device, "cache": cache_path}
     start = file if file not in (None, "-") else None
-    settings = load_command_settings(start, options, config_file=config_file, models=models, directions=[(src, tgt)])
+    settings = load_command_settings(start, engine_flags.settings_options(), config_file=config_file,
+                                     models=engine_flags.models, directions=[(src, tgt)])
     if settings.engine == "none":
-        from qa.errors import InputError as UsageError
-
-        raise UsageError("qa translate needs an engine: engine none (from the settings) translates nothing")
-    cached, cache = start_engine(settings, no_cache=no_cache, quiet=quiet, directions=[(src, tgt)])
-    try:
-        outputs = cached.translate(inputs, src, tgt)
-        signature = Signature(direction=f"{src}-{tgt}", engine=cached.name,
-                              models={f"{src}-{tgt}": engine_models(cached, src, tgt)[f"{src}-{tgt}"]},
-                              beam=cached.beam_size)
-    finally:
-        close_engine(cached, cache, quiet=quiet)
+        raise InputError("qa translate needs an engine: engine none (from the settings) translates nothing")
+    with Session.open(settings, cache=not engine_flags.no_cache, directions=[(src, tgt)], judged=(),
+                      note=_quiet_note if quiet else note_line, allow_none=False) as session:
+        assert session.engine is not None  # engine none is refused above
+        outputs = session.engine.translate(inputs, src, tgt)
+        signature = session.translation_signature(src, tgt)
+        stats = session.stats
     if output_format == "json":
         click.echo(json.dumps({"signature": signature.to_dict()}, ensure_ascii=False))
     elif not quiet:
@@ -78,5 +74,9 @@ def translate_command(texts, file, src, tgt, engine, models, beam_size, threads,
             click.echo(json.dumps({"src": source, "translation": translation}, ensure_ascii=False))
         else:
             click.echo(translation)
-    if not quiet:
-        note_line(f"{cached.stats.hits} from the cache, {cached.stats.misses} translated")
+    if not quiet and stats is not None:
+        note_line(f"{stats.hits} from the cache, {stats.misses} translated")
+
+
+def _quiet_note(_: object) -> None:
+    """A note nobody asked to hear (``--quiet``)."""

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import fold_accents, is_function_word, tokenize
+from qa.signals.text import fold_accents, is_function_word, tokenize
 
 _DIGITS = re.compile(r"\d+")
 # Quotation marks of every kind count as one; Spanish opening ¿ and ¡ have no English partner.

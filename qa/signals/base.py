@@ -57,6 +57,16 @@ class Signal:
 
 SignalFunction = Callable[[Segment], "Signal | None"]
 
+# What an engine adds to a segment (the fields of :class:`Segment` it fills), which a signal may
+# read: a signal declares those it reads (``SignalSpec.needs``), and scoring asks the engine only
+# for what the chosen signals need (``qa.signals.needs_of``). A round trip is made from the
+# back-translation, so needing it needs that too.
+Input = Literal[
+    "back_translation", "forward_translation", "round_trip", "target_scores", "source_scores", "target_unknown",
+    "target_tags", "source_tags",
+]
+INPUTS: tuple[Input, ...] = get_args(Input)
+
 # How the flagger (qa.flag) uses a signal:
 # - "check": model-free evidence, weighed by a confidence (a flagger file's ``checks``) and
 #   combined by noisy-OR; it explains a flag when its evidence is strong;
@@ -71,7 +81,9 @@ class SignalSpec:
     """A registered signal: its name, the function computing it from a segment, a one-sentence
     description of what it flags (a report's name for it, as the SARIF rule text), its
     :data:`SignalRole` and a ``label`` of a few words an editor reads where the name is too
-    terse (the HTML page's filters: "back-translation differs", not ``bt_chrf``).
+    terse (the HTML page's filters: "back-translation differs", not ``bt_chrf``), and the
+    :data:`Input` fields of the segment its function reads (``needs``; none for a check that reads
+    only the texts).
 
     ``function`` is None for a signal no function of a segment computes: omission and addition
     are made by the pipeline from the alignment. Their specs make the names known to flagger
@@ -83,8 +95,12 @@ class SignalSpec:
     description: str
     role: SignalRole
     label: str
+    needs: frozenset[Input] = frozenset()
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.needs) - set(INPUTS))
+        if unknown:
+            raise ValueError(f"signal {self.name!r} needs {', '.join(unknown)}, not among {', '.join(INPUTS)}")
         if self.role not in SIGNAL_ROLES:
             raise ValueError(f"signal {self.name!r}: role {self.role!r} is not one of {', '.join(SIGNAL_ROLES)}")
         if not self.description.strip():

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import fold_accents, is_content_word, tokenize
+from qa.signals.text import fold_accents, is_content_word, tokenize
 
 # A sentence repeats the previous one when they share a run of this many words (one of them a
 # content word) and this many content words in all, a fair share of the sentence's own.

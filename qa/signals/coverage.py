@@ -94,5 +94,6 @@ def unrelated(segment: Segment) -> Signal | None:
 
 SPECS = (
     SignalSpec("truncated", truncated, "A translation that stops short of its source's end", "check", label="cut short"),
-    SignalSpec("unrelated", unrelated, "A translation that says something else than its source", "check", label="unrelated to the source"),
+    SignalSpec("unrelated", unrelated, "A translation that says something else than its source", "check",
+               label="unrelated to the source", needs=frozenset({"back_translation", "forward_translation"})),
 )

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import combine, fold_accents, opens_sentence, tokenize
 from qa.signals.lexicon import Lexicon, lexicon, phrase_pattern
+from qa.signals.text import combine, fold_accents, opens_sentence, tokenize
 
 WEEKDAY, MONTH, DATE, RELATIVE = "weekday", "month", "date", "relative day"
 CHANGED_WEIGHT = 0.9  # a day, month or date replaced by another: an error

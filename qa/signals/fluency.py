@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import base_lang
+from qa.signals.text import base_lang
 
 # A lower-case word the English model does not know costs this many bits (as a word that
 # appears once in a thousand in an unlikely place does).
@@ -725,10 +725,10 @@ SPECS = (
     SignalSpec("source_fluency", source_fluency, "An unusual English source sentence, by a word trigram model",
                "feature", label="unusual source"),
     SignalSpec("pos_fluency", pos_fluency, "A translation whose word classes come in an unusual order for its language",
-               "feature", label="unusual word order"),
+               "feature", label="unusual word order", needs=frozenset({"target_tags"})),
     SignalSpec("pos_window", pos_window, "A run of three words whose classes rarely come in that order",
-               "feature", label="unusual phrase"),
+               "feature", label="unusual phrase", needs=frozenset({"target_tags"})),
     SignalSpec("source_pos_fluency", source_pos_fluency,
                "A source sentence whose word classes come in an unusual order", "feature",
-               label="unusual source order"),
+               label="unusual source order", needs=frozenset({"source_tags"})),
 )

@@ -1,6 +1,9 @@
 """The words of one language that the fact checks read: weekdays, months, relative days,
 negation and clock phrases. They are data, one file per language (``qa/data/facts.<lang>.json``),
 so that a language pair gets the checks by adding its files; a language without one has none.
+
+Also the packaged lists of Spanish given names and surnames (``qa/data/spanish_names.json``) that
+the name, pronoun and mangled-word checks read.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
-from qa.signals.intrinsic import base_lang, fold_accents
+from qa.signals.text import base_lang, fold_accents
 
 
 @dataclass(frozen=True)
@@ -129,3 +132,36 @@ def phrase_pattern(phrases: tuple[str, ...]) -> str:
     their words."""
     ordered = sorted(phrases, key=len, reverse=True)
     return "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in ordered)
+
+
+@dataclass(frozen=True, slots=True)
+class SpanishNames:
+    """Given names (as written), surnames (folded), every name as written in lowercase, the
+    surname each English rendering stands for ("Duke" -> "Duque"), the renderings that are
+    English surnames as well, and the women's given names."""
+
+    given: frozenset[str]
+    surnames: frozenset[str]
+    written: frozenset[str]
+    renderings: Mapping[str, tuple[str, ...]]
+    english_surnames: frozenset[str]  # renderings that are common English surnames too ("Duke")
+    female: frozenset[str]  # the given names that are women's
+
+
+@cache
+def spanish_names() -> SpanishNames:
+    """The packaged lists of Spanish given names and surnames and the surnames' renderings."""
+    data = json.loads(resources.files("qa.data").joinpath("spanish_names.json").read_text(encoding="utf-8"))
+    renderings: dict[str, tuple[str, ...]] = {}
+    for surname, forms in data["surname_renderings"].items():
+        for rendering in forms:
+            renderings[rendering] = (*renderings.get(rendering, ()), surname)
+    given = [*data["given_names_male"], *data["given_names_female"]]
+    return SpanishNames(
+        frozenset(given),
+        frozenset(fold_accents(name) for name in data["surnames"]),
+        frozenset(name.lower() for name in [*given, *data["surnames"]]),
+        renderings,
+        frozenset(data["english_surnames"]),
+        frozenset(data["given_names_female"]),
+    )

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import Token, base_lang, fold_accents, is_title_case, tokenize
+from qa.signals.lexicon import SpanishNames, spanish_names
+from qa.signals.text import Token, base_lang, fold_accents, is_title_case, tokenize
 from qa.signals.vocabulary import word_zipf
 
 # The garble of each kind of hit: an outlet's or a surname's listed rendering is an error; a
@@ -49,39 +50,6 @@ CUE_WINDOW = 3  # a cue word must stand among the words right before a rendering
 def applies(segment: Segment) -> bool:
     """Whether the segment is an English translation of Spanish: the lists are of Spanish names."""
     return base_lang(segment.src_lang) == "es" and base_lang(segment.tgt_lang) == "en"
-
-
-@dataclass(frozen=True, slots=True)
-class SpanishNames:
-    """Given names (as written), surnames (folded), every name as written in lowercase, the
-    surname each English rendering stands for ("Duke" -> "Duque"), the renderings that are
-    English surnames as well, and the women's given names."""
-
-    given: frozenset[str]
-    surnames: frozenset[str]
-    written: frozenset[str]
-    renderings: Mapping[str, tuple[str, ...]]
-    english_surnames: frozenset[str]  # renderings that are common English surnames too ("Duke")
-    female: frozenset[str]  # the given names that are women's
-
-
-@cache
-def spanish_names() -> SpanishNames:
-    """The packaged lists of Spanish given names and surnames and the surnames' renderings."""
-    data = json.loads(resources.files("qa.data").joinpath("spanish_names.json").read_text(encoding="utf-8"))
-    renderings: dict[str, tuple[str, ...]] = {}
-    for surname, forms in data["surname_renderings"].items():
-        for rendering in forms:
-            renderings[rendering] = (*renderings.get(rendering, ()), surname)
-    given = [*data["given_names_male"], *data["given_names_female"]]
-    return SpanishNames(
-        frozenset(given),
-        frozenset(fold_accents(name) for name in data["surnames"]),
-        frozenset(name.lower() for name in [*given, *data["surnames"]]),
-        renderings,
-        frozenset(data["english_surnames"]),
-        frozenset(data["given_names_female"]),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,7 +370,7 @@ def _pronoun_before_name(text: str, tokens: Sequence[Token]) -> tuple[Token, Tok
 
 SPECS = (
     SignalSpec("literal_name", literal_name, "A name translated word for word (a surname, an outlet, a party)",
-               "check", label="name translated word for word"),
+               "check", label="name translated word for word", needs=frozenset({"back_translation"})),
     SignalSpec("article_pronoun", article_pronoun, "A Spanish article translated as the pronoun He or She",
                "check", label="article read as a pronoun"),
 )

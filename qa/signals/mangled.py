@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import Token, base_lang, tokenize
-from qa.signals.literal import spanish_names
+from qa.signals.lexicon import spanish_names
+from qa.signals.text import Token, base_lang, tokenize
 from qa.signals.vocabulary import word_zipf
 
 DAMAGE = 0.7  # each kind is a warning: the editor looks, the sentence may be fine

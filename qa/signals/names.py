@@ -18,7 +18,8 @@ from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import (
+from qa.signals.lexicon import calendar_words, spanish_names
+from qa.signals.text import (
     Token,
     combine,
     fold_accents,
@@ -28,7 +29,6 @@ from qa.signals.intrinsic import (
     opens_sentence,
     tokenize,
 )
-from qa.signals.lexicon import calendar_words
 
 # Acronyms that differ between the languages although they name the same thing, with words that
 # stand for them ("US" / "EE. UU." / "estadounidense"); each set is one entity, compared without
@@ -575,8 +575,6 @@ def _person_part(name: Name, text: str) -> Name | None:
 @lru_cache(maxsize=1)
 def _listed_given_names() -> frozenset[str]:
     """Every folded given name qa lists: qa/data/given_names.json and the Spanish ones."""
-    from qa.signals.literal import spanish_names  # literal reads vocabulary, which reads this module
-
     return frozenset(_given_name_groups()) | {fold_accents(name) for name in spanish_names().given}
 
 
@@ -669,5 +667,6 @@ def changed_name(segment: Segment) -> Signal | None:
 
 SPECS = (
     SignalSpec("names", names, "Names found on one side only", "check", label="names"),
-    SignalSpec("changed_name", changed_name, "A name of the source changed in the translation", "check", label="changed name"),
+    SignalSpec("changed_name", changed_name, "A name of the source changed in the translation", "check",
+               label="changed name", needs=frozenset({"forward_translation"})),
 )

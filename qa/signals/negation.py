@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import Token, base_lang, fold_accents, is_content_word, tokenize
 from qa.signals.lexicon import Lexicon, lexicon
+from qa.signals.text import Token, base_lang, fold_accents, is_content_word, tokenize
 
 SCOPE = 4  # words after a negation in which the word it negates stands
 LIMITER_SCOPE = 12  # words after a negation in which "más que", "until"... make it a limit, not a negation
@@ -234,7 +234,8 @@ def double_negative(segment: Segment) -> Signal | None:
 
 
 SPECS = (
-    SignalSpec("negation", negation, "A negation of the source dropped in the translation, or one added", "check", label="negation"),
+    SignalSpec("negation", negation, "A negation of the source dropped in the translation, or one added", "check",
+               label="negation", needs=frozenset({"back_translation", "forward_translation"})),
     SignalSpec("double_negative", double_negative, "A clause negated twice, as Spanish does", "check",
                label="negated twice"),
 )

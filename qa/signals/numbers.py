@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import base_lang, combine
 from qa.signals.lexicon import lexicon, phrase_pattern
+from qa.signals.text import base_lang, combine
 
 # Languages that write a decimal comma and group thousands with a point (or a space).
 DECIMAL_COMMA = frozenset(
@@ -957,4 +957,7 @@ def _reading(quantity: Quantity) -> str:
     return f"{quantity.value:,.10g}"
 
 
-SPECS = (SignalSpec("numbers", numbers, "Numbers, dates or amounts that differ from the source", "check", label="numbers"),)
+SPECS = (
+    SignalSpec("numbers", numbers, "Numbers, dates or amounts that differ from the source", "check", label="numbers",
+               needs=frozenset({"forward_translation"})),
+)

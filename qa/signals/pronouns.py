@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import Token, base_lang, tokenize
-from qa.signals.literal import spanish_names
+from qa.signals.lexicon import spanish_names
+from qa.signals.text import Token, base_lang, tokenize
 from qa.signals.vocabulary import word_zipf
 
 LOOK_BACK = 2  # sentences before this one in which the person "he" stands for is looked for

@@ -120,11 +120,16 @@ def _weakest_span(text: str, scores: TokenScores) -> tuple[int, int] | None:
 
 
 SPECS = (
-    SignalSpec("bt_chrf", back_translation_chrf, "The back-translation differs from the source (chrF)", "feature", label="back-translation differs"),
+    SignalSpec("bt_chrf", back_translation_chrf, "The back-translation differs from the source (chrF)", "feature",
+               label="back-translation differs", needs=frozenset({"back_translation"})),
     SignalSpec("fwd_chrf", forward_translation_chrf,
-               "The engine's translation of the source differs from the text (chrF)", "feature", label="differs from the engine's translation"),
+               "The engine's translation of the source differs from the text (chrF)", "feature",
+               label="differs from the engine's translation", needs=frozenset({"forward_translation"})),
     SignalSpec("round_trip_chrf", round_trip_chrf,
-               "The text does not survive a round trip through the source language", "feature", label="lost in a round trip"),
-    SignalSpec("tgt_logprob", target_logprob, "The translation model finds this translation unlikely", "feature", label="unlikely translation"),
-    SignalSpec("src_logprob", source_logprob, "The reverse model finds the source unlikely from this text", "feature", label="unlikely source"),
+               "The text does not survive a round trip through the source language", "feature",
+               label="lost in a round trip", needs=frozenset({"round_trip"})),
+    SignalSpec("tgt_logprob", target_logprob, "The translation model finds this translation unlikely", "feature",
+               label="unlikely translation", needs=frozenset({"target_scores"})),
+    SignalSpec("src_logprob", source_logprob, "The reverse model finds the source unlikely from this text", "feature",
+               label="unlikely source", needs=frozenset({"source_scores"})),
 )

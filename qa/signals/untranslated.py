@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from qa.langid import identify, language_name, language_spans
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import Token, base_lang, function_words, opens_sentence, tokenize
+from qa.signals.text import Token, base_lang, function_words, opens_sentence, tokenize
 
 # Function words of one list that are ordinary words of another language ("a", "no", "son",
 # "sin", "once", "has"): no evidence of either.

@@ -12,8 +12,8 @@ from functools import cache, lru_cache
 
 from qa.langid import language_name
 from qa.signals.base import Segment, Signal, SignalSpec
-from qa.signals.intrinsic import fold_accents, function_words, opens_sentence, tokenize
 from qa.signals.names import look_alike
+from qa.signals.text import fold_accents, function_words, opens_sentence, tokenize
 from qa.signals.untranslated import inside_name, inside_quotes
 
 # A garble score that grows with each unknown word and is full at this many.
@@ -135,5 +135,6 @@ def unknown_words(segment: Segment) -> Signal | None:
 
 
 SPECS = (
-    SignalSpec("unknown_words", unknown_words, "Words the target language's dictionary does not know", "feature", label="unknown words"),
+    SignalSpec("unknown_words", unknown_words, "Words the target language's dictionary does not know", "feature",
+               label="unknown words", needs=frozenset({"target_unknown"})),
 )
