@@ -6,9 +6,13 @@ It reads a source article and its translation, aligns them, back-translates with
     import qa
     report = qa.check("corpora/")                 # -> qa.results.Report, as `qa check` finds
     results = qa.score_pairs([("Hola", "Hello")], src_lang="es", tgt_lang="en")  # as `qa score` scores
+    for result in qa.score_pairs(pairs, jobs=2, stream=True):  # any iterable, results as chunks finish
+        ...
 """
 
 from __future__ import annotations
+
+import qa.report  # noqa: F401  registers the views of Report._repr_html_ and to_pandas (qa/views.py)
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "check", "score_pairs"]

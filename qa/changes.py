@@ -6,18 +6,21 @@ that work merged into ``origin/main`` after the branch started does not count), 
 files git does not ignore. A renamed file counts as its new path changed and its old path
 deleted. When REF and HEAD share no history (a shallow clone), REF itself is the base.
 
-Also reads one file as a ref holds it, for ``qa check --baseline-ref REF``.
+Also reads one file as a ref holds it, for ``qa check --baseline-ref REF``, and finds the
+other side of an article a commit touches alone (the pre-commit hook names only staged files).
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.config import enclosing_repository
 from qa.corpus.model import ArticlePair
 from qa.errors import InputError
+from qa.langid import identify_beside_names
 
 GIT_MISSING = "git is not installed (needed for --changed-since and --baseline-ref)"
 
@@ -60,8 +63,6 @@ def changed_files(ref: str, root: Path) -> ChangedFiles:
 def _named_repository(path: Path) -> Path:
     """The top folder of the repository holding ``path`` by its name (``.git`` in it or a parent,
     a symbolic link in ``path`` not followed); InputError outside git."""
-    from qa.config import enclosing_repository
-
     folder = path if path.is_dir() else path.parent
     if not folder.is_dir():
         raise InputError("no such file or folder", str(path))
@@ -142,6 +143,49 @@ def affected_pairs(pairs: Sequence[ArticlePair], changed: Iterable[str | Path]) 
 
 def _pair_files(pair: ArticlePair) -> set[Path]:
     return {Path(article.path).resolve() for article in (pair.source, pair.target) if article is not None}
+
+
+def with_partners(
+    pairs: Sequence[ArticlePair], named: Iterable[str | Path], read_tree: Callable[[Path], list[ArticlePair]],
+) -> list[ArticlePair]:
+    """``pairs`` with each one-sided pair of a named file completed by its other side from the
+    file's git working tree, as ``--changed-since`` would pair it.
+
+    A commit may touch only the Spanish original (or only the translation) of an article; the
+    pre-commit hook then names that one file. ``read_tree(top)`` reads a repository's articles as
+    qa reads any folder (settings, ignore patterns and link rules applied). A file outside git,
+    or whose other side is nowhere in its tree, keeps its one-sided pair.
+    """
+    files = {Path(path).resolve() for path in named if Path(path).is_file()}
+    lone = [path for pair in pairs if (pair.source is None) != (pair.target is None)
+            for path in _pair_files(pair) if path in files]
+    if not lone:
+        return list(pairs)
+    tops = sorted({top for top in map(enclosing_repository, lone) if top is not None})
+    found = [pair for top in tops for pair in affected_pairs(read_tree(top), lone)
+             if pair.source is not None and pair.target is not None]
+    partner_of = {path: pair for pair in found for path in _pair_files(pair) if path in lone}
+    completed: list[ArticlePair] = []
+    for pair in pairs:
+        whole = next((partner_of[path] for path in _pair_files(pair) if path in partner_of), pair)
+        if whole not in completed:
+            completed.append(whole)
+    return completed
+
+
+def only_untranslated_sources(pairs: Sequence[ArticlePair], named: Sequence[str | Path], src_lang: str,
+                              tgt_lang: str) -> bool:
+    """Whether ``named`` are files only (no folder) and each was read as a source with no
+    translation anywhere, in text the language identifier confirms is ``src_lang``.
+
+    Committing a new Spanish original before its translation exists is ordinary work, not a
+    wrong ``--src-lang``: it is noted, not refused. A folder of sources only, or a file whose text
+    is in another language, stays "nothing to check".
+    """
+    if not pairs or not named or not all(Path(path).is_file() for path in named):
+        return False
+    return all(pair.target is None and pair.source is not None
+               and identify_beside_names(pair.source.text, (src_lang, tgt_lang)) == src_lang for pair in pairs)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""Spreading a run over local processes (``--jobs``) or a Dask cluster (``--scheduler``).
+"""Where work runs: local processes (``--jobs``) or a Dask cluster (``--scheduler``).
 
 The driver cuts the input into chunks and hands each to a worker; the results come back in input
-order. A worker process opens the run's engine, cache and flagger once, from a picklable
-:class:`WorkerSetup`, and keeps them for every chunk it is given, so Apertium's pipelines (or a
-MarianMT model) start once per worker, not once per chunk. Each worker reads and writes its own
-cache connection: SQLite's WAL journal keeps one cache file sound under several processes, and on
-a cluster each machine keeps its own.
+order. What a worker runs, and the session it keeps for every chunk (so Apertium's pipelines, or
+a MarianMT model, start once per worker, not once per chunk), is :mod:`qa.workers`'s; this module
+knows runners and chunks, not what a check is. Each worker reads and writes its own cache
+connection: SQLite's WAL journal keeps one cache file sound under several processes, and on a
+cluster each machine keeps its own.
 
 Chunks are pure functions of their input, so a chunk that runs again after a worker died gives the
 same results, and the driver keeps exactly one answer per chunk: nothing is lost or doubled. Dask
@@ -22,32 +22,21 @@ pipelines' process groups before it exits.
 
 from __future__ import annotations
 
-import atexit
 import copyreg
 import ctypes
-import dataclasses
-import functools
 import multiprocessing
 import multiprocessing.connection
 import os
-import pickle
 import signal
 import sys
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 
-from qa.config import Settings
-from qa.corpus.model import ArticlePair, SentencePair
 from qa.errors import EngineError, InputError, first_line
-from qa.flag import Flagger
-from qa.results import ArticleReport, Report, SegmentResult
-from qa.signature import Signature, make_signature
-from qa.translate.cache import CachedEngine, TranslationCache
 from qa.translate.null_flush import exit_reason, kill_every_pipeline
 
 
@@ -70,11 +59,6 @@ CHUNKS_AHEAD_PER_WORKER = 2
 JOB_CHUNK_PAIRS = 200
 # Target sentences in one chunk of ``qa check`` work (whole articles, so a chunk may hold more).
 JOB_CHUNK_SENTENCES = 400
-# Engines whose models allocate and free large buffers for every batch.
-MODEL_ENGINES = ("ct2", "marian")
-# A glibc trim threshold below this returns memory to the system so often that a model engine slows
-# down: 60 newstest pairs with ct2 took 17.8 s at Dask's 65536 against 9.6 s at glibc's default.
-SLOW_TRIM_BELOW = 1024 * 1024
 # Seconds local workers get to end their pipelines and exit, once told to, before they are killed.
 WORKER_END_GRACE = 5.0
 # Seconds allowed to reach a Dask scheduler before giving up with one line (Dask's own default,
@@ -102,156 +86,11 @@ def default_jobs() -> int:
 
 
 @dataclass(frozen=True)
-class WorkerSetup:
-    """What a worker needs to open the run's engine, cache and flagger. It is pickled to each
-    worker process (or cluster machine), so it holds settings, not open objects. ``threads`` is
-    what a model engine gets when the settings leave it open: the driver's cores shared among its
-    local jobs, or (None) the cores of the machine a cluster worker runs on; Dask's workers run
-    with OMP_NUM_THREADS=1, which a model would otherwise take for its thread count."""
-
-    settings: Settings
-    use_cache: bool
-    threads: int | None = None
-
-    def worker_settings(self) -> Settings:
-        """The settings a worker opens its engine with."""
-        if self.settings.threads is not None:
-            return self.settings
-        return dataclasses.replace(self.settings, threads=self.threads or available_cores())
-
-
-@dataclass(frozen=True)
-class WorkDone:
-    """What a worker gives back for one chunk: its results, the run's signature as the worker's
-    engine states it, the notes the worker has not yet passed on (the engine chosen, inputs it
-    had to split) and its cache figures for the chunk."""
-
-    results: list[Any]
-    signature: Signature
-    notes: tuple[str, ...] = ()
-    hits: int = 0
-    misses: int = 0
-
-
-@dataclass
-class _Opened:
-    """A worker's engine, cache and flagger, kept for every chunk of the run."""
-
-    engine: CachedEngine | None
-    cache: TranslationCache | None
-    flagger: Flagger
-    notes: list[str] = field(default_factory=list)
-    notes_passed: int = 0
-    # A Dask worker may run several tasks at once on threads; an engine serves one at a time.
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def fresh_notes(self) -> tuple[str, ...]:
-        """The notes (the worker's own and the engine's) not yet given back, oldest first."""
-        every = [*self.notes, *(self.engine.notes if self.engine is not None else [])]
-        fresh, self.notes_passed = tuple(every[self.notes_passed :]), len(every)
-        return fresh
-
-
-_OPENED: dict[bytes, _Opened] = {}
-_OPENING = threading.Lock()
-
-
-def _opened(setup: WorkerSetup) -> _Opened:
-    """This process's engine, cache and flagger for ``setup``, opened on first use."""
-    from qa.run import configured_flagger, open_cache, open_engine
-
-    key = pickle.dumps(setup)
-    with _OPENING:
-        if key not in _OPENED:
-            notes: list[str] = []
-            settings = setup.worker_settings()
-            cache = open_cache(settings, enabled=setup.use_cache)
-            engine = open_engine(settings, cache, note=notes.append)
-            flagger = configured_flagger(settings, engine.name if engine is not None else "none")
-            missing = flagger.missing_model_note()
-            notes += [missing] if missing else []
-            slow = slow_malloc_note(engine.name) if engine is not None else None
-            notes += [slow] if slow else []
-            _OPENED[key] = _Opened(engine, cache, flagger, notes)
-        return _OPENED[key]
-
-
-def slow_malloc_note(engine_name: str) -> str | None:
-    """A note when a model engine runs where glibc was told to trim memory very often, as a Dask
-    nanny tells the worker processes it starts (MALLOC_TRIM_THRESHOLD_=65536)."""
-    threshold = os.environ.get("MALLOC_TRIM_THRESHOLD_")
-    if engine_name not in MODEL_ENGINES or not threshold or not threshold.isdigit() or int(threshold) >= SLOW_TRIM_BELOW:
-        return None
-    return (f"this worker runs with MALLOC_TRIM_THRESHOLD_={threshold} (a Dask nanny's setting), which made the "
-            f"{engine_name} engine about twice as slow; start the workers with `dask worker --no-nanny`")
-
-
-@atexit.register
-def close_workers() -> None:
-    """Close every engine and cache this process opened as a worker."""
-    while _OPENED:
-        _, opened = _OPENED.popitem()
-        try:
-            if opened.engine is not None:
-                opened.engine.close()
-        finally:
-            if opened.cache is not None:
-                opened.cache.close()
-
-
-def _work(setup: WorkerSetup, run: Callable[[_Opened], list[Any]]) -> WorkDone:
-    opened = _opened(setup)
-    settings = setup.settings
-    with opened.lock:
-        engine = opened.engine
-        hits, misses = (engine.stats.hits, engine.stats.misses) if engine is not None else (0, 0)
-        results = run(opened)
-        signature = make_signature(engine, opened.flagger, settings.src_lang, settings.tgt_lang)
-        if engine is not None:
-            hits, misses = engine.stats.hits - hits, engine.stats.misses - misses
-        return WorkDone(results, signature, opened.fresh_notes(), hits, misses)
-
-
-def score_chunk(setup: WorkerSetup, pairs: Sequence[SentencePair]) -> WorkDone:
-    """Score one chunk of sentence pairs in a worker (``qa score``): :class:`SegmentResult`\\ s."""
-    from qa.score import score_pairs
-
-    def run(opened: _Opened) -> list[SegmentResult]:
-        return score_pairs(pairs, src_lang=setup.settings.src_lang, tgt_lang=setup.settings.tgt_lang,
-                           engine=opened.engine, flagger=opened.flagger, cache=opened.cache)
-
-    return _work(setup, run)
-
-
-def check_chunk(setup: WorkerSetup, pairs: Sequence[ArticlePair]) -> WorkDone:
-    """Check one chunk of article pairs in a worker (``qa check``): :class:`ArticleReport`\\ s."""
-    from qa.pipeline import check_corpus
-
-    def run(opened: _Opened) -> list[ArticleReport]:
-        report = check_corpus(pairs, engine=opened.engine, cache=opened.cache, flagger=opened.flagger,
-                              src_lang=setup.settings.src_lang, tgt_lang=setup.settings.tgt_lang)
-        return list(report.articles)
-
-    return _work(setup, run)
-
-
-@dataclass(frozen=True)
 class LostChunk:
     """What a runner gives for a chunk whose worker process died on it twice: on its first run and
     again when it ran alone on a fresh pool. ``reason`` says how the worker ended."""
 
     reason: str
-
-
-class WorkLost(EngineError):
-    """Articles no worker could check (exit code 3), raised once every other chunk is done:
-    ``lines`` holds one line per article not checked (:func:`not_checked`), ``report`` what the
-    other chunks gave, in input order."""
-
-    def __init__(self, lines: Sequence[str], report: Report) -> None:
-        super().__init__(f"{len(lines)} article(s) not checked; the first: {lines[0] if lines else '-'}")
-        self.lines = tuple(lines)
-        self.report = report
 
 
 def _start_worker(driver: int) -> None:
@@ -585,50 +424,3 @@ def chunks_of(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     if batch:
         yield batch
 
-
-def spread_scoring(
-    chunks: Iterable[list[SentencePair]], setup: WorkerSetup, runner: Runner
-) -> Iterator[tuple[list[SentencePair], WorkDone | LostChunk]]:
-    """``qa score``'s work spread over ``runner``'s workers: each chunk of pairs with what its
-    worker gave back (or LostChunk), in input order. A chunk is read only when a worker is about
-    to be free."""
-    sent: deque[list[SentencePair]] = deque()
-
-    def remembered() -> Iterator[list[SentencePair]]:
-        for chunk in chunks:
-            sent.append(chunk)
-            yield chunk
-
-    for done in runner.map_in_order(functools.partial(score_chunk, setup), remembered()):
-        yield sent.popleft(), done
-
-
-def article_chunks(pairs: Sequence[ArticlePair], sentences: int) -> list[list[ArticlePair]]:
-    """``pairs`` cut, in order, into chunks of whole articles holding about ``sentences`` target
-    sentences each (an article longer than that is a chunk of its own)."""
-    chunks: list[list[ArticlePair]] = []
-    current: list[ArticlePair] = []
-    held = 0
-    for pair in pairs:
-        current.append(pair)
-        held += sum(1 for _ in pair.target.sentences()) if pair.target is not None else 0
-        if held >= sentences:
-            chunks.append(current)
-            current, held = [], 0
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def spread_check(
-    chunks: Iterable[Sequence[ArticlePair]], setup: WorkerSetup, runner: Runner
-) -> Iterator[WorkDone | LostChunk]:
-    """``qa check``'s work spread over ``runner``'s workers: what each chunk's worker gave back
-    (its :class:`ArticleReport`\\ s), or LostChunk, in input order."""
-    return runner.map_in_order(functools.partial(check_chunk, setup), chunks)
-
-
-def not_checked(chunk: Sequence[ArticlePair], lost: LostChunk) -> list[str]:
-    """One line per article of a chunk of ``qa check`` work no worker could finish."""
-    return [f"{article.path if article is not None else ''}: not checked: {lost.reason}"
-            for article in (pair.target or pair.source for pair in chunk)]

@@ -37,6 +37,11 @@ class EngineUnavailable(EngineError):
     """
 
 
+class InputWarning(UserWarning):
+    """An input the library could not read, while it went on with the others (``qa.check`` warns
+    once per unreadable file; its report holds the error and its return code is then 2)."""
+
+
 class CacheError(QAError):
     """The translation cache could not be used; callers fall back to running without it."""
 

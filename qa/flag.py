@@ -183,6 +183,10 @@ class Flagger:
         """The score from which a segment is flagged (the lowest severity's threshold)."""
         return self.thresholds["info"]
 
+    def to_dict(self) -> dict:
+        """The data-file form of this flagger (:func:`flagger_to_dict`)."""
+        return flagger_to_dict(self)
+
     def with_threshold(self, threshold: float) -> Flagger:
         """A copy that flags from ``threshold`` (severities above it keep their thresholds, and
         are raised to it when lower)."""

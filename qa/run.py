@@ -10,12 +10,12 @@ hear on the way (the engine chosen, bad files, stale baseline entries) goes to t
 
 from __future__ import annotations
 
-import dataclasses
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+import warnings
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Literal, overload
 
 from qa.baseline import (
     DEFAULT_BASELINE,
@@ -29,43 +29,31 @@ from qa.baseline import (
     read_baseline_at,
     relative_path,
 )
-from qa.config import Settings, display_path, is_ignored, load_settings
+from qa.config import Settings, display_path, is_ignored
 from qa.corpus.model import ArticlePair, SentencePair
-from qa.distribute import (
-    JOB_CHUNK_SENTENCES,
-    LostChunk,
-    Runner,
-    WorkerSetup,
-    WorkLost,
-    article_chunks,
-    not_checked,
-    open_runner,
-    spread_check,
-)
-from qa.errors import InputError
-from qa.flag import Flagger, load_flagger
+from qa.distribute import JOB_CHUNK_PAIRS, JOB_CHUNK_SENTENCES, LostChunk, Runner, chunks_of, open_runner
+from qa.errors import InputError, InputWarning
 from qa.pipeline import alignable, check_corpus
 from qa.progress import NullProgress, Progress
 from qa.results import ArticleReport, Report, SegmentResult
+from qa.session import (
+    FROM_SETTINGS,
+    CacheChoice,
+    EngineChoice,
+    Note,
+    Session,
+    _ignore,
+    library_settings,
+)
+from qa.session import open_cache as open_cache  # importable from here for one release (tests/test_config.py)
+from qa.signature import Signature
 from qa.translate.base import Engine
-from qa.translate.cache import CachedEngine, CacheStats, TranslationCache, default_cache_path
+from qa.translate.cache import CacheStats
+from qa.workers import Spread, WorkLost, article_chunks, check_chunk, not_checked, score_chunk, worker_setup
 
-Note = Callable[[str], None]
 ErrorNote = Callable[[InputError], None]
-
-
-def _ignore(_: object) -> None:
-    """The library's default listener: a caller that wants to hear passes its own."""
-
-
-class _FromSettings:
-    """The engine the settings name: ``engine`` in qa.toml, else ``auto``."""
-
-    def __repr__(self) -> str:
-        return "FROM_SETTINGS"
-
-
-FROM_SETTINGS: Final = _FromSettings()
+# Pairs read and scored at once in this process: memory stays bounded on inputs of any size.
+SCORE_CHUNK_PAIRS = 1000
 
 
 @dataclass(frozen=True)
@@ -84,61 +72,6 @@ class CheckRun:
     lost: tuple[str, ...] = ()
 
 
-def check_directions(settings: Settings) -> list[tuple[str, str]]:
-    """The directions a check translates: back (target to source) and forward."""
-    return [(settings.tgt_lang, settings.src_lang), (settings.src_lang, settings.tgt_lang)]
-
-
-def open_cache(settings: Settings, *, enabled: bool = True) -> TranslationCache | None:
-    """The translation cache the settings name (else the user cache folder's), or None."""
-    return TranslationCache(settings.cache or default_cache_path()) if enabled else None
-
-
-def open_engine(
-    settings: Settings, cache: TranslationCache | None, *, directions: list[tuple[str, str]] | None = None,
-    note: Note = _ignore,
-) -> CachedEngine | None:
-    """The engine the settings name wrapped in ``cache`` (None for engine ``none``).
-
-    ``note`` hears which engine serves the check (for ``auto``, why). Raises EngineUnavailable
-    when no engine can serve ``directions`` (default: the settings' own, both ways).
-    """
-    if settings.engine == "none":
-        note("engine none: only the checks that need no model")
-        return None
-    from qa.translate import EngineOptions, create_engine
-
-    options = EngineOptions(models=dict(settings.models), beam_size=settings.beam, threads=settings.threads,
-                            device=settings.device)
-    needed = directions or check_directions(settings)
-    inner, choice_note = create_engine(settings.engine, options, needed)
-    if settings.engine == "auto":
-        note(choice_note)
-    info = inner.info(*needed[0])
-    note(f"engine {inner.name}, model {info.model} (revision {info.revision})")
-    return CachedEngine(inner, cache)
-
-
-def close_engine(engine: Engine | None, *, note: Note = _ignore) -> None:
-    """Pass on the engine's notes (over-long inputs split, batches retried after running out of
-    memory), each distinct one once, then close it."""
-    if engine is None:
-        return
-    try:
-        for message, count in Counter(engine.notes).items():
-            note(message if count == 1 else f"{message} ({count} times)")
-    finally:
-        engine.close()
-
-
-def configured_flagger(settings: Settings, engine_name: str) -> Flagger:
-    """The settings' flagger (threshold applied), bound to the engine and direction it serves."""
-    flagger = load_flagger(settings.flagger)
-    if settings.threshold is not None:
-        flagger = flagger.with_threshold(settings.threshold)
-    return flagger.for_engine(engine_name, f"{settings.src_lang}-{settings.tgt_lang}")
-
-
 def read_pairs(
     paths: Sequence[str | Path], settings: Settings, *, changed_since: str | None = None, note: Note = _ignore,
 ) -> tuple[list, list[InputError]]:
@@ -147,7 +80,7 @@ def read_pairs(
 
     Files found and then all ignored are an error unless ``settings.allow_empty``; symbolic
     links are followed as ``settings.follow_symlinks`` says (see :func:`qa.corpus.discover`)."""
-    from qa.changes import affected_pairs, changed_in_repositories
+    from qa.changes import affected_pairs, changed_in_repositories, only_untranslated_sources, with_partners
     from qa.corpus import STDIN, discover, read_paths
 
     errors: list[InputError] = []
@@ -169,7 +102,10 @@ def read_pairs(
     for passed in [*passed_over, *corpus.skipped]:
         note(str(passed))
     pairs = list(corpus.pairs)
-    if not errors and files and not any(pair.target is not None for pair in pairs):
+    if changed_since is None:  # a file named alone (a pre-commit hook's) is checked with its other side
+        pairs = with_partners(pairs, paths, lambda top: _tree_pairs(top, settings))
+    if (not errors and files and not any(pair.target is not None for pair in pairs)
+            and not only_untranslated_sources(pairs, paths, settings.src_lang, settings.tgt_lang)):
         # Checking nothing is never a pass: a wrong `lang:` or --tgt-lang would switch qa off.
         errors.append(InputError(
             f"nothing to check: no {settings.tgt_lang} article among {len(files)} file(s) read as "
@@ -180,6 +116,17 @@ def read_pairs(
         pairs = affected_pairs(pairs, changed_in_repositories(changed_since, paths).changed)
         note(f"{len(pairs)} article pair(s) changed since {changed_since}")
     return pairs, errors
+
+
+def _tree_pairs(top: Path, settings: Settings) -> list[ArticlePair]:
+    """The article pairs of a whole repository, read as a folder is read (ignore patterns and
+    link rules applied). A file there that cannot be read is not this check's error."""
+    from qa.corpus import discover, read_paths
+
+    found = discover([top], errors=[], skipped=[], follow_symlinks=settings.follow_symlinks)
+    files = [path for path in found if not is_ignored(path, settings)]
+    return list(read_paths(files, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, pairing=settings.pairing,
+                           named=[], follow_symlinks=settings.follow_symlinks).pairs)
 
 
 def _configured_baseline(
@@ -253,8 +200,8 @@ def run_check(
     paths: Sequence[str | Path],
     settings: Settings,
     *,
-    engine: Engine | _FromSettings | None = FROM_SETTINGS,
-    cache: TranslationCache | None,
+    engine: EngineChoice = FROM_SETTINGS,
+    cache: CacheChoice = True,
     changed_since: str | None = None,
     use_baseline: bool = True,
     baseline_required: bool = False,
@@ -265,10 +212,12 @@ def run_check(
 ) -> CheckRun:
     """Check the articles under ``paths`` with ``settings``; see the module docstring.
 
-    ``engine`` is the engine the settings name (opened and closed here), an open Engine (used as
-    given, left open) or None (only the checks that need no model). ``cache`` keeps translations
-    and qa's own results (alignments, signals); None computes everything. ``baseline_ref`` reads
-    the baseline as that git ref holds it (see ``_configured_baseline``).
+    ``engine`` is an :data:`~qa.session.EngineChoice` (by default the engine the settings name,
+    opened and closed here; an open Engine is used as given and left open) and ``cache`` a
+    :data:`~qa.session.CacheChoice`: the cache keeps translations and qa's own results
+    (alignments, signals); none computes everything. A check of more than one chunk of articles
+    runs on the settings' ``jobs`` or ``scheduler`` (not with an open Engine, which stays here).
+    ``baseline_ref`` reads the baseline as that git ref holds it (see ``_configured_baseline``).
     """
     chosen = (_configured_baseline(settings, required=baseline_required, ref=baseline_ref, note=note)
               if use_baseline else None)
@@ -283,32 +232,25 @@ def run_check(
         elif pair.target is None and pair.source is not None:
             note(f"{pair.source.path}: no {settings.tgt_lang} translation found; not checked")
     progress = progress or NullProgress()
-    runner, chunks = _spreading(pairs, settings) if isinstance(engine, _FromSettings) else (None, [])
+    runner, chunks = _spreading(pairs, settings) if not isinstance(engine, Engine) else (None, [])
     lost: tuple[str, ...] = ()
     stats: CacheStats | None
     if runner is not None:
         try:
-            report, stats = _check_spread(chunks, settings, cache, runner, errors, progress, note)
+            with Session.open(settings, engine=engine, cache=cache, start_engine=False) as driver:
+                report, stats = _check_spread(chunks, driver, runner, errors, progress, note)
         except WorkLost as lost_work:  # the other articles are still reported, inline ignores and baseline applied
+            assert lost_work.report is not None
             report, stats, lost = lost_work.report, None, lost_work.lines
         finally:
             runner.close()
     else:
-        opened = isinstance(engine, _FromSettings)
-        active = open_engine(settings, cache, note=note) if isinstance(engine, _FromSettings) else engine
-        flagger = configured_flagger(settings, active.name if active is not None else "none")
-        missing = flagger.missing_model_note()
-        if missing:
-            note(missing)
-        try:
+        with Session.open(settings, engine=engine, cache=cache, note=note) as session:
             report = check_corpus(
-                pairs, engine=active, cache=cache, flagger=flagger, src_lang=settings.src_lang,
-                tgt_lang=settings.tgt_lang, errors=errors, progress=progress,
+                pairs, engine=session.engine, cache=session.cache, flagger=session.flagger,
+                src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, errors=errors, progress=progress,
             )
-        finally:
-            if opened:
-                close_engine(active, note=note)
-        stats = active.stats if isinstance(active, CachedEngine) else None
+        stats = session.stats
     report = _clear_inline_ignored(report, baseline_ref if use_baseline else None, note)
     outcome = _baseline(report, settings, chosen, note)
     return CheckRun(outcome.report if outcome else report, report, settings, tuple(errors), outcome, stats, lost)
@@ -324,52 +266,35 @@ def _spreading(pairs: Sequence[ArticlePair], settings: Settings) -> tuple[Runner
 
 
 def _check_spread(
-    chunks: list[list[ArticlePair]], settings: Settings, cache: TranslationCache | None, runner: Runner,
-    errors: Sequence[InputError], progress: Progress, note: Note,
+    chunks: list[list[ArticlePair]], driver: Session, runner: Runner, errors: Sequence[InputError],
+    progress: Progress, note: Note,
 ) -> tuple[Report, CacheStats | None]:
-    """Check the chunks on ``runner``'s workers, each with its own engine and a connection to the
-    same cache file; the articles' reports in input order, and the cache figures.
+    """Check the chunks on ``runner``'s workers, each with its own session on the cache file the
+    ``driver`` session opened; the articles' reports in input order, and the cache figures.
 
     Raises WorkLost once every other chunk is done when a chunk's worker died on it twice: one
     line per article of that chunk, and the report of the others. Interrupted, ended or failed,
     it ends the workers at once."""
-    from qa.signature import Signature
-
-    chosen = dataclasses.replace(settings, cache=cache.path) if cache is not None else settings
-    setup = WorkerSetup(chosen, use_cache=cache is not None, threads=runner.threads_per_worker)
+    settings = driver.settings
+    spread: Spread[list[ArticlePair]] = Spread(runner, note)
     articles: list[ArticleReport] = []
     lost: list[str] = []
-    signature = None
-    heard: set[str] = set()
-    hits = misses = 0
-
-    def hear(messages: Iterable[str]) -> None:
-        for message in messages:
-            if message not in heard:
-                heard.add(message)
-                note(message)
-
     try:
         with progress.task(f"checking on {runner.workers} worker(s)", sum(map(len, chunks))) as task:
-            for chunk, done in zip(chunks, spread_check(chunks, setup, runner), strict=True):
-                hear(runner.take_notes())
+            for chunk, done in spread.run(check_chunk, worker_setup(driver, runner), chunks):
                 if isinstance(done, LostChunk):
                     lost += not_checked(chunk, done)
                 else:
-                    hear(done.notes)
                     articles += done.results
-                    signature = signature or done.signature
-                    hits, misses = hits + done.hits, misses + done.misses
                 task.advance(len(chunk))
     except BaseException:
         runner.terminate()
         raise
     report = Report(tuple(articles), tuple(errors),
-                    signature or Signature(direction=f"{settings.src_lang}-{settings.tgt_lang}"))
+                    spread.signature or Signature(direction=f"{settings.src_lang}-{settings.tgt_lang}"))
     if lost:
         raise WorkLost(lost, report)
-    stats = CacheStats(hits, misses) if settings.engine != "none" else None
-    return report, stats
+    return report, spread.stats(settings)
 
 
 def check(
@@ -378,9 +303,9 @@ def check(
     *,
     src_lang: str | None = None,
     tgt_lang: str | None = None,
-    engine: Engine | str | _FromSettings | None = FROM_SETTINGS,
+    engine: EngineChoice = FROM_SETTINGS,
     flagger: str | Path | None = None,
-    cache: TranslationCache | str | Path | bool = True,
+    cache: CacheChoice = True,
     config: str | Path | None = None,
     jobs: int | None = None,
     scheduler: str | None = None,
@@ -398,91 +323,222 @@ def check(
     file below the root is not read: a ``qa.config.SettingsWarning`` names it.
 
     ``engine`` is an engine name (``auto``, ``marian``, ``ct2``, ``apertium``, ``none``), an
-    open Engine, or None for the checks that need no model; by default, the configured one.
-    ``cache`` True uses the configured cache (else the user cache folder), False none; a path
-    or a TranslationCache names one. ``jobs`` (local worker processes; default: one per two
-    cores, for a check of more than one chunk of articles) and ``scheduler`` (a Dask
-    scheduler's address) say where an engine named by the settings runs, as ``--jobs`` and
-    ``--scheduler`` do. ``baseline_ref`` (a git ref, such as ``origin/main``) reads the baseline
-    as that ref holds it, as ``--baseline-ref`` does. ``allow_empty`` and ``follow_symlinks``
-    are ``--allow-empty`` (files found but all ignored is no error) and ``--follow-symlinks``
-    (read a linked file outside the repository or in a hidden folder).
+    open Engine, or None for the checks that need no model; by default, the configured one
+    (:data:`qa.session.EngineChoice`). ``cache`` True uses the configured cache (else the user
+    cache folder), False none; a path or a TranslationCache names one. ``jobs`` (local worker
+    processes; default: one per two cores, for a check of more than one chunk of articles) and
+    ``scheduler`` (a Dask scheduler's address) say where an engine named by the settings runs,
+    as ``--jobs`` and ``--scheduler`` do. ``baseline_ref`` (a git ref, such as ``origin/main``)
+    reads the baseline as that ref holds it, as ``--baseline-ref`` does. ``allow_empty`` and
+    ``follow_symlinks`` are ``--allow-empty`` (files found but all ignored is no error) and
+    ``--follow-symlinks`` (read a linked file outside the repository or in a hidden folder).
+
+    Raises InputError when none of the paths exists (text given instead of a path is told to
+    use :func:`score_pairs`), and WorkLost when no worker could check some articles. An input
+    that cannot be read is a ``qa.errors.InputWarning`` and an error of the report, whose
+    ``return_code`` is then 2, as ``qa check`` exits.
     """
     paths = [source] if isinstance(source, str | Path) else list(source)
     paths += [translation] if translation is not None else []
     if not paths:
         raise InputError("no path to check")
+    _refuse_missing(paths)
     overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger, "jobs": jobs, "scheduler": scheduler,
                  "allow_empty": allow_empty, "follow_symlinks": follow_symlinks}
-    settings, store = _library_settings(Path(paths[0]), overrides, engine, cache, config,
-                                        checked=[Path(path) for path in paths])
-    chosen: Engine | _FromSettings | None = FROM_SETTINGS if isinstance(engine, str) else engine
-    try:
-        run = run_check(paths, settings, engine=chosen, cache=store, baseline_ref=baseline_ref, progress=progress)
-        if run.lost:
-            raise WorkLost(run.lost, run.report)
-        return run.report
-    finally:
-        if store is not None and store is not cache:
-            store.close()
+    settings = library_settings(Path(paths[0]), overrides, engine=engine, cache=cache, config=config,
+                                checked=[Path(path) for path in paths])
+    run = run_check(paths, settings, engine=engine, cache=cache, baseline_ref=baseline_ref, progress=progress)
+    for problem in run.errors:
+        warnings.warn(str(problem), InputWarning, stacklevel=2)
+    if run.lost:
+        raise WorkLost(run.lost, run.report)
+    return run.report
 
 
+def _refuse_missing(paths: Sequence[str | Path]) -> None:
+    """InputError when no path of a library check exists: a typo, or text where a path belongs."""
+    from qa.corpus import STDIN
+
+    def exists(path: str | Path) -> bool:
+        try:
+            return str(path) == STDIN or Path(path).exists()
+        except (OSError, ValueError):  # a name too long, or holding a NUL: text, not a path
+            return False
+
+    if any(exists(path) for path in paths):
+        return
+    named = ", ".join(repr(str(path)[:60]) for path in paths)
+    if any(isinstance(path, str) and any(character.isspace() for character in path) for path in paths):
+        raise InputError(f"no such file or folder: {named}; qa.check takes paths to files or folders "
+                         "(for sentences, use qa.score_pairs)")
+    raise InputError(f"no such file or folder: {named}")
+
+
+@dataclass(frozen=True)
+class NotScored:
+    """A pair no worker could score (its worker process died on it twice), in its place in the
+    output of :func:`score_pairs`: its ``id``, its ``line`` in the input and the ``reason``."""
+
+    id: str
+    line: int
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        """What ``qa score`` prints in the pair's place."""
+        return {"id": self.id, "error": f"not scored: {self.reason}"}
+
+
+class ScoreStream(Iterator["SegmentResult | NotScored"]):
+    """The results of :func:`score_pairs` with ``stream=True``, one per pair in input order: a
+    SegmentResult, or NotScored for a pair no worker could score. Results come as each chunk
+    is done: the input is read a chunk at a time (and only a few chunks ahead of the workers),
+    never drained first.
+
+    ``signature`` says what produced the results; it is set before the first SegmentResult is
+    given (None while nothing is scored). ``stats`` holds the cache figures once the stream is
+    exhausted (None for engine none). Everything it opened is closed when it is exhausted, when
+    :meth:`close` is called, or when it is dropped; a spread run's workers are then ended."""
+
+    def __init__(
+        self, pairs: Iterable[SentencePair | tuple[str, str]], settings: Settings, *, engine: EngineChoice,
+        cache: CacheChoice, progress: Progress | None, note: Note,
+    ) -> None:
+        self.settings = settings
+        self.signature: Signature | None = None
+        self.stats: CacheStats | None = None
+        self._items = self._run(_numbered(pairs), engine, cache, progress or NullProgress(), note)
+
+    def __iter__(self) -> ScoreStream:
+        return self
+
+    def __next__(self) -> SegmentResult | NotScored:
+        return next(self._items)
+
+    def close(self) -> None:
+        """Stop: close what the stream opened and end its workers."""
+        self._items.close()
+
+    def _run(
+        self, pairs: Iterator[SentencePair], engine: EngineChoice, cache: CacheChoice, progress: Progress, note: Note,
+    ) -> Generator[SegmentResult | NotScored, None, None]:
+        settings = self.settings
+        # The first chunk is read before any engine starts, so an input that cannot be read fails fast.
+        first = list(itertools.islice(pairs, SCORE_CHUNK_PAIRS))
+        every = itertools.chain(first, pairs)
+        # An input of one chunk runs here: starting worker processes would cost more than it saves.
+        spread = bool(first) and not isinstance(engine, Engine) and (
+            settings.scheduler is not None or len(first) > JOB_CHUNK_PAIRS)
+        runner = open_runner(settings.jobs, settings.scheduler) if spread else None
+        if runner is None:
+            yield from self._here(every, engine, cache, progress, note)
+            return
+        try:
+            with Session.open(settings, engine=engine, cache=cache, start_engine=False) as driver:
+                yield from self._spread(every, driver, runner, note)
+        except BaseException:
+            runner.terminate()  # interrupted, ended or failed: the workers' work is not wanted
+            raise
+        runner.close()
+
+    def _here(
+        self, pairs: Iterator[SentencePair], engine: EngineChoice, cache: CacheChoice, progress: Progress, note: Note,
+    ) -> Iterator[SegmentResult]:
+        """Score in this process, with one session, a chunk at a time."""
+        from qa.score import score_pairs as score
+
+        with Session.open(self.settings, engine=engine, cache=cache, note=note) as session:
+            self.signature = session.signature
+            for chunk in chunks_of(pairs, SCORE_CHUNK_PAIRS):
+                yield from score(chunk, src_lang=self.settings.src_lang, tgt_lang=self.settings.tgt_lang,
+                                 engine=session.engine, flagger=session.flagger, cache=session.cache,
+                                 progress=progress)
+        self.stats = session.stats
+
+    def _spread(
+        self, pairs: Iterator[SentencePair], driver: Session, runner: Runner, note: Note,
+    ) -> Iterator[SegmentResult | NotScored]:
+        """Score on ``runner``'s workers, each with its own session; results in input order."""
+        spread: Spread[list[SentencePair]] = Spread(runner, note)
+        for chunk, done in spread.run(score_chunk, worker_setup(driver, runner), chunks_of(pairs, JOB_CHUNK_PAIRS)):
+            if isinstance(done, LostChunk):
+                yield from (NotScored(pair.id, pair.line, done.reason) for pair in chunk)
+                continue
+            self.signature = self.signature or spread.signature
+            yield from done.results
+        self.stats = spread.stats(self.settings)
+
+
+def _numbered(pairs: Iterable[SentencePair | tuple[str, str]]) -> Iterator[SentencePair]:
+    """The pairs as SentencePairs; a ``(src, tgt)`` tuple gets its place (from 1) as id and line."""
+    for number, pair in enumerate(pairs, start=1):
+        yield pair if isinstance(pair, SentencePair) else SentencePair(str(number), pair[0], pair[1], number)
+
+
+def score_stream(
+    pairs: Iterable[SentencePair | tuple[str, str]], settings: Settings, *, engine: EngineChoice = FROM_SETTINGS,
+    cache: CacheChoice = True, progress: Progress | None = None, note: Note = _ignore,
+) -> ScoreStream:
+    """Score ``pairs`` with ``settings`` as ``qa score`` does: a :class:`ScoreStream` of results
+    in input order. An input of more than one chunk runs on the settings' ``jobs`` or
+    ``scheduler`` (not with an open Engine, which stays here); ``note`` hears what a user should
+    (the engine chosen, a worker that died), each once."""
+    return ScoreStream(pairs, settings, engine=engine, cache=cache, progress=progress, note=note)
+
+
+@overload
+def score_pairs(
+    pairs: Iterable[SentencePair | tuple[str, str]], *, src_lang: str | None = ..., tgt_lang: str | None = ...,
+    engine: EngineChoice = ..., flagger: str | Path | None = ..., cache: CacheChoice = ...,
+    config: str | Path | None = ..., progress: Progress | None = ..., jobs: int | None = ...,
+    scheduler: str | None = ..., stream: Literal[False] = ...,
+) -> list[SegmentResult]: ...
+@overload
+def score_pairs(
+    pairs: Iterable[SentencePair | tuple[str, str]], *, src_lang: str | None = ..., tgt_lang: str | None = ...,
+    engine: EngineChoice = ..., flagger: str | Path | None = ..., cache: CacheChoice = ...,
+    config: str | Path | None = ..., progress: Progress | None = ..., jobs: int | None = ...,
+    scheduler: str | None = ..., stream: Literal[True],
+) -> ScoreStream: ...
 def score_pairs(
     pairs: Iterable[SentencePair | tuple[str, str]],
     *,
     src_lang: str | None = None,
     tgt_lang: str | None = None,
-    engine: Engine | str | _FromSettings | None = FROM_SETTINGS,
+    engine: EngineChoice = FROM_SETTINGS,
     flagger: str | Path | None = None,
-    cache: TranslationCache | str | Path | bool = True,
+    cache: CacheChoice = True,
     config: str | Path | None = None,
     progress: Progress | None = None,
-) -> list[SegmentResult]:
-    """Score sentence pairs (``SentencePair`` or ``(src, tgt)``) from the library as ``qa score``
-    does, in input order.
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    stream: bool = False,
+) -> list[SegmentResult] | ScoreStream:
+    """Score sentence pairs (``SentencePair`` or ``(src, tgt)``, from any iterable) from the
+    library as ``qa score`` does, in input order.
 
     Settings come from the qa.toml / ``[tool.qa]`` nearest the current folder (``config`` names
     the file instead); arguments given here win. ``engine`` is an engine name (``auto``,
     ``marian``, ``ct2``, ``apertium``, ``none``), an open Engine (used as given, left open), or
     None for the checks that need no model; by default, the configured one, as for
     :func:`check`. ``cache`` True uses the configured cache, False none; a path or a
-    TranslationCache names one.
+    TranslationCache names one. ``jobs`` (local worker processes; default: the settings', else
+    one per two cores) and ``scheduler`` (a Dask scheduler's address) say where an input of more
+    than one chunk runs, as ``--jobs`` and ``--scheduler`` do; the results are the same.
+
+    ``stream`` False returns the list of results, and raises WorkLost when a pair could not be
+    scored (its worker died twice). ``stream`` True returns a :class:`ScoreStream`, which yields
+    each result as its chunk is done, reading the input as it goes, with NotScored in the place
+    of a pair not scored.
     """
-    from qa.score import score_pairs as score
+    overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger, "jobs": jobs, "scheduler": scheduler}
+    settings = library_settings(Path.cwd(), overrides, engine=engine, cache=cache, config=config)
+    results = score_stream(pairs, settings, engine=engine, cache=cache, progress=progress)
+    if stream:
+        return results
+    scored = list(results)
+    lost = [f"pair {item.id} (line {item.line}): not scored: {item.reason}" for item in scored
+            if isinstance(item, NotScored)]
+    if lost:
+        raise WorkLost(lost)
+    return [item for item in scored if isinstance(item, SegmentResult)]
 
-    overrides = {"src_lang": src_lang, "tgt_lang": tgt_lang, "flagger": flagger}
-    settings, store = _library_settings(Path.cwd(), overrides, engine, cache, config)
-    opened = isinstance(engine, str | _FromSettings)
-    try:
-        active: Engine | None = open_engine(settings, store) if isinstance(engine, str | _FromSettings) else engine
-        try:
-            return score(pairs, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, engine=active,
-                         flagger=configured_flagger(settings, active.name if active is not None else "none"),
-                         cache=store, progress=progress)
-        finally:
-            if opened:
-                close_engine(active)
-    finally:
-        if store is not None and store is not cache:
-            store.close()
-
-
-def _library_settings(
-    start: Path, overrides: dict, engine: object, cache: TranslationCache | str | Path | bool,
-    config: str | Path | None, *, checked: Sequence[Path] = (),
-) -> tuple[Settings, TranslationCache | None]:
-    """The settings of a library call (its arguments over the root's qa.toml, or ``config``; a
-    settings file between the root and ``checked`` is not read, see ``load_settings``) and the
-    cache it uses: the one given, the one it names, the configured one, or none."""
-    if isinstance(engine, str):
-        overrides = {**overrides, "engine": engine}
-    if isinstance(cache, str | Path):
-        overrides = {**overrides, "cache": cache}
-    settings, _ = load_settings(start, overrides, config_file=Path(config) if config else None, checked=checked)
-    store = cache if isinstance(cache, TranslationCache) else open_cache(settings, enabled=cache is not False)
-    return settings, store
-
-
-def with_models(settings: Settings, models: dict[str, str]) -> Settings:
-    """The settings with ``models`` (direction -> model) laid over the configured ones."""
-    return dataclasses.replace(settings, models={**settings.models, **models}) if models else settings

@@ -119,9 +119,7 @@ class Signature:
 
 def flagger_hash(flagger: Flagger) -> str:
     """A sha256 of the flagger's contents (what decides its verdicts), 12 hex digits."""
-    from qa.flag import flagger_to_dict
-
-    document = flagger_to_dict(flagger)
+    document = flagger.to_dict()  # a method, not an import: qa.flag imports qa.results, which imports this
     document.pop("fitted_on", None)  # how it was fitted, not what it does
     encoded = json.dumps(document, sort_keys=True, ensure_ascii=True).encode("ascii")
     return hashlib.sha256(encoded).hexdigest()[:12]

@@ -169,3 +169,26 @@ def test_every_command_takes_quiet():
     for name, command in cli.commands.items():
         flags = {flag for parameter in command.params for flag in getattr(parameter, "opts", [])}
         assert {"--quiet", "-q"} <= flags, name
+
+
+def test_with_no_engine_for_the_pair_the_error_offers_engine_none_where_it_is_accepted(tmp_path):
+    from qa.translate.apertium import ApertiumEngine
+
+    if ApertiumEngine().problem("es", "fr") is None:
+        pytest.skip("this machine has Apertium's es-fr pair: an engine can be had")
+    news = tmp_path / "news"
+    for language, text in (("es", "El pleno aprobó ayer el presupuesto."), ("fr", "Le conseil a voté le budget hier.")):
+        (news / language).mkdir(parents=True)
+        (news / language / "pleno.md").write_text(f"{text}\n", encoding="utf-8")
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"id": "1", "src": "Hola.", "tgt": "Bonjour."}) + "\n", encoding="utf-8")
+    offline = {"HF_HUB_OFFLINE": "1"}  # no es-fr model can be fetched, and none is in the (empty) cache
+    for args in (("check", str(news)), ("score", str(pairs))):
+        result = run_qa(*args, "--src-lang", "es", "--tgt-lang", "fr", env=offline)
+        assert result.returncode == 3, result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("qa: error:")]
+        assert len(errors) == 1 and "no translation engine is available" in errors[0]
+        assert errors[0].endswith("; or --engine none: only the checks that need no model")
+    result = run_qa("translate", "--from", "es", "--to", "fr", "Hola.", env=offline)  # translate needs an engine
+    assert result.returncode == 3
+    assert "no translation engine is available" in result.stderr and "--engine none" not in result.stderr

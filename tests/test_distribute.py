@@ -22,11 +22,12 @@ from distributed import Client, LocalCluster
 import qa
 from qa.config import Settings
 from qa.corpus.model import SentencePair
-from qa.distribute import DaskRunner, LostChunk, WorkerSetup, article_chunks, chunks_of, score_chunk
+from qa.distribute import DaskRunner, LostChunk, chunks_of
 from qa.errors import EngineError
 from qa.report.json import report_to_dict
 from qa.run import read_pairs
 from qa.score import score_pairs
+from qa.workers import WorkerSetup, article_chunks, score_chunk
 
 REPO = Path(__file__).resolve().parent.parent
 CITIES = [("Sevilla", "Seville"), ("Valencia", "Valencia"), ("Zaragoza", "Zaragoza"), ("Bilbao", "Bilbao"),
@@ -255,7 +256,7 @@ def test_a_worker_engine_gets_its_share_of_the_cores_unless_threads_are_set(monk
     ("ct2", "134217728", False), ("ct2", "lots", False),
 ])
 def test_a_model_engine_under_a_nannys_malloc_setting_is_noted(monkeypatch, engine, threshold, noted):
-    from qa.distribute import slow_malloc_note
+    from qa.workers import slow_malloc_note
 
     if threshold is None:
         monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)

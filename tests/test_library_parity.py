@@ -117,3 +117,74 @@ def _cmdline(folder: Path) -> str:
         return (folder / "cmdline").read_text().replace("\0", " ")
     except OSError:
         return ""
+
+
+PLACES = [("Sevilla", "Seville"), ("Zaragoza", "Zaragoza"), ("Córdoba", "Cordoba"), ("Bilbao", "Bilbao"),
+          ("La Coruña", "A Coruña"), ("Valladolid", "Valladolid"), ("Murcia", "Murcia"), ("Gijón", "Gijon"),
+          ("Toledo", "Toledo")]
+DEEDS = [("aprobó un plan de {n} millones para reparar las calles", "approved a plan of {n} million to repair the streets"),
+         ("abrió {n} nuevas plazas en las escuelas infantiles", "opened {n} new places in the nursery schools"),
+         ("contrató a {n} bomberos antes del verano", "hired {n} firefighters before the summer"),
+         ("plantó {n} árboles junto al río", "planted {n} trees beside the river"),
+         ("cerró {n} calles al tráfico durante las fiestas", "closed {n} streets to traffic during the festivities")]
+
+
+def invented_pairs(count: int) -> list[tuple[str, str]]:
+    """``count`` invented sentence pairs about town councils, every seventh garbled (a wrong
+    number, a translation cut short, or one left in Spanish), none the same as another."""
+    pairs = []
+    for k in range(count):
+        (place, town), (deed, done) = PLACES[k % len(PLACES)], DEEDS[k // len(PLACES) % len(DEEDS)]
+        n = 3 + k
+        source = f"El ayuntamiento de {place} {deed.format(n=n)}."
+        target = f"The {town} city council {done.format(n=n)}."
+        if k % 7 == 3:
+            target = target.replace(str(n), str(n * 10 + 1))
+        elif k % 7 == 5:
+            target = f"The {town} city council"
+        elif k % 7 == 6:
+            target = source
+        pairs.append((source, target))
+    return pairs
+
+
+def test_the_library_streams_what_qa_score_prints_spread_over_jobs(tmp_path, monkeypatch):
+    pairs = invented_pairs(450)  # more than two chunks of JOB_CHUNK_PAIRS: --jobs 2 spreads them
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps({"id": str(k), "src": src, "tgt": tgt}, ensure_ascii=False) + "\n"
+                            for k, (src, tgt) in enumerate(pairs, start=1)), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "qa", "score", str(path), "--jobs", "2", "--engine", "none"],
+                          capture_output=True, text=True, timeout=600, env=dict(os.environ))
+    assert done.returncode == 1, done.stderr  # some invented pairs are garbled
+    signature_line, *printed = done.stdout.splitlines()
+
+    stream = qa.score_pairs(iter(pairs), jobs=2, stream=True, engine="none")
+    streamed = [json.dumps(result.to_dict(), ensure_ascii=False) for result in stream]
+    assert streamed == printed and len(printed) == 450
+    assert stream.signature is not None
+    assert json.dumps({"signature": stream.signature.to_dict()}, ensure_ascii=False) == signature_line
+    assert any(json.loads(line)["flagged"] for line in printed) and not all(json.loads(line)["flagged"] for line in printed)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_library_gives_results_before_it_has_read_all_its_input(tmp_path, monkeypatch, jobs):
+    from qa.run import SCORE_CHUNK_PAIRS
+
+    monkeypatch.chdir(tmp_path)
+    pairs = invented_pairs(3 * SCORE_CHUNK_PAIRS)
+    pulled = 0
+
+    def counted():
+        nonlocal pulled
+        for pair in pairs:
+            pulled += 1
+            yield pair
+
+    stream = qa.score_pairs(counted(), jobs=jobs, stream=True, engine="none")
+    first = next(stream)
+    assert first.id == "1"
+    assert pulled < len(pairs)  # a chunk's results come as it is done: the input is not drained first
+    assert stream.signature is not None and stream.signature.engine == "none"
+    stream.close()  # stops reading and ends the workers
+    assert pulled < len(pairs)

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from qa.config import load_settings
 from qa.errors import InputError
 from qa.signals.alignment import gutted
+from tests.conftest import git
 
 REPO = Path(__file__).resolve().parent.parent
+SPANISH = ("El Gobierno aprobó el martes el nuevo plan del agua tras un largo debate en el Parlamento.\n\n"
+           "La oposición votó en contra y anunció un recurso ante el tribunal.\n")
+# The second paragraph is left in Spanish: a garble the checks that need no model find.
+ENGLISH = ("The government approved the new water plan on Tuesday after a long debate in Parliament.\n\n"
+           "La oposición votó en contra y anunció un recurso ante el tribunal.\n")
 
 
 def qa(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
@@ -148,3 +156,61 @@ def test_a_translation_without_a_source_is_said_per_file_and_counted(tmp_path, l
     quiet = qa("check", *paths, "--engine", "none", "-q", cwd=tmp_path)
     assert "no es source found" not in quiet.stderr  # a note, silenced by -q; the summary still counts it
     assert "1 without a source" in quiet.stdout
+
+
+# --- the pre-commit hook names only the staged files (issue 28) -----------------------------
+
+
+def run_hook(repo: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Run qa as pre-commit runs the hook: entry, args, then the staged files its patterns match."""
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    staged = git(repo, "diff", "--cached", "--name-only").split()
+    files = [name for name in staged if re.search(hook["files"], name) and not re.search(hook["exclude"], name)]
+    command = [*hook["entry"].split()[1:], *extra, *hook["args"], *files]
+    return qa(*command, cwd=repo)
+
+
+@pytest.fixture
+def newsroom(tmp_path, git_identity):
+    """A content repository holding one article and its translation, committed."""
+    for lang, text in (("es", SPANISH), ("en", ENGLISH)):
+        (tmp_path / "content" / lang).mkdir(parents=True)
+        (tmp_path / "content" / lang / "agua.md").write_text(text, encoding="utf-8")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "first articles")
+    return tmp_path
+
+
+@pytest.mark.parametrize("touched", ["es", "en"])
+def test_a_commit_touching_one_side_checks_the_whole_pair(newsroom, touched):
+    """Committing only the Spanish original (or only the translation) checks the pair, with the
+    other side read from the working tree, as --changed-since does; it is not "nothing to check"."""
+    page = newsroom / "content" / touched / "agua.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    git(newsroom, "add", str(page))
+    done = run_hook(newsroom, "--format", "json")
+    assert done.returncode == 1, done.stderr
+    (article,) = json.loads(done.stdout)["articles"]
+    assert Path(article["source_path"]).resolve() == (newsroom / "content" / "es" / "agua.md").resolve()
+    assert Path(article["path"]).resolve() == (newsroom / "content" / "en" / "agua.md").resolve()
+    assert any(segment["flagged"] for segment in article["segments"])
+    assert "nothing to check" not in done.stderr and "no es source found" not in done.stderr
+
+
+def test_a_new_original_without_a_translation_yet_is_noted_not_refused(newsroom):
+    (newsroom / "content" / "es" / "nuevo.md").write_text(SPANISH.replace("agua", "transporte"), encoding="utf-8")
+    git(newsroom, "add", "content/es/nuevo.md")
+    done = run_hook(newsroom)
+    assert done.returncode == 0, done.stderr
+    noted = qa("check", "--engine", "none", "--", "content/es/nuevo.md", cwd=newsroom)
+    assert noted.returncode == 0
+    assert "content/es/nuevo.md: no en translation found; not checked" in noted.stderr
+
+
+def test_a_named_source_whose_text_is_not_spanish_is_still_nothing_to_check(newsroom):
+    """The language check stays: an English text filed as the Spanish original is not waved through."""
+    (newsroom / "content" / "es" / "wrong.md").write_text(ENGLISH.split("\n\n")[0] + "\n", encoding="utf-8")
+    done = qa("check", "--engine", "none", "--", "content/es/wrong.md", cwd=newsroom)
+    assert done.returncode == 2
+    assert "nothing to check: no en article among 1 file(s)" in done.stderr

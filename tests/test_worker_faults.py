@@ -24,10 +24,11 @@ from test_hostile_inputs import error_lines
 
 import qa
 from qa.config import Settings
-from qa.distribute import JOB_CHUNK_PAIRS, JOB_CHUNK_SENTENCES, WorkLost, article_chunks
+from qa.distribute import JOB_CHUNK_PAIRS, JOB_CHUNK_SENTENCES
 from qa.progress import NullProgress
 from qa.report.json import report_to_dict
 from qa.run import read_pairs
+from qa.workers import WorkLost, article_chunks
 
 pytestmark = pytest.mark.apertium
 

@@ -54,21 +54,16 @@ def configured_run(paths, options: dict, *, config_file, changed_since, quiet, n
     """Load the settings (flags over the file over the defaults) and run qa.run's check,
     printing its notes (unless quiet) and errors on stderr as they come."""
     from qa.progress import terminal_progress
-    from qa.run import open_cache, run_check
+    from qa.run import run_check
 
     cli_models = options.pop("models")
     settings = load_command_settings(paths[0], options, config_file=config_file, models=cli_models, checked=paths)
-    cache = open_cache(settings, enabled=not no_cache)
-    try:
-        with terminal_progress(not quiet) as progress:
-            return run_check(
-                paths, settings, cache=cache, changed_since=changed_since, use_baseline=use_baseline,
-                baseline_required=options.get("baseline") is not None, baseline_ref=baseline_ref, progress=progress,
-                note=(lambda message: None) if quiet else note_line, error=error_line,
-            )
-    finally:
-        if cache is not None:
-            cache.close()
+    with terminal_progress(not quiet) as progress:
+        return run_check(
+            paths, settings, cache=not no_cache, changed_since=changed_since, use_baseline=use_baseline,
+            baseline_required=options.get("baseline") is not None, baseline_ref=baseline_ref, progress=progress,
+            note=(lambda message: None) if quiet else note_line, error=error_line,
+        )
 
 
 def checked_output(written: str | None, paths, *, follow_symlinks: bool = False) -> Path | None:
@@ -185,7 +180,7 @@ def baseline_command(paths, config_file, src_lang, tgt_lang, engine, models, bea
     run = configured_run(paths, options, config_file=config_file, changed_since=changed_since, quiet=quiet,
                          no_cache=no_cache, use_baseline=False)
     if run.lost:  # a baseline written from a partial check would drop the lost articles' entries
-        from qa.distribute import WorkLost
+        from qa.workers import WorkLost
 
         raise WorkLost(run.lost, run.report)
     settings = run.settings

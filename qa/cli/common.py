@@ -8,6 +8,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def _catch_sigterm() -> Any:
 
 def _lines_of(error: EngineError) -> Sequence[object]:
     """What to print for an engine error: one line, or one per article or pair no worker could do."""
-    from qa.distribute import WorkLost
+    from qa.workers import WorkLost
 
     return error.lines if isinstance(error, WorkLost) else (error,)
 
@@ -106,19 +107,28 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def parse_model_options(values: tuple[str, ...], directions: list[tuple[str, str]]) -> dict[str, str]:
-    """``--model`` values as a direction -> model mapping.
+# Where --models-dir leaves its value on the click context (it is not a command parameter).
+MODELS_DIR_META = "qa.models_dir"
 
-    ``NAME|PATH`` applies to every direction; ``SRC-TGT=NAME|PATH`` to one direction.
+
+def _remember_models_dir(context: click.Context, parameter: click.Parameter, value: Path | None) -> None:
+    """Keep ``--models-dir`` on the context for :func:`parse_model_options`, so that commands
+    take it without a parameter of their own."""
+    context.meta[MODELS_DIR_META] = value
+
+
+def parse_model_options(values: tuple[str, ...], directions: list[tuple[str, str]]) -> dict[str, str]:
+    """``--model`` values (and the command's ``--models-dir``) as a direction -> model mapping.
+
+    ``SRC-TGT=NAME|PATH`` sets one direction; a hub name, or a folder of ``opus-mt-SRC-TGT``
+    folders, applies to every direction. An unprefixed model folder is refused when more than one
+    direction is needed (see :func:`qa.config.parse_model_values`).
     """
-    models: dict[str, str] = {}
-    for value in values:
-        direction, equals, model = value.partition("=")
-        if equals and len(direction.split("-")) == 2 and "/" not in direction:
-            models[direction] = model
-        else:
-            models.update({f"{src}-{tgt}": value for src, tgt in directions})
-    return models
+    from qa.config import parse_model_values
+
+    context = click.get_current_context(silent=True)
+    models_dir = context.meta.get(MODELS_DIR_META) if context is not None else None
+    return parse_model_values(values, directions, models_dir)
 
 
 def flagger_options(command):
@@ -154,7 +164,17 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
             metavar="[SRC-TGT=]NAME|PATH",
             multiple=True,
             help="MarianMT model: a Hugging Face name or a local folder (default "
-            "Helsinki-NLP/opus-mt-SRC-TGT); prefix SRC-TGT= to set one direction. Repeatable.",
+            "Helsinki-NLP/opus-mt-SRC-TGT); prefix SRC-TGT= to set one direction (a folder serves one "
+            "direction). Repeatable.",
+        ),
+        click.option(
+            "--models-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            expose_value=False,
+            metavar="DIR",
+            callback=_remember_models_dir,
+            help="Folder of MarianMT model folders named opus-mt-SRC-TGT (as on the model hub); "
+            "--model SRC-TGT= wins for its direction.",
         ),
         click.option("--beam", "beam_size", type=click.IntRange(*BEAM_RANGE),
                      help="Beam size for MarianMT (default 1: greedy)."),
@@ -171,6 +191,39 @@ def engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]],
         for option in reversed(options):
             command = option(command)
         return command
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class EngineFlags:
+    """The values of :func:`engine_options` as one parameter (see :func:`grouped_engine_options`)."""
+
+    engine: str | None
+    models: tuple[str, ...]
+    beam: int | None
+    threads: int | None
+    device: str | None
+    cache: Path | None
+    no_cache: bool
+
+    def settings_options(self) -> dict[str, Any]:
+        """The flags that are settings (``--model`` is laid over them by load_command_settings)."""
+        return {"engine": self.engine, "beam": self.beam, "threads": self.threads, "device": self.device,
+                "cache": self.cache}
+
+
+def grouped_engine_options(*, with_none: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """:func:`engine_options`, given to the command as one ``engine_flags`` (:class:`EngineFlags`)."""
+    names = ("engine", "models", "beam_size", "threads", "device", "cache_path", "no_cache")
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def grouped(*args: Any, **kwargs: Any) -> Any:
+            flags = EngineFlags(*(kwargs.pop(name) for name in names))
+            return command(*args, engine_flags=flags, **kwargs)
+
+        return engine_options(with_none=with_none)(grouped)
 
     return decorate
 
@@ -204,40 +257,8 @@ def load_command_settings(start: str | Path | None, options: Mapping[str, Any], 
     ``checked``, is not read and is warned about) over the defaults, with ``--model`` values laid
     over the configured models for ``directions`` (default: the settings' own, both ways)."""
     from qa.config import load_settings
-    from qa.run import check_directions, with_models
+    from qa.session import check_directions, with_models
 
     settings, _ = load_settings(Path(start) if start is not None else Path.cwd(), options, config_file=config_file,
                                 checked=[Path(path) for path in checked])
     return with_models(settings, parse_model_options(models, directions or check_directions(settings)))
-
-
-def start_engine(settings: Any, *, no_cache: bool, quiet: bool = False,
-                 directions: list[tuple[str, str]] | None = None) -> tuple[Any, Any]:
-    """The configured cache (None with ``no_cache``) and the engine the settings name wrapped in
-    it (None for engine none); the choice is noted on stderr unless ``quiet``. Raises
-    EngineUnavailable when no engine can serve ``directions`` (default: the settings' own)."""
-    from qa.run import open_cache, open_engine
-
-    cache = open_cache(settings, enabled=not no_cache)
-    try:
-        return open_engine(settings, cache, directions=directions, note=_silent if quiet else note_line), cache
-    except BaseException:
-        if cache is not None:
-            cache.close()
-        raise
-
-
-def close_engine(engine: Any, cache: Any = None, *, quiet: bool = False) -> None:
-    """Print the engine's notes on stderr (unless ``quiet``), then close it and the cache.
-    Either may be None."""
-    from qa.run import close_engine as close
-
-    try:
-        close(engine, note=_silent if quiet else note_line)
-    finally:
-        if cache is not None:
-            cache.close()
-
-
-def _silent(message: object) -> None:
-    """A note nobody asked to hear (``--quiet``)."""
