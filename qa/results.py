@@ -2,7 +2,9 @@
 judged by the flagger (a SegmentResult with its Verdict's Reasons).
 
 These are plain data. Every stage that makes them (``qa.flag``, ``qa.score``, ``qa.pipeline``)
-and every renderer that reads them (``qa.report``) imports this module, never the other way round.
+and every renderer that reads them (``qa.report``) imports this module, never the other way round:
+the Jupyter and pandas views (``_repr_html_``, ``to_pandas``) are looked up in ``qa.views``, where
+``qa.report`` registers them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from qa.corpus.model import ArticlePair, Role, Sentence
 from qa.errors import InputError
 from qa.signals.base import Signal
 from qa.signature import Signature
+from qa.views import view
 
 # From least to most severe.
 SEVERITIES = ("info", "warning", "error")
+# Report.return_code when an input could not be read: the CLI's exit code for bad input.
+EXIT_UNREADABLE = 2
 # What can accept a flag: an inline `<!-- qa: ignore -->` marker, or the baseline file.
 ACCEPTED_BY = ("inline", "baseline")
 
@@ -120,9 +125,7 @@ class CheckedSegment:
         )
 
     def _repr_html_(self) -> str:
-        from qa.report.notebook import segment_html
-
-        return segment_html(self)
+        return view("segment_html")(self)
 
 
 @dataclass(frozen=True)
@@ -164,16 +167,12 @@ class Report:
         return f"<Report {len(self.articles)} articles, {flagged}{errors} engine={engine}>"
 
     def _repr_html_(self) -> str:
-        from qa.report.notebook import report_html
-
-        return report_html(self)
+        return view("report_html")(self)
 
     def to_pandas(self):
         """One row per segment: place, text, source, verdict and a ``sig_<name>`` column per
         signal (see :func:`qa.report.frames.to_dataframe`). Needs pandas (``newsroom-qa[notebook]``)."""
-        from qa.report.frames import to_dataframe
-
-        return to_dataframe(self)
+        return view("dataframe")(self)
 
     @property
     def flagged(self) -> list[tuple[ArticleReport, CheckedSegment]]:
@@ -204,7 +203,11 @@ class Report:
         return counts
 
     def return_code(self, fail_on: str) -> int:
-        """0 when nothing is flagged at or above ``fail_on`` (error, warning, info or never), else 1."""
+        """The exit code ``qa check`` gives this report: 2 when an input could not be read
+        (``errors``), whatever ``fail_on``; else 1 when a flag reaches ``fail_on`` (error, warning,
+        info or never); else 0. A script gate on it fails on a typo in a path, as the CLI does."""
+        if self.errors:
+            return EXIT_UNREADABLE
         return 1 if any(fails(segment.result.severity, fail_on) for _, segment in self.flagged) else 0
 
 

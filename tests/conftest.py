@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,57 @@ SAMPLE_PAGE = SHARED / "samples" / "morocco-us-security.en.txt"
 SAMPLE_LABELS = SHARED / "samples" / "morocco-us-security.labels.jsonl"
 EVAL = SHARED / "eval"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# `make test-fast` runs `pytest -m "not slow"`; `make test` (and CI) runs everything. A test is
+# slow when it builds a venv, drives a browser or a kernel, spawns workers or a cluster, converts
+# models, checks whole corpora, or takes 3 s or more by `pytest --durations` on 2 cores. Whole modules:
+SLOW_MODULES = frozenset({
+    "test_baseline_ref",  # a git repository and CLI runs per test
+    "test_calibrate",  # labelled files scored with Apertium, fits
+    "test_ci_repository",
+    "test_ct2",
+    "test_ct2_kernels",
+    "test_distribute",
+    "test_faults",
+    "test_interrupts",
+    "test_library_parity",
+    "test_report_html",  # Playwright driving Chromium
+    "test_signals_linear",
+    "test_worker_faults",
+})
+# Single tests in otherwise fast modules (module::test, every parametrization); the test files
+# that are D's (report_ci, demo, packaging, notebook) mark theirs with @pytest.mark.slow instead.
+SLOW_TESTS = frozenset({
+    "test_align::test_recovers_95_percent_of_true_links_on_newstest2013",
+    "test_align::test_the_counter_sees_the_old_quadratic_band",
+    "test_apertium::test_every_package_a_hint_can_name_is_in_debian",
+    "test_check::test_marian_engine_adds_log_probabilities",
+    "test_check::test_a_sentence_too_long_to_score_is_checked_without_its_score",
+    "test_cli::test_translate_with_a_tiny_marian_model_hits_the_cache_the_second_time",
+    "test_cli::test_no_cache_translates_every_time",
+    "test_hostile_inputs::test_qa_changes_no_input_file",
+    "test_hostile_inputs::test_a_file_name_that_is_not_utf8",
+    "test_cache::test_three_60_mb_values_are_recomputed_in_little_memory",
+    "test_cache::test_blob_values_are_recomputed_and_the_report_is_unchanged",
+    "test_cache::test_an_oversized_value_never_reaches_python",
+    "test_align::test_work_grows_in_proportion_to_the_sentences_whatever_the_gap",
+    "test_align::test_memory_grows_in_proportion_to_the_sentences_whatever_the_gap",
+    "test_properties::test_thousands_of_paragraphs",
+    "test_signals_clean_text::test_signals_rarely_fire_on_clean_english_to_spanish",
+    "test_signals_clean_text::test_signals_rarely_fire_on_clean_spanish_to_english",
+    "test_untrusted_repository::test_a_tls_scheduler_works_with_dasks_own_tls_settings",
+    "test_untrusted_repository::test_1300_nested_folders_are_walked_without_recursion",
+})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark the slow tests (see SLOW_MODULES and SLOW_TESTS) and those using realistic_marian."""
+    for item in items:
+        module = item.path.stem
+        name = f"{module}::{item.originalname}"
+        if module in SLOW_MODULES or name in SLOW_TESTS or "realistic_marian" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 def need(condition: bool, why: str) -> None:
@@ -82,6 +134,21 @@ def _isolated_caches(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("QA_CACHE_DIR", str(home / "qa-cache"))
     monkeypatch.setenv("HF_HOME", str(home / "hf"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_settings(tmp_path_factory, monkeypatch):
+    """Keep every test away from the developer's own settings (~/.config/qa/qa.toml): the folder
+    platformdirs' user_config_dir reads is an empty temporary one. XDG_CONFIG_HOME is what it reads
+    on Linux; APPDATA/LOCALAPPDATA on Windows and HOME on macOS are set too, though only Linux runs
+    the suite today."""
+    config_home = tmp_path_factory.mktemp("config-home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    if sys.platform == "win32":
+        monkeypatch.setenv("APPDATA", str(config_home))
+        monkeypatch.setenv("LOCALAPPDATA", str(config_home))
+    elif sys.platform == "darwin":
+        monkeypatch.setenv("HOME", str(config_home))
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -54,6 +56,7 @@ def _wheel(folder: Path) -> Path:
     return wheel
 
 
+@pytest.mark.slow
 def test_the_wheel_without_extras_installs_no_torch_and_flags_the_corpus_as_the_dev_install(
         tmp_path, apertium_available):
     import json

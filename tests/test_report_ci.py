@@ -15,6 +15,7 @@ from conftest import REPO, need
 
 import qa
 from qa.baseline import build_baseline, fingerprint, write_baseline
+from qa.errors import InputWarning
 from qa.report.github import escape_data, escape_property, render_github
 from qa.report.json import report_to_dict
 from qa.report.junit import clean, render_junit
@@ -50,9 +51,17 @@ def content(tmp_path, monkeypatch) -> Path:
     return folder
 
 
+def check_content(content: Path):
+    """qa.check of the fixture's folder, which warns once about its unreadable file."""
+    with pytest.warns(InputWarning, match="roto.en.md") as warned:
+        report = qa.check(str(content), engine=None)
+    assert len(warned) == 1
+    return report
+
+
 @pytest.fixture
 def report(content):
-    report = qa.check(str(content), engine=None)
+    report = check_content(content)
     assert len(report.flagged) == 2 and len(report.errors) == 1 and len(report.articles) == 3
     return report
 
@@ -204,8 +213,9 @@ def test_sarif_lists_accepted_flags_as_suppressions(content, report):
     """A flag the baseline or a marker accepted is still a result, suppressed as external or
     in source: code scanning hides it, a reviewer can still see it and why."""
     accept_both_flags(content, report)
-    accepted = qa.check(str(content), engine=None)
-    assert accepted.flagged == [] and accepted.return_code("info") == 0
+    accepted = check_content(content)
+    assert accepted.flagged == [] and accepted.return_code("info") == 2  # roto.en.md is unreadable
+    assert dataclasses.replace(accepted, errors=()).return_code("info") == 0
     document = report_to_sarif(accepted)
     assert validate(document) == []
     results = {r["ruleId"]: r for r in document["runs"][0]["results"]}
@@ -226,7 +236,7 @@ def test_sarif_lists_accepted_flags_as_suppressions(content, report):
 
 def test_the_summary_line_and_json_count_the_accepted_flags(content, report):
     root = accept_both_flags(content, report)
-    accepted = qa.check(str(content), engine=None)
+    accepted = check_content(content)
     line = summary_line(accepted)
     assert line.startswith("0 flagged (0 error, 0 warning, 0 info) in 3 article(s), 7 segments checked, "
                            "1 accepted by the baseline, 1 accepted by inline ignore markers; engine none")
@@ -293,6 +303,15 @@ def load_yaml(name: str):
     return yaml.safe_load((REPO / name).read_text(encoding="utf-8"))
 
 
+def install_lines() -> dict[str, list[str]]:
+    """The lines of each CI example that install qa (GitLab: both jobs' before_script)."""
+    workflow = load_yaml("examples/github-actions.yml")
+    github = [step["run"] for step in workflow["jobs"]["qa"]["steps"] if step.get("name") == "Install qa"]
+    gitlab = [line for name, job in load_yaml("examples/gitlab-ci.yml").items() if name != "variables"
+              for line in job["before_script"] if "QA_SOURCE" in line]
+    return {"github": github, "gitlab": gitlab}
+
+
 def test_github_actions_example():
     workflow = load_yaml("examples/github-actions.yml")
     on = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
@@ -306,7 +325,9 @@ def test_github_actions_example():
     assert any(u.startswith("actions/setup-python") for u in uses)
     assert any(u.startswith("actions/cache") for u in uses)
     assert any("apt-get install" in r and "apertium-eng-spa" in r for r in runs)
-    assert any(r.startswith('pip install "newsroom-qa==') for r in runs)
+    # qa is not on the package index: the example installs it from its source at a pinned ref.
+    assert workflow["env"] == {"QA_SOURCE": ""}
+    assert install_lines()["github"] == [r for r in runs if r.startswith("pip install")]
     checks = [r for r in runs if r.startswith("qa check")]
     assert any("--format github" in r and "--changed-since" in r and "--baseline .qa-baseline.json" in r for r in checks)
     assert any("--format sarif -o qa.sarif" in r for r in checks)
@@ -342,7 +363,10 @@ def test_gitlab_ci_example():
     assert job["artifacts"]["reports"]["junit"] == "qa-junit.xml"
     assert job["variables"]["GIT_DEPTH"] == "0"
     assert any("apertium-eng-spa" in line for line in job["before_script"])
-    for name, each in load_yaml("examples/gitlab-ci.yml").items():
+    jobs = {name: each for name, each in load_yaml("examples/gitlab-ci.yml").items() if name != "variables"}
+    assert load_yaml("examples/gitlab-ci.yml")["variables"] == {"QA_SOURCE": ""}
+    for name, each in jobs.items():
+        assert [line for line in each["before_script"] if "pip install" in line] == install_lines()["gitlab"][:1]
         image = each["image"]
         assert image.count(".") >= 2 and "-slim-" in image, f"{name}: {image} is not pinned to a release"
 
@@ -358,6 +382,61 @@ def test_gitlab_ci_example_keeps_merge_requests_out_of_the_trusted_cache():
     assert trusted["rules"][0]["if"] == "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"
     assert "cache" not in trusted and "QA_CACHE_DIR" not in trusted.get("variables", {})
     assert "--no-cache" in " ".join(trusted["script"])
+
+
+# The shell each CI runs its lines with: GitHub's bash on ubuntu, GitLab's python image's sh.
+CI_SHELLS = {"github": "bash", "gitlab": "sh"}
+
+
+def test_a_copied_ci_example_stops_in_one_line_until_qa_source_is_set(tmp_path):
+    """qa is not on the package index; a copied example names where it comes from in one place,
+    and left as it is, stops at its install line saying what to set (and runs no pip)."""
+    import shutil
+    import subprocess
+
+    lines = install_lines()
+    assert len(lines["github"]) == 1 and len(lines["gitlab"]) == 2 and len(set(lines["gitlab"])) == 1
+    for example, shell in CI_SHELLS.items():
+        line = lines[example][0]
+        assert line.startswith('pip install "newsroom-qa @ ${QA_SOURCE:?') and "TAG-OR-COMMIT" in line
+        done = subprocess.run([shutil.which(shell), "-c", line], capture_output=True, text=True, timeout=60,
+                              env={"PATH": str(tmp_path), "QA_SOURCE": ""})
+        assert done.returncode != 0
+        (said,) = done.stderr.splitlines()
+        assert "QA_SOURCE: is empty; set it" in said and "git+https://" in said
+
+
+@pytest.mark.slow
+def test_a_copied_ci_example_installs_qa_from_its_pinned_source_in_a_fresh_venv(tmp_path):
+    """The examples' install line, run as CI runs it, with QA_SOURCE naming this repository's
+    HEAD commit, installs qa and its dependencies (a full resolve, from the configured index)
+    into a fresh venv, whose qa then runs. Both examples' lines; the second finds qa installed."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import git
+
+    need((REPO / ".git").exists(), "needs the git repository of qa")
+    commit = git(REPO, "rev-parse", "HEAD").strip()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # file://localhost/...: the pip a venv bundles refuses the empty host of file:///...
+    environment = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+                   "QA_SOURCE": f"git+file://localhost{REPO}@{commit}"}
+    environment.pop("PYTHONPATH", None)
+    for example, shell in CI_SHELLS.items():
+        done = subprocess.run([shutil.which(shell), "-c", install_lines()[example][0]], capture_output=True,
+                              text=True, timeout=1200, env=environment, cwd=tmp_path)
+        assert done.returncode == 0, f"{example}: {done.stderr}"
+    version = subprocess.run(["qa", "--version"], capture_output=True, text=True, timeout=60, env=environment,
+                             cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.strip() == f"qa, version {qa.__version__}"
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import qa; print(qa.__file__)"], capture_output=True,
+                           text=True, timeout=60, cwd=tmp_path).stdout
+    assert where.startswith(str(venv))  # the installed copy, not this checkout
+    assert subprocess.run([str(venv / "bin" / "python"), "-c", "import torch"], capture_output=True).returncode != 0
 
 
 def test_pre_commit_hook():
@@ -425,3 +504,22 @@ def test_a_reason_a_stronger_one_already_says_is_said_once():
                Reason("length_ratio", 0.6, shorter), Reason("names", 0.3, "the source's 'Rabat' is not in the translation"))
     assert reason_text(reasons) == f"{reasons[0].explanation}; {reasons[2].explanation}"
     assert reason_text(()) == "low overall score"
+
+
+def test_a_report_with_an_unreadable_input_fails_whatever_fail_on(content, report):
+    """A script gating on ``report.return_code`` fails on an input it could not read, as the CLI
+    does, even with ``fail_on="never"``; without the unreadable file the flags decide."""
+    import subprocess
+    import sys
+
+    from qa.cli.common import EXIT_BAD_INPUT
+
+    assert [report.return_code(level) for level in ("error", "warning", "info", "never")] == [EXIT_BAD_INPUT] * 4
+    readable = dataclasses.replace(report, errors=())
+    assert readable.return_code("never") == 0 and readable.return_code("info") == 1
+    for fail_on in ("never", "error"):
+        done = subprocess.run([sys.executable, "-m", "qa", "check", "--engine", "none", "--quiet", "--fail-on", fail_on,
+                               "--", "content/"], capture_output=True, text=True, cwd=content.parent, check=False)
+        assert done.returncode == report.return_code(fail_on), done.stderr
+    (content / "roto.en.md").unlink()
+    assert qa.check(str(content), engine=None).return_code("never") == 0
