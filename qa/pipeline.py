@@ -30,8 +30,8 @@ from qa.score import Translating, add_translations, computed_so_far, judge_segme
 from qa.signals import Segment, Signal
 from qa.signals.alignment import gutted
 from qa.signature import make_signature
+from qa.store import TranslationCache
 from qa.translate.base import Engine
-from qa.translate.cache import TranslationCache
 
 # A target sentence "carries" a source headline it resembles at least this much, and this many
 # standard deviations more than the article's sentences do on average.

@@ -45,10 +45,9 @@ from qa.session import (
     _ignore,
     library_settings,
 )
-from qa.session import open_cache as open_cache  # importable from here for one release (tests/test_config.py)
 from qa.signature import Signature
 from qa.translate.base import Engine
-from qa.translate.cache import CacheStats
+from qa.translate.cached import CacheStats
 from qa.workers import Spread, WorkLost, article_chunks, check_chunk, not_checked, score_chunk, worker_setup
 
 ErrorNote = Callable[[InputError], None]

@@ -19,8 +19,9 @@ from qa.memo import cached_signals
 from qa.progress import NullProgress, Progress, Task
 from qa.results import SegmentResult
 from qa.signals import INPUTS, Input, Segment, Signal, compute_signals, needs_of, selected
+from qa.store import TranslationCache
 from qa.translate.base import Engine, TokenScores
-from qa.translate.cache import CachedEngine, TranslationCache
+from qa.translate.cached import CachedEngine
 
 # Translations are requested in chunks of this many texts so progress can be shown.
 CHUNK = 64
@@ -262,7 +263,7 @@ def score_pairs(
     ``engine`` None runs only the checks that need no model. Each pair's signals are kept in
     ``cache`` when one is given (whatever the engine), so scoring the same pairs again computes
     nothing; the engine's translations are cached only when it is wrapped in a
-    :class:`~qa.translate.cache.CachedEngine`.
+    :class:`~qa.translate.cached.CachedEngine`.
 
     ``signals`` names the signals to compute (None: every registered one): the engine is asked
     only for the inputs they read, and the flagger judges on them alone. A chosen selection's

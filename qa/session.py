@@ -28,8 +28,9 @@ from qa.config import Settings, load_settings
 from qa.errors import EngineUnavailable, InputError
 from qa.flag import Flagger, load_flagger
 from qa.signature import Signature, engine_models, make_signature
+from qa.store import TranslationCache, default_cache_path
 from qa.translate.base import Engine
-from qa.translate.cache import CachedEngine, CacheStats, TranslationCache, default_cache_path
+from qa.translate.cached import CachedEngine, CacheStats
 
 Note = Callable[[str], None]
 

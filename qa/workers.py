@@ -30,7 +30,7 @@ from qa.errors import EngineError
 from qa.results import ArticleReport, Report, SegmentResult
 from qa.session import Note, Session
 from qa.signature import Signature
-from qa.translate.cache import CacheStats
+from qa.translate.cached import CacheStats
 
 Chunk = TypeVar("Chunk", bound=Sequence)
 

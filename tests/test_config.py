@@ -267,7 +267,7 @@ def test_ignore_patterns_match_paths_below_the_root(repo):
 
 
 def test_qa_cache_dir_in_the_environment_wins_over_the_files_cache(tmp_path, monkeypatch):
-    from qa.run import open_cache
+    from qa.session import open_cache
 
     (tmp_path / "qa.toml").write_text('cache = ".cache/qa/translations.sqlite3"\n', encoding="utf-8")
     monkeypatch.delenv("QA_CACHE_DIR", raising=False)
