@@ -15,15 +15,17 @@ The loaders raise :class:`InputError` naming the file and line of a bad record.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from qa.corpus.files import MB, read_text_file
 from qa.corpus.jsonl import RecordError, parse_json_object
 from qa.errors import InputError
+
+_Item = TypeVar("_Item")
 
 MAX_EVAL_FILE_BYTES = 256 * MB
 SEGMENTS_SUFFIX = ".segments.jsonl"
@@ -128,21 +130,31 @@ def load_labelled(path: str | Path) -> LabelledSet:
 
 
 def _labelled_set(path: Path, records: Iterable[tuple[int, dict]]) -> LabelledSet:
-    items: list[LabelledPair] = []
+    items, direction = _unique_records(path, records, _labelled_pair, lambda item: f"id {item.id!r}")
+    return LabelledSet(_strip_suffix(path.name, ".jsonl"), direction[0], direction[1], items)
+
+
+def _unique_records(
+    path: Path, records: Iterable[tuple[int, dict]], parse: Callable[[dict], _Item], name: Callable[[_Item], str],
+) -> tuple[list[_Item], tuple[str, str]]:
+    """Each record parsed, and the one language direction they share. RecordError (naming the
+    line) for a bad record, one whose ``name`` ("id 'x'") came before, or a change of direction;
+    InputError for a file without records."""
+    items: list[_Item] = []
     direction: tuple[str, str] | None = None
     seen: set[str] = set()
     for number, record in records:
         with _at(path, number):
-            item = _labelled_pair(record)
-            pair = (_text_field(record, "src_lang"), _text_field(record, "tgt_lang"))
-            direction = _same_direction(direction, pair)
-            if item.id in seen:
-                raise RecordError(f"id {item.id!r} appears twice")
-            seen.add(item.id)
+            item = parse(record)
+            direction = _same_direction(direction, (_text_field(record, "src_lang"), _text_field(record, "tgt_lang")))
+            named = name(item)
+            if named in seen:
+                raise RecordError(f"{named} appears twice")
+            seen.add(named)
             items.append(item)
     if direction is None:
         raise InputError("no records", str(path))
-    return LabelledSet(_strip_suffix(path.name, ".jsonl"), direction[0], direction[1], items)
+    return items, direction
 
 
 def load_wmt_ranking(segments_path: str | Path, preferences_path: str | Path) -> RankingSet:
@@ -263,21 +275,7 @@ def _labelled_pair(record: dict) -> LabelledPair:
 
 
 def _read_segments(path: Path) -> tuple[list[RankedSegment], tuple[str, str]]:
-    segments: list[RankedSegment] = []
-    direction: tuple[str, str] | None = None
-    seen: set[int] = set()
-    for number, record in _records(path):
-        with _at(path, number):
-            segment = _segment(record)
-            pair = (_text_field(record, "src_lang"), _text_field(record, "tgt_lang"))
-            direction = _same_direction(direction, pair)
-            if segment.line in seen:
-                raise RecordError(f"line {segment.line} appears twice")
-            seen.add(segment.line)
-            segments.append(segment)
-    if direction is None:
-        raise InputError("no records", str(path))
-    return segments, direction
+    return _unique_records(path, _records(path), _segment, lambda segment: f"line {segment.line}")
 
 
 def _segment(record: dict) -> RankedSegment:

@@ -154,21 +154,7 @@ class CachedEngine(Engine):
 
     def unknown_words(self, texts: Sequence[str], src: str, tgt: str) -> list[tuple[str, ...]]:
         """Unknown words from the cache, the rest from the inner engine (then stored)."""
-        scope = CacheScope.of("unknown", self.inner.info(src, tgt), src, tgt)
-        texts = list(texts)
-
-        def compute(missing: list[str]) -> list[tuple[str, ...]]:
-            return self.inner.unknown_words(missing, src, tgt)
-
-        def decode(stored: str) -> tuple[str, ...]:
-            words = json.loads(stored)
-            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-                raise ValueError("unknown words are a list of strings")
-            return tuple(words)
-
-        return self._answer(scope, texts, {t: t for t in texts}, compute,
-                            lambda words: json.dumps(list(words), ensure_ascii=False), decode,
-                            stats=self.analysis_stats)
+        return self._word_lists("unknown", texts, src, tgt, self.inner.unknown_words)
 
     @property
     def can_tag(self) -> bool:
@@ -177,19 +163,24 @@ class CachedEngine(Engine):
 
     def tagged_words(self, texts: Sequence[str], src: str, tgt: str) -> list[tuple[str, ...]]:
         """Tagged words from the cache, the rest from the inner engine (then stored)."""
-        scope = CacheScope.of("tags", self.inner.info(src, tgt), src, tgt)
-        texts = list(texts)
+        return self._word_lists("tags", texts, src, tgt, self.inner.tagged_words)
 
-        def compute(missing: list[str]) -> list[tuple[str, ...]]:
-            return self.inner.tagged_words(missing, src, tgt)
+    def _word_lists(
+        self, kind: str, texts: Sequence[str], src: str, tgt: str,
+        analyse: Callable[[list[str], str, str], list[tuple[str, ...]]],
+    ) -> list[tuple[str, ...]]:
+        """One word list per text (an analysis of ``kind``: unknown words, tags) from the cache,
+        the rest from ``analyse`` on the inner engine, then stored."""
+        scope = CacheScope.of(kind, self.inner.info(src, tgt), src, tgt)
+        texts = list(texts)
 
         def decode(stored: str) -> tuple[str, ...]:
             words = json.loads(stored)
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-                raise ValueError("tagged words are a list of strings")
+                raise ValueError("a word list is stored as a list of strings")
             return tuple(words)
 
-        return self._answer(scope, texts, {t: t for t in texts}, compute,
+        return self._answer(scope, texts, {t: t for t in texts}, lambda missing: analyse(missing, src, tgt),
                             lambda words: json.dumps(list(words), ensure_ascii=False), decode,
                             stats=self.analysis_stats)
 
