@@ -18,12 +18,16 @@ request cannot accept its own flags by committing a new baseline.
 from __future__ import annotations
 
 import codecs
+import fcntl
 import hashlib
 import json
+import os
 import textwrap
+import threading
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qa.changes import file_at_ref
@@ -44,6 +48,11 @@ EXCERPT_WIDTH = 80
 # The rule id of a flagged segment no single reason explains (several weak ones add up).
 NO_REASON = "score"
 ENTRY_FIELDS = ("path", "fingerprint", "signal", "severity", "excerpt")
+# Optional: written only when set, so a file without notes keeps its bytes (and older qa reads it).
+NOTE_FIELD = "note"
+NOTE_MAX_CHARS = 2000
+# One accept at a time in this process; the file lock below covers other processes.
+_ACCEPT_LOCK = threading.Lock()
 
 Acceptance = Callable[[ArticleReport, CheckedSegment], bool]
 
@@ -57,6 +66,8 @@ class BaselineEntry:
     signal: str
     severity: str
     excerpt: str
+    # Why an editor let the flag stand ("the agency's own name"); not part of the match.
+    note: str = field(default="", compare=False)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -116,18 +127,24 @@ def primary_signal(segment: CheckedSegment) -> str:
 def fingerprint(path_relative_to_root: str, segment: CheckedSegment) -> str:
     """A stable id of a flag: sha256 of the article's path, the primary signal and the
     normalised passage text. Line numbers play no part, so edits elsewhere keep it."""
-    key = "\0".join((path_relative_to_root, primary_signal(segment), normalise(passage_text(segment))))
+    return _fingerprint(path_relative_to_root, primary_signal(segment), passage_text(segment))
+
+
+def _fingerprint(path_relative_to_root: str, signal: str, text: str) -> str:
+    key = "\0".join((path_relative_to_root, signal, normalise(text)))
     # surrogatepass: a file name that is not UTF-8 holds lone surrogates, and still has a fingerprint
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _entry(path_relative_to_root: str, signal: str, severity: str, text: str) -> BaselineEntry:
+    return BaselineEntry(path_relative_to_root, _fingerprint(path_relative_to_root, signal, text), signal, severity,
+                         textwrap.shorten(text, EXCERPT_WIDTH, placeholder=" …"))
 
 
 def entry_for(article: ArticleReport, segment: CheckedSegment, root: Path) -> BaselineEntry:
     """The baseline entry that accepts this flag."""
     path = relative_path(article.path, root)
-    return BaselineEntry(
-        path, fingerprint(path, segment), primary_signal(segment), segment.result.severity or "",
-        textwrap.shorten(passage_text(segment), EXCERPT_WIDTH, placeholder=" …"),
-    )
+    return _entry(path, primary_signal(segment), segment.result.severity or "", passage_text(segment))
 
 
 def build_baseline(report: Report, root: Path, previous: Baseline | None = None) -> Baseline:
@@ -135,16 +152,70 @@ def build_baseline(report: Report, root: Path, previous: Baseline | None = None)
 
     Entries of ``previous`` for articles the report did not check (a partial run, such as
     ``--changed-since`` or one file) are kept: recording some articles never forgets the others.
-    Pass a report whose inline-ignored flags are already cleared to keep those out of the file.
+    A flag ``previous`` already accepted keeps its note. Pass a report whose inline-ignored flags
+    are already cleared to keep those out of the file.
     """
     checked = {relative_path(article.path, root) for article in report.articles}
+    earlier = {entry.key: entry for entry in (previous.entries if previous else ())}
     entries: dict[tuple[str, str, str, str], BaselineEntry] = {
-        entry.key: entry for entry in (previous.entries if previous else ()) if entry.path not in checked
+        key: entry for key, entry in earlier.items() if entry.path not in checked
     }
     for article, segment in report.flagged:
         entry = entry_for(article, segment, root)
+        if entry.key in earlier:
+            entry = replace(entry, note=earlier[entry.key].note)
         entries.setdefault(entry.key, entry)
     return Baseline(tuple(sorted(entries.values())))
+
+
+def entry_from_json(path_relative_to_root: str, segment: Mapping) -> BaselineEntry:
+    """The baseline entry that accepts a flagged segment of a JSON report (one item of an
+    article's ``segments`` in ``qa check --format json``), as :func:`entry_for` makes it from the
+    report itself. ``path_relative_to_root`` is the article's path as :func:`relative_path` gives
+    it. InputError when the segment is not a flagged segment of such a report."""
+    try:
+        text = segment["text"] or segment["source"] or ""
+        reasons = segment["reasons"]
+        severity = segment["severity"]
+        signal = reasons[0]["signal"] if reasons else NO_REASON
+    except (KeyError, IndexError, TypeError):
+        raise InputError("not a segment of a qa JSON report (it needs text, source, reasons and severity)",
+                         path_relative_to_root) from None
+    if not isinstance(text, str) or not isinstance(signal, str) or not isinstance(severity, str) or not severity:
+        raise InputError("only a flagged segment can be accepted (its severity is empty)", path_relative_to_root)
+    return _entry(path_relative_to_root, signal, severity, text)
+
+
+def accept_flag(path: Path, entry: BaselineEntry) -> Baseline:
+    """Add ``entry`` to the baseline file at ``path`` (made when missing) and return the new
+    baseline; an entry with the same key is replaced, so accepting again updates its note.
+
+    Accepts are serialised, between threads by a lock and between processes by a lock on the
+    file's folder, and the write is atomic: two editors accepting at once both land, and a
+    reader never sees half a file. InputError naming the file when it cannot be read or written.
+    """
+    if len(entry.note) > NOTE_MAX_CHARS:
+        raise InputError(f"a note is at most {NOTE_MAX_CHARS} characters", str(path))
+    with _ACCEPT_LOCK, _folder_lock(path.parent):
+        current = read_baseline(path) if path.exists() else Baseline()
+        kept = [known for known in current.entries if known.key != entry.key]
+        baseline = Baseline(tuple(sorted([*kept, entry])))
+        write_baseline(baseline, path)
+    return baseline
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on ``folder`` itself (flock on its descriptor): no lock file is left behind."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as error:
+        raise InputError(f"cannot open the baseline's folder ({error.strerror or error})", str(folder)) from None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def baseline_to_json(baseline: Baseline) -> str:
@@ -153,9 +224,16 @@ def baseline_to_json(baseline: Baseline) -> str:
     document = {
         "version": BASELINE_VERSION,
         "tool": "qa",
-        "entries": [{name: getattr(entry, name) for name in ENTRY_FIELDS} for entry in sorted(baseline.entries)],
+        "entries": [_entry_to_json(entry) for entry in sorted(baseline.entries)],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _entry_to_json(entry: BaselineEntry) -> dict[str, str]:
+    document = {name: getattr(entry, name) for name in ENTRY_FIELDS}
+    if entry.note:
+        document[NOTE_FIELD] = entry.note
+    return document
 
 
 def write_baseline(baseline: Baseline, path: Path) -> None:
@@ -222,10 +300,13 @@ def parse_baseline(document: object, name: str = "baseline") -> Baseline:
     for number, item in enumerate(document["entries"], start=1):
         if not isinstance(item, dict):
             raise InputError(f"baseline entry {number} is not an object", name)
-        missing = [field for field in ENTRY_FIELDS if not isinstance(item.get(field), str)]
+        missing = [key for key in ENTRY_FIELDS if not isinstance(item.get(key), str)]
         if missing:
             raise InputError(f"baseline entry {number} lacks {', '.join(map(repr, missing))} (or it is not text)", name)
-        entries.append(BaselineEntry(**{field: item[field] for field in ENTRY_FIELDS}))
+        note = item.get(NOTE_FIELD, "")
+        if not isinstance(note, str):
+            raise InputError(f"baseline entry {number}: {NOTE_FIELD!r} must be text", name)
+        entries.append(BaselineEntry(**{key: item[key] for key in ENTRY_FIELDS}, note=note))
     return Baseline(tuple(sorted(entries)))
 
 

@@ -99,6 +99,9 @@ class Settings:
     format: str = "text"
     allow_empty: bool = False
     follow_symlinks: bool = False
+    # IP networks ``qa serve`` may fetch pages from although they are loopback or private
+    # ("10.0.0.0/8"): a desk's own intranet CMS. Nothing else reads it.
+    fetch_allow: tuple[str, ...] = ()
     root: Path = field(default_factory=Path.cwd, compare=False)
     config_file: Path | None = None
     refused: tuple[Path, ...] = field(default=(), compare=False)
@@ -529,6 +532,21 @@ def _models(written: str, value: Any, where: Where) -> Mapping[str, str]:
     return MappingProxyType(models)
 
 
+def _networks(written: str, value: Any, where: Where) -> tuple[str, ...]:
+    """IP networks (``["10.0.0.0/8", "192.168.1.20"]``), each in the canonical form ipaddress gives."""
+    import ipaddress
+
+    if isinstance(value, str) or not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise where.error(f"{written!r} must be a list of IP networks, e.g. [\"10.0.0.0/8\"], not {_show(value)}")
+    networks = []
+    for network in value:
+        try:
+            networks.append(str(ipaddress.ip_network(network.strip(), strict=False)))
+        except ValueError:
+            raise where.error(f"{written!r}: {network!r} is not an IP network such as 10.0.0.0/8 or 192.168.1.20") from None
+    return tuple(networks)
+
+
 def _ignore(written: str, value: Any, where: Where) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise where.error(f"{written!r} must be a list of glob patterns, e.g. [\"drafts/*\"], not {_show(value)}")
@@ -554,6 +572,7 @@ _CHECKS: dict[str, Check] = {
     "pairing": _choice(PAIRINGS),
     "baseline": _path,
     "format": _choice(sorted(FORMAT_NAMES)),
+    "fetch_allow": _networks,
 }
 
 

@@ -221,15 +221,7 @@ def run_check(
     chosen = (_configured_baseline(settings, required=baseline_required, ref=baseline_ref, note=note)
               if use_baseline else None)
     pairs, errors = read_pairs(paths, settings, changed_since=changed_since, note=note)
-    pairs, too_long = alignable(pairs)  # refused before anything is translated, here or on workers
-    errors += too_long
-    for problem in errors:
-        error(problem)
-    for pair in pairs:
-        if pair.target is not None and pair.source is None:
-            note(f"{pair.target.path}: no {settings.src_lang} source found; only the checks that need no source ran")
-        elif pair.target is None and pair.source is not None:
-            note(f"{pair.source.path}: no {settings.tgt_lang} translation found; not checked")
+    pairs = _checkable(pairs, errors, settings, note, error)
     progress = progress or NullProgress()
     runner, chunks = _spreading(pairs, settings) if not isinstance(engine, Engine) else (None, [])
     lost: tuple[str, ...] = ()
@@ -253,6 +245,69 @@ def run_check(
     report = _clear_inline_ignored(report, baseline_ref if use_baseline else None, note)
     outcome = _baseline(report, settings, chosen, note)
     return CheckRun(outcome.report if outcome else report, report, settings, tuple(errors), outcome, stats, lost)
+
+
+def check_texts(
+    texts: Sequence[tuple[str, str]],
+    settings: Settings,
+    session: Session,
+    *,
+    note: Note = _ignore,
+    error: ErrorNote = _ignore,
+) -> CheckRun:
+    """Check articles given as text, on an open ``session``, in this thread: what ``qa serve``
+    runs for each request. Each ``(name, text)`` is one article file's contents; the name is only
+    a label (it is never opened) whose suffix picks the reader as a file's would, and it is the
+    article's path in the report. The report is the one ``qa check`` gives for files of those
+    names and contents in the current folder: same pairing, inline ignores, and the configured
+    baseline, read afresh on every call so an accepted flag is gone at once.
+    """
+    from qa.corpus import read_text_article
+    from qa.corpus.pairing import pair_articles
+
+    chosen = _configured_baseline(settings, required=False, ref=None, note=note)
+    errors: list[InputError] = []
+    items: list = []
+    for name, text in texts:
+        try:
+            contents = read_text_article(text, name, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang)
+        except InputError as problem:
+            errors.append(problem)
+            continue
+        items += [*contents.articles, *contents.pairs]
+        errors += contents.errors
+    pairs = pair_articles(items, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, method=settings.pairing)
+    if not errors and not any(pair.target is not None for pair in pairs):
+        errors.append(InputError(
+            f"nothing to check: no {settings.tgt_lang} article among {len(texts)} text(s) read as "
+            f"{settings.src_lang}-{settings.tgt_lang}; is the translation in {settings.tgt_lang}?",
+            ", ".join(name for name, _ in texts),
+        ))
+    pairs = _checkable(pairs, errors, settings, note, error)
+    report = check_corpus(
+        pairs, engine=session.engine, cache=session.cache, flagger=session.flagger,
+        src_lang=settings.src_lang, tgt_lang=settings.tgt_lang, errors=errors, progress=NullProgress(),
+    )
+    report = _clear_inline_ignored(report, None, note)
+    outcome = _baseline(report, settings, chosen, note)
+    return CheckRun(outcome.report if outcome else report, report, settings, tuple(errors), outcome)
+
+
+def _checkable(
+    pairs: list[ArticlePair], errors: list[InputError], settings: Settings, note: Note, error: ErrorNote,
+) -> list[ArticlePair]:
+    """The pairs that can be aligned (the others join ``errors``, refused before anything is
+    translated, here or on workers); says each error, and each article checked without its other side."""
+    pairs, too_long = alignable(pairs)
+    errors += too_long
+    for problem in errors:
+        error(problem)
+    for pair in pairs:
+        if pair.target is not None and pair.source is None:
+            note(f"{pair.target.path}: no {settings.src_lang} source found; only the checks that need no source ran")
+        elif pair.target is None and pair.source is not None:
+            note(f"{pair.source.path}: no {settings.tgt_lang} translation found; not checked")
+    return pairs
 
 
 def _spreading(pairs: Sequence[ArticlePair], settings: Settings) -> tuple[Runner | None, list[list[ArticlePair]]]:

@@ -174,11 +174,19 @@ def test_wrong_choice_in_pyproject_names_the_table_key_and_value(repo):
         ('[models]\nspanish = "x"', "qa.toml: 'models': 'spanish' is not a direction"),
         ("threads = 0", "qa.toml: 'threads' must be a whole number from 1 to 256, not 0"),
         ('device = "tpu"', "qa.toml: 'device' must be one of"),
+        ('fetch-allow = "10.0.0.0/8"', "qa.toml: 'fetch-allow' must be a list of IP networks"),
+        ('fetch-allow = ["intranet"]', "qa.toml: 'fetch-allow': 'intranet' is not an IP network"),
     ],
 )
 def test_wrong_types_are_one_line_naming_key_and_file(repo, line, expected):
     write(repo / "qa.toml", line + "\n")
     assert error_of(repo).startswith(expected)
+
+
+def test_fetch_allow_reads_networks_in_their_canonical_form(repo):
+    write(repo / "qa.toml", 'fetch-allow = ["10.1.2.3/8", "192.168.1.20", "::1"]\n')
+    settings, _ = load_settings(repo, {})
+    assert settings.fetch_allow == ("10.0.0.0/8", "192.168.1.20/32", "::1/128")
 
 
 def test_invalid_toml_names_the_file(repo):
