@@ -376,26 +376,39 @@ def inline_ignored_at(ref: str) -> Acceptance:
     does not have, or cannot give, marks nothing."""
     marked_at_ref: dict[str, frozenset[str]] = {}
 
-    def blocks_at_ref(path: str, markdown: bool) -> frozenset[str]:
-        if path not in marked_at_ref:
+    def blocks_at_ref(document: Article) -> frozenset[str]:
+        if document.path not in marked_at_ref:
             try:
-                head = file_at_ref(ref, Path(path), DEFAULT_MAX_BYTES).head or b""
+                head = file_at_ref(ref, Path(document.path), DEFAULT_MAX_BYTES).head or b""
             except InputError:  # not in the repository (standard input), or not a file there
                 head = b""
             text = head[len(codecs.BOM_UTF8):] if head.startswith(codecs.BOM_UTF8) else head
-            base = text.decode("utf-8", "replace")
-            spans = inline_ignored_spans(base, markdown=markdown)
-            marked_at_ref[path] = frozenset(normalise(base[start:end]) for start, end in spans)
-        return marked_at_ref[path]
+            base, spans = _marked_blocks(text.decode("utf-8", "replace"), document)
+            marked_at_ref[document.path] = frozenset(normalise(base[start:end]) for start, end in spans)
+        return marked_at_ref[document.path]
 
     def accepted(article: ArticleReport, segment: CheckedSegment) -> bool:
         found = _ignored_block(article, segment)
         if found is None:
             return False
         document, (start, end) = found
-        return normalise(document.text[start:end]) in blocks_at_ref(document.path, document.format == "markdown")
+        return normalise(document.text[start:end]) in blocks_at_ref(document)
 
     return accepted
+
+
+def _marked_blocks(raw: str, document: Article) -> tuple[str, list[tuple[int, int]]]:
+    """The text of a file's other version (``raw``), read as ``document`` was read, and the spans
+    of its blocks a marker accepts. An HTML page's marked blocks are in its extracted text."""
+    if document.format == "html":
+        from qa.corpus.html import parse_html
+
+        try:
+            page = parse_html(raw, document.path, lang=document.lang)
+        except InputError:  # the other version has no article text: it marks nothing
+            return "", []
+        return page.text, list(page.ignored or ())
+    return raw, inline_ignored_spans(raw, markdown=document.format == "markdown")
 
 
 def _ignored_block(article: ArticleReport, segment: CheckedSegment) -> tuple[Article, tuple[int, int]] | None:

@@ -29,6 +29,8 @@ NAME_MAX_WORDS = 4
 # A text's words other than names decide its language when they hold at least this many letters
 # ("to visit three centres in"); fewer, and the whole text does ("Reunión de Alto Nivel").
 COMMON_WORDS_MIN_LETTERS = 10
+# Texts whose language identify remembers (a few thousand sentences: a few MB).
+IDENTIFIED_TEXTS = 8192
 # English names of the languages a report or an explanation names; other codes are shown as they are.
 LANGUAGE_NAMES = {
     "ca": "Catalan", "de": "German", "en": "English", "es": "Spanish", "eu": "Basque",
@@ -67,6 +69,13 @@ def identify(
     is below ``min_confidence``; also None with fewer than two known candidates, as there is then
     nothing to tell apart.
     """
+    return _identified(text, tuple(candidates), min_confidence)
+
+
+# Every sentence and block is identified, and a one-sentence block twice; a server or a notebook
+# reads the same paragraphs again on each re-check. lingua is most of the cost of reading.
+@lru_cache(maxsize=IDENTIFIED_TEXTS)
+def _identified(text: str, candidates: tuple[str, ...], min_confidence: float) -> str | None:
     detector = _detector_for(candidates)
     if detector is None or _letter_count(text) < MIN_LETTERS or looks_like_name(text):
         return None

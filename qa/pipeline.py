@@ -105,7 +105,7 @@ def _headings_lost_by_a_page(
     if (sources and targets) or not part or part[0][0] not in (Role.HEADLINE, Role.SUBTITLE):
         return False
     lacking = pair.target if sources else pair.source
-    return lacking is not None and lacking.format == "page"
+    return lacking is not None and lacking.format in ("page", "html")
 
 
 def alignable(pairs: Sequence[ArticlePair]) -> tuple[list[ArticlePair], list[InputError]]:

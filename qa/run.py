@@ -260,9 +260,11 @@ def check_texts(
     a label (it is never opened) whose suffix picks the reader as a file's would, and it is the
     article's path in the report. The report is the one ``qa check`` gives for files of those
     names and contents in the current folder: same pairing, inline ignores, and the configured
-    baseline, read afresh on every call so an accepted flag is gone at once.
+    baseline, read afresh on every call so an accepted flag is gone at once. A text that a file
+    could not hold (empty, binary, not UTF-8) is an error naming it, and the others are checked.
     """
     from qa.corpus import read_text_article
+    from qa.corpus.files import decode_text
     from qa.corpus.pairing import pair_articles
 
     chosen = _configured_baseline(settings, required=False, ref=None, note=note)
@@ -270,6 +272,8 @@ def check_texts(
     items: list = []
     for name, text in texts:
         try:
+            # As a file is read: an empty text, a NUL (binary) or a lone surrogate is refused.
+            text = decode_text(text.encode("utf-8", "surrogatepass"), name)
             contents = read_text_article(text, name, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang)
         except InputError as problem:
             errors.append(problem)

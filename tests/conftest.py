@@ -33,6 +33,9 @@ SLOW_MODULES = frozenset({
     "test_interrupts",
     "test_library_parity",
     "test_report_html",  # Playwright driving Chromium
+    "test_serve_api",  # a uvicorn server per test, and `qa serve` processes
+    "test_serve_fetch",  # a uvicorn server and a page server per test
+    "test_serve_browser",  # Playwright driving Chromium on a qa serve on loopback
     "test_signals_linear",
     "test_worker_faults",
 })

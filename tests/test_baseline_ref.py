@@ -212,3 +212,28 @@ def test_a_pull_request_cannot_mark_its_own_garble_with_an_inline_ignore(repo):
     assert [text for text, how in accepted if how["by"] == "inline"] == [OLD_GARBLE]
     assert ("qa: not applied: 1 flag(s) under a <!-- qa: ignore --> marker that main does not have "
             "(a marker counts once it is on main)") in defended.stderr.splitlines()
+
+
+def test_an_html_page_marker_counts_at_the_ref_only_once_the_ref_has_it(tmp_path):
+    """A ``<!-- qa: ignore -->`` in a saved HTML page is read at the ref as the page is read (its
+    extracted text), so a marker main has accepts its flag and one the pull request adds does not."""
+    root = tmp_path / "pages"
+    root.mkdir()
+    body = "<p>The minister arrived in Rabat on Monday.</p>\n<p>{marker}{garble}</p>\n"
+    page = "<!doctype html>\n<html lang=\"en\"><body><article><h1>Talks in Rabat</h1>\n" + body + "</article></body></html>\n"
+    (root / "talks.en.html").write_text(page.format(marker="<!-- qa: ignore -->", garble=OLD_GARBLE), encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a page whose flag the desk marked")
+    git(root, "checkout", "-q", "-b", "pr")
+    (root / "other.en.html").write_text(page.format(marker="<!-- qa: ignore -->", garble=NEW_GARBLE)
+                                        .replace("Rabat", "Tunis"), encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a new page that marks its own garble")
+
+    done = run_qa(root, "check", "--engine", "none", "--format", "json", "--baseline-ref", "main",
+                  "--", "talks.en.html", "other.en.html")
+    flagged, accepted = flagged_and_accepted(json.loads(done.stdout))
+    assert [text for text, _ in accepted] == [OLD_GARBLE], done.stderr
+    assert flagged == [NEW_GARBLE]
+    assert "not applied: 1 flag(s) under a <!-- qa: ignore --> marker that main does not have" in done.stderr

@@ -149,3 +149,15 @@ def test_accepting_again_updates_the_note_and_a_rebuild_keeps_it(tmp_path):
     # An empty report checked no article, so the entry is kept, note and all.
     rebuilt = build_baseline(Report((), ()), tmp_path, read_baseline(path))
     assert [e.note for e in rebuilt.entries] == ["reviewed"]
+
+
+def test_an_empty_text_is_an_error_naming_it_and_the_others_are_checked(tmp_path, monkeypatch):
+    root = repository(tmp_path, "none")
+    monkeypatch.chdir(root)
+    settings, _ = load_settings(root, {})
+    with Session.open(settings) as session:
+        run = check_texts([("blank.en.md", " \n\n "), ("rabat.es.md", SPANISH), ("rabat.en.md", ENGLISH)],
+                          settings, session)
+    assert [str(error) for error in run.errors] == ["blank.en.md: file is empty"]
+    assert [article.path for article in run.report.articles] == ["rabat.en.md"]
+    assert run.report.flagged

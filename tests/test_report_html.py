@@ -1,12 +1,18 @@
 """The HTML report, opened from a file:// path in Debian's chromium through Playwright: one
 highlight per flag, details on click and on j/k, filters that hide flags, untrusted text shown
-as text, and a page that references nothing outside itself."""
+as text, and a page that references nothing outside itself. It speaks an editor's words: the
+signature and the machine's rendering folded, no internal names in what the page shows, a
+button that copies a flag's place; and the terminal's summary line drops the signature at a tty."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,8 +23,10 @@ from conftest import REPO, need
 
 import qa
 from qa.cli import cli
-from qa.report.html import FlagView, block_runs, reason_label, render_html
+from qa.corpus.pairing import PAIRING_METHODS
+from qa.report.html import FlagView, block_runs, pairing_label, reason_label, render_html
 from qa.report.json import report_to_dict
+from qa.translate.apertium import FEEDING
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -81,8 +89,8 @@ def open_page(browser):
     """Open an HTML file in a fresh browser context, recording errors, dialogs and requests."""
     contexts = []
 
-    def opener(path: Path, width: int = 1280, height: int = 900) -> OpenedPage:
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def opener(path: Path, width: int = 1280, height: int = 900, permissions=()) -> OpenedPage:
+        context = browser.new_context(viewport={"width": width, "height": height}, permissions=list(permissions))
         contexts.append(context)
         page = context.new_page()
         opened = OpenedPage(page)
@@ -148,7 +156,7 @@ def _flag(index: int, start: int | None, end: int | None, hot=None, anchor: int 
     return FlagView(
         index=index, severity="error", score=0.9, kind="1-1", kind_label="", role="body", line=1, column=1,
         text=None, reasons=(), reason_names=("score",), source=None, source_where=None, related_source=None,
-        back_translation=None, signals=(), start=start, end=end, hot=hot, anchor=anchor,
+        back_translation=None, signals=(), start=start, end=end, hot=hot, anchor=anchor, path="a.en.md",
     )
 
 
@@ -368,18 +376,28 @@ def test_corpus_report_is_self_contained_and_small(apertium_available, tmp_path,
     shown = page.locator("#flag-1-details").inner_text()
     assert flagged[0]["source"] and flagged[0]["source"] in shown
 
-    # The summary: counts, and the signature once, with each direction's model and revision.
+    # The summary: counts, and the signature once, folded under "How this was checked", with each
+    # direction's model and revision in words (how qa feeds Apertium is for the JSON and the cache).
     signature = as_json["signature"]
     totals = [total.inner_text().split() for total in page.locator(".total").all()]
     assert [str(as_json["summary"]["flagged"]), "flagged"] in totals
+    assert page.locator(".signature").get_attribute("open") is None
+    assert not page.locator(".signature dl").is_visible()
+    page.locator(".signature summary").click()
     rows = {
         row.locator("dt").inner_text(): row.locator("dd").inner_text()
         for row in page.locator(".signature dl div").all()
     }
     for direction, model in signature["engine"]["models"].items():
-        assert rows[f"model {direction}"] == f"{model['model']} {model['revision']}"
+        revision = model["revision"].removesuffix("; one sentence per block, fresh tagger")
+        assert revision != model["revision"]  # the JSON keeps it
+        assert rows[f"model {direction}"] == f"{model['model']} {revision}"
     assert rows["qa"] == signature["qa"] and rows["flagger"] == signature["flagger"]
+    assert rows["chrF settings"].startswith("one reference, case-sensitive, ")
+    # sacrebleu's own signature stays only in the row's tooltip, once.
     assert document.count(signature["metrics"]["chrF"]) == 1
+    assert page.locator(".signature dd[title]").last.get_attribute("title") == signature["metrics"]["chrF"]
+    assert signature["metrics"]["chrF"] not in page.locator("body").inner_text()
     headers = [header.inner_text() for header in page.locator(".article-header").all()]
     for article, header in zip(as_json["articles"], headers, strict=True):
         assert article["source_path"] in header
@@ -433,3 +451,207 @@ def test_bidi_overrides_are_shown_not_obeyed_in_the_browser(tmp_path, open_page)
     shown_raw = page.eval_on_selector("body > p:first-child", VISUAL_ORDER)
     assert "in 2022 after" in shown_raw and "adm.txt.md" in shown_raw
     assert opened.errors == []
+
+
+# ---------------------------------------------------------------- the report for editors (issue 29)
+
+MEETING_ES = "El Departamento General de Estados Unidos se reunió el lunes. El ministro llegó a Rabat el martes."
+MEETING_EN = ("The United States General Department for the United States met on Monday. "
+              "The minister arrived in Rabat on Tuesday.")
+# qa's own names that an editor's page must not show as text (the JSON keeps them).
+INTERNAL_TERMS = ("paired by", "file-name", "embedded-headline", "circular_name", "bt_chrf", FEEDING, "nrefs:",
+                  "case:mixed")
+
+
+@pytest.fixture
+def meeting(tmp_path) -> Path:
+    """One invented pair whose English planted a circular name, paired by file name."""
+    folder = tmp_path / "meeting"
+    folder.mkdir()
+    (folder / "reunion.es.md").write_text(MEETING_ES + "\n", encoding="utf-8")
+    (folder / "reunion.en.md").write_text(MEETING_EN + "\n", encoding="utf-8")
+    return folder
+
+
+def test_every_pairing_method_has_plain_words():
+    for method in (*PAIRING_METHODS, "sentence-pairs"):
+        words = pairing_label(method, "Spanish")
+        assert "-" not in words and not words.startswith("paired by"), (method, words)
+    assert pairing_label("embedded-headline", "Spanish") == "the Spanish headline left on the page"
+    assert pairing_label("some-new-method", "Spanish") == "paired by some-new-method"
+
+
+def test_the_page_shows_no_internal_terms_and_folds_the_signature_and_machine_rendering(
+    meeting, apertium_available, tmp_path, open_page
+):
+    report = qa.check(str(meeting), engine="apertium")
+    [segment] = flagged_segments(report)
+    assert segment["back_translation"] and FEEDING in report.signature.short()
+    opened = open_page(write_report(report, tmp_path))
+    page = opened.page
+    signature = page.locator("details.signature")
+    assert signature.get_attribute("open") is None and signature.locator("summary").inner_text() == "How this was checked"
+    assert "matched by file name" in page.locator(".article-header .meta").inner_text()
+
+    page.keyboard.press("j")
+    machine = page.locator("#flag-1-details details.machine")
+    assert machine.get_attribute("open") is None
+    assert not machine.locator("blockquote.back").is_visible()
+    label = machine.locator("summary").inner_text()
+    assert "Machine's rough rendering into Spanish" in label and "for reference only" in label
+    machine.locator("summary").click()
+    assert machine.locator("blockquote.back").inner_text() == segment["back_translation"]
+    assert "circular name" in page.locator("#flag-1-details .reasons").inner_text()
+
+    # Everything unfolded, nothing the page shows is one of qa's internal names.
+    signature.locator("summary").click()
+    shown = page.locator("body").inner_text()
+    for term in INTERNAL_TERMS:
+        assert term not in shown, term
+    assert "apertium-spa-eng" in shown  # the model is still named
+    assert opened.errors == []
+
+
+def test_copy_puts_the_flag_location_on_the_clipboard(meeting, tmp_path, open_page):
+    report = qa.check(str(meeting), engine=None)
+    [segment] = flagged_segments(report)
+    path = report.articles[0].path
+    expected = f"{path}:{segment['line']}:{segment['column']}"
+    opened = open_page(write_report(report, tmp_path), permissions=["clipboard-read", "clipboard-write"])
+    page = opened.page
+    page.keyboard.press("j")
+    button = page.locator("#flag-1-details button.copy")
+    assert button.inner_text() == "Copy location"
+    button.click()
+    page.wait_for_function("() => document.querySelector('#flag-1-details button.copy').textContent === 'Copied'")
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+    assert selected_flag(page) == "1"  # copying does not close the details
+    assert opened.errors == []
+
+
+def test_copy_falls_back_to_a_selected_textarea_without_the_clipboard_api(meeting, tmp_path, open_page):
+    report = qa.check(str(meeting), engine=None)
+    [segment] = flagged_segments(report)
+    opened = open_page(write_report(report, tmp_path))
+    page = opened.page
+    # A browser without navigator.clipboard (an insecure context): the copy command sees the text.
+    page.evaluate("""() => { Object.defineProperty(navigator, "clipboard", {value: undefined});
+        document.addEventListener("copy", () => { window.copied = document.getSelection().toString(); }); }""")
+    page.keyboard.press("j")
+    page.locator("#flag-1-details button.copy").click()
+    assert page.evaluate("window.copied") == f"{report.articles[0].path}:{segment['line']}:{segment['column']}"
+    assert page.locator("textarea").count() == 0  # the buffer is removed again
+    assert opened.errors == []
+
+
+def test_a_one_article_report_shows_its_text_on_a_phones_first_screen(meeting, tmp_path, open_page):
+    opened = open_page(write_report(qa.check(str(meeting), engine=None), tmp_path), width=420, height=800)
+    first = opened.page.locator(".text .block").first.bounding_box()
+    assert first["y"] + first["height"] < 800
+
+
+# ---------------------------------------------------------------- the terminal's summary line
+
+
+def _check_on_a_pty(folder: Path, *args: str, pty_for: str) -> tuple[str, str]:
+    """``qa check`` as a new process with stdout or stderr on a pseudo-terminal; returns what the
+    terminal and the pipe received."""
+    leader, follower = pty.openpty()
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, pty_for: follower}
+    with subprocess.Popen([sys.executable, "-m", "qa", "check", "--engine", "none", *args, "--", str(folder)],
+                          cwd=folder, **streams) as process:
+        os.close(follower)
+        seen = bytearray()
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed: the process has exited
+                break
+            if not chunk:
+                break
+            seen += chunk
+        piped = (process.stderr if pty_for == "stdout" else process.stdout).read()
+        process.wait()
+    os.close(leader)
+    return seen.decode("utf-8"), piped.decode("utf-8")
+
+
+def test_the_summary_line_drops_the_signature_at_a_terminal_only(meeting):
+    on_terminal, _ = _check_on_a_pty(meeting, "-q", pty_for="stdout")
+    [summary] = [line for line in on_terminal.splitlines() if " flagged (" in line]
+    assert summary.strip().endswith("checked; engine none"), summary
+    captured = subprocess.run([sys.executable, "-m", "qa", "check", "--engine", "none", "-q", "--", str(meeting)],
+                              capture_output=True, text=True, cwd=meeting, check=False)
+    assert captured.stdout.splitlines()[-1].startswith(summary.strip())
+    assert "; thresholds info 0.40" in captured.stdout.splitlines()[-1]
+
+    # The note line on stderr follows stderr's terminal, while the JSON on stdout stays whole.
+    notes, document = _check_on_a_pty(meeting, "--format", "json", pty_for="stderr")
+    [note] = [line for line in notes.splitlines() if " flagged (" in line]
+    assert note.strip().endswith("checked; engine none"), note
+    assert json.loads(document)["summary"]["flagged"] == 1
+
+
+# ---------------------------------------------------------------- the server's page (render_page)
+
+
+class _FormReader(HTMLParser):
+    """The page's forms: each one's action and its named fields (name -> type, or tag)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        self.handlers += [name for name, _ in attrs if name.startswith("on")]
+        if tag == "form":
+            self.forms.append({"action": found.get("action"), "enctype": found.get("enctype"), "fields": {}})
+        elif tag in ("input", "textarea", "button") and found.get("name") and self.forms:
+            self.forms[-1]["fields"][found["name"]] = found.get("value") if tag == "input" else tag
+
+
+def test_the_server_page_holds_the_check_form_and_no_report_before_a_check():
+    from qa.report.html import FORM_FIELDS, render_page
+
+    page = render_page(None, csrf="tok<en>", form={"translation": "</textarea><script>alert(1)</script>"},
+                       message="Accepted flag 2.", can_accept=True)
+    reader = _FormReader()
+    reader.feed(page)
+    [check] = reader.forms
+    assert check["action"] == "check" and check["enctype"] == "multipart/form-data"
+    assert set(check["fields"]) == {"csrf", *FORM_FIELDS}
+    assert check["fields"]["csrf"] == "tok<en>"
+    assert page.count("<script") == 1 and "&lt;/textarea&gt;&lt;script&gt;" in page
+    assert "<mark" not in page and "<main" not in page and "report/" not in page
+    assert "Accepted flag 2." in page and "baseline file" in page
+    assert reader.handlers == []
+
+
+def test_the_server_page_offers_accept_forms_and_downloads_with_a_report(meeting):
+    from qa.report.html import ACCEPT_FIELDS, numbered_flag, page_csp, render_page
+
+    report = qa.check(str(meeting), engine=None)
+    page = render_page(report, csrf="tok", report_id="r1", can_accept=True, form={"translation": MEETING_EN})
+    reader = _FormReader()
+    reader.feed(page)
+    check, accept = reader.forms
+    assert check["fields"]["csrf"] == "tok"
+    assert accept["action"] == "accept" and set(accept["fields"]) == set(ACCEPT_FIELDS) | {"note"}
+    assert accept["fields"]["report"] == "r1" and accept["fields"]["flag"] == "1"
+    assert 'href="report/r1.html"' in page and 'href="report/r1.json"' in page
+    assert reader.handlers == []
+    # The header policy allows the page's own script, and only it.
+    [script_hash] = re.findall(r"script-src '(sha256-[^']+)'", page)
+    assert f"script-src '{script_hash}'" in page_csp() and "form-action 'self'" in page_csp()
+
+    path, segment = numbered_flag(report, 1)
+    assert path == report.articles[0].path and segment == flagged_segments(report)[0]
+    assert numbered_flag(report, 2) is None and numbered_flag(report, 0) is None
+
+    # Without a report id, or where accepting is off, no Accept form and no downloads.
+    for kwargs in ({"report_id": None, "can_accept": True}, {"report_id": "r1", "can_accept": False}):
+        reader = _FormReader()
+        reader.feed(render_page(report, csrf="tok", **kwargs))
+        assert len(reader.forms) == 1

@@ -12,6 +12,7 @@ from qa.cli.check import baseline_command, check_command, config_command
 from qa.cli.evaluation import calibrate_command, eval_command
 from qa.cli.inspect import inspect_command
 from qa.cli.score import score_command
+from qa.cli.serve import serve_command
 from qa.cli.translate import translate_command
 
 
@@ -36,6 +37,7 @@ cli.add_command(calibrate_command)
 cli.add_command(baseline_command)
 cli.add_command(config_command)
 cli.add_command(inspect_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

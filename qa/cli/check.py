@@ -133,7 +133,13 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
     run = configured_run(paths, options, config_file=config_file, changed_since=changed_since, quiet=quiet,
                          no_cache=no_cache, baseline_ref=baseline_ref)
     settings, report = run.settings, run.report
-    rendered = renderer(settings.format)(report)
+    if settings.format == "text" and not output:
+        from qa.report.text import render_text
+
+        # A person at a terminal reads the counts; captured output keeps the signed line.
+        rendered = render_text(report, signed=not sys.stdout.isatty())
+    else:
+        rendered = renderer(settings.format)(report)
     if output:
         write_report(output, rendered)
     else:
@@ -145,7 +151,7 @@ def check_command(paths, config_file, src_lang, tgt_lang, engine, models, beam_s
     if output or settings.format not in ("text", "github"):  # text and github print it on stdout
         from qa.report.text import summary_line
 
-        note_line(summary_line(report))
+        note_line(summary_line(report, signed=not sys.stderr.isatty()))
     for line in run.lost:
         error_line(line)
     if run.lost:

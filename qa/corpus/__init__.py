@@ -20,6 +20,7 @@ from qa.corpus.files import (
     reading_boundary,
     split_lang_suffix,
 )
+from qa.corpus.html import HTML_SUFFIXES, looks_like_html, parse_html
 from qa.corpus.jsonl import RecordError, parse_article_records, parse_json_object
 from qa.corpus.markdown import parse_markdown
 from qa.corpus.model import Article, ArticlePair
@@ -102,11 +103,12 @@ def discover(
 def read_article(path: str | Path, *, src_lang: str = "es", tgt_lang: str = "en") -> FileContents:
     """Read one file with the reader its name (or, for other names, its content) calls for.
 
-    ``.md``/``.markdown``: Markdown; ``.txt``: page dump; ``.tsv``: sentence pairs; ``.jsonl``:
-    sentence pairs when its first record has ``src`` and ``tgt``, else article records. Another
-    name is read as JSON Lines if its first line is a JSON object, as Markdown if it opens with
-    ``---``, else as a page dump. Raises InputError when the file cannot be read at all; bad
-    records land in ``errors``.
+    ``.md``/``.markdown``: Markdown; ``.txt``: page dump; ``.html``/``.htm``: HTML page; ``.tsv``:
+    sentence pairs; ``.jsonl``: sentence pairs when its first record has ``src`` and ``tgt``, else
+    article records. Another name is read as HTML if it opens with ``<!doctype html`` or ``<html``,
+    as JSON Lines if its first line is a JSON object, as Markdown if it opens with ``---``, else as
+    a page dump. Raises InputError when the file cannot be read at all (or, for HTML, holds no
+    article text); bad records land in ``errors``.
     """
     return read_text_article(read_text_file(path), str(path), src_lang=src_lang, tgt_lang=tgt_lang)
 
@@ -120,6 +122,8 @@ def read_text_article(text: str, name: str, *, src_lang: str = "es", tgt_lang: s
         return FileContents(articles=[parse_markdown(text, name, pair=pair)])
     if kind == "page":
         return FileContents(articles=[parse_page(text, name, lang=lang_from_path(path, pair), pair=pair)])
+    if kind == "html":
+        return FileContents(articles=[parse_html(text, name, lang=lang_from_path(path, pair), pair=pair)])
     if kind == "articles":
         records = parse_article_records(text, name, pair=pair)
         return FileContents(records.articles, records.pairs, records.errors)
@@ -297,6 +301,8 @@ def _kind(suffix: str, text: str) -> str:
         return "tsv-pairs"
     if suffix == ".txt":
         return "page"
+    if suffix in HTML_SUFFIXES or (suffix != ".jsonl" and looks_like_html(text)):
+        return "html"
     first = _first_record(text)
     if suffix == ".jsonl" or first is not None:
         return "jsonl-pairs" if first is not None and "src" in first and "tgt" in first else "articles"

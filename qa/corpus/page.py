@@ -200,7 +200,7 @@ def classify(
         lang = langs.get(index, page_lang)
         for part_role, part_start, part_end in _parts(chunks[index], role):
             start_at, end_at = paragraph.start + part_start, paragraph.start + part_end
-            blocks.append(_block(text, part_role, start_at, end_at, lang, candidates))
+            blocks.append(make_block(text, part_role, start_at, end_at, lang, candidates))
     return blocks
 
 
@@ -212,11 +212,11 @@ def cut_off_tail(text: str, block: Block, candidates: Sequence[str]) -> list[Blo
     last = block.sentences[-1] if block.sentences else None
     if last is None or SENTENCE_END.search(last.text):
         return [block]
-    assert block.lang is not None  # _block gives every block a language
-    tail = _block(text, Role.FURNITURE, last.start, block.end, block.lang, candidates)
+    assert block.lang is not None  # make_block gives every block a language
+    tail = make_block(text, Role.FURNITURE, last.start, block.end, block.lang, candidates)
     if last.start == block.start:
         return [tail]
-    return [_block(text, Role.BODY, block.start, last.start, block.lang, candidates), tail]
+    return [make_block(text, Role.BODY, block.start, last.start, block.lang, candidates), tail]
 
 
 def line_role(chunk: str) -> Role | None:
@@ -455,7 +455,9 @@ def _parts(chunk: str, role: Role) -> list[tuple[Role, int, int]]:
     return [(role, 0, len(chunk))]
 
 
-def _block(text: str, role: Role, start: int, end: int, lang: str, candidates: Sequence[str]) -> Block:
+def make_block(text: str, role: Role, start: int, end: int, lang: str, candidates: Sequence[str]) -> Block:
+    """The block of ``text[start:end]`` (trimmed), split into sentences in ``lang``, with its
+    language and its sentences' identified among ``candidates`` (``lang`` when undecided)."""
     start, end = trim_span(text, start, end)
     chunk = text[start:end]
     sentences = tuple(Sentence(s.text, s.start, s.end) for s in split_sentences(chunk, lang, start))

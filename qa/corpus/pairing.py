@@ -8,8 +8,8 @@ Tried in this order, each on the articles the previous ones left:
 3. ``file-name``: ``slug.es.md`` and ``slug.en.md`` in the same folder, or Hugo's ``slug.md`` (the
    default language) and ``slug.en.md``;
 4. ``folders``: sibling language folders, ``.../es/path/x.md`` and ``.../en/path/x.md``;
-5. ``embedded-headline``: a page dump in the target language whose own HEADLINE block is in the
-   source language is paired with an article made of just that headline.
+5. ``embedded-headline``: a page dump or HTML page in the target language whose own HEADLINE
+   block is in the source language is paired with an article made of just that headline.
 
 What is left becomes an ``unpaired`` pair with its source or its target None. (Two-language JSONL
 records and sentence-pair files arrive already paired.)
@@ -83,8 +83,9 @@ def match_by_key(
 def match_embedded_headlines(
     articles: Sequence[Article], *, src_lang: str, tgt_lang: str
 ) -> tuple[list[ArticlePair], list[Article]]:
-    """Pair each target-language page dump that carries a source-language HEADLINE with an
-    article of just that headline (same path and text, so offsets still point into the page)."""
+    """Pair each target-language page dump or HTML page that carries a source-language HEADLINE
+    with an article of just that headline (same path and text, so offsets still point into the
+    page)."""
     pairs, rest = [], []
     for article in articles:
         headline = _source_headline(article, src_lang=src_lang, tgt_lang=tgt_lang)
@@ -138,6 +139,6 @@ def _folder_key(langs: tuple[str, str]) -> KeyFunction:
 
 
 def _source_headline(article: Article, *, src_lang: str, tgt_lang: str) -> Block | None:
-    if article.format != "page" or article.lang != tgt_lang:
+    if article.format not in ("page", "html") or article.lang != tgt_lang:
         return None
     return next((b for b in article.blocks if b.role is Role.HEADLINE and b.lang == src_lang), None)

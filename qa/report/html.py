@@ -9,13 +9,20 @@ Article text is untrusted, so all of it goes through Jinja's autoescape and the 
 builds markup from text: the details of every flag are rendered here, the script only shows them.
 Every value the template prints shows its controls and invisible characters as ``⟨U+202E⟩``
 (:func:`shown`): a bidirectional override could otherwise make "2202" read "2022".
+
+The page speaks an editor's words, not qa's: how articles were paired ("matched by file name",
+not ``file-name``), reasons by their labels, the signature folded under "How this was checked"
+with its internal values (how qa feeds Apertium, sacrebleu's metric signature) put in plain
+words and kept, as they are, only in a tooltip. The JSON report, the signature and the cache
+keys are unchanged. :func:`render_page` is the same report inside ``qa serve``'s page, below
+the form that checks a pasted, uploaded or fetched pair, with an Accept form in each flag.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -37,6 +44,38 @@ SCORE_LABEL = "several weak signals"
 
 NUMBER_WORDS = {0: "no", 1: "one", 2: "two", 3: "three"}
 
+# How an article found its source, as an editor would say it ({source}: the source language's
+# name). "unpaired" says nothing: the page already shows that no source was found.
+PAIRING_WORDS = {
+    "front-matter": "matched by translationKey",
+    "record": "matched by record id",
+    "file-name": "matched by file name",
+    "folders": "matched by language folders",
+    "embedded-headline": "the {source} headline left on the page",
+    "sentence-pairs": "given as sentence pairs",
+    "unpaired": "",
+}
+
+# sacrebleu's metric signature fields (``nrefs:1|case:mixed|...``) in words; a value qa does not
+# know is shown as ``name value``.
+METRIC_WORDS = {
+    "nrefs": lambda v: "one reference" if v == "1" else f"{v} references",
+    "case": lambda v: "case-sensitive" if v == "mixed" else "lowercased",
+    "eff": lambda v: "effective n-gram order" if v == "yes" else "fixed n-gram order",
+    "nc": lambda v: f"character n-grams up to {v}",
+    "nw": lambda v: "no word n-grams" if v == "0" else f"word n-grams up to {v}",
+    "space": lambda v: "spaces ignored" if v == "no" else "spaces counted",
+    "version": lambda v: f"sacrebleu {v}",
+}
+
+# The server page's form fields, for qa.serve to read: the translation and the original each as
+# pasted text, an uploaded file, or a URL, with an optional name (its suffix picks the reader).
+FORM_FIELDS = tuple(
+    f"{side}{suffix}" for side in ("translation", "original") for suffix in ("", "_file", "_url", "_name")
+)
+# The Accept form's fields: the token, the report's id, the flag's number on the page, a note.
+ACCEPT_FIELDS = ("csrf", "report", "flag", "note")
+
 
 @dataclass(frozen=True)
 class SignalRow:
@@ -47,6 +86,7 @@ class SignalRow:
     garble: float
     explanation: str
     is_reason: bool
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,7 +95,8 @@ class FlagView:
 
     ``start``/``end`` is the segment's file range and ``hot`` the narrower range to emphasise;
     a segment with no English text (an omission) has neither and is shown as a marker at
-    ``anchor``, where the missing sentence would have been.
+    ``anchor``, where the missing sentence would have been. ``path`` is the article's file, so
+    ``location`` (``path:line:column``) is what the Copy button puts on the clipboard.
     """
 
     index: int
@@ -78,6 +119,12 @@ class FlagView:
     end: int | None
     hot: tuple[int, int] | None
     anchor: int
+    path: str = ""
+
+    @property
+    def location(self) -> str:
+        """``path:line:column``, as an editor's tools (and qa's terminal report) name a place."""
+        return f"{self.path}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)
@@ -109,6 +156,7 @@ class ArticleView:
     source_path: str | None
     source_note: str | None
     pairing: str
+    pairing_label: str
     segments: int
     blocks: tuple[BlockView, ...]
     flags: tuple[FlagView, ...]
@@ -142,12 +190,13 @@ def flag_view(
     """The view of one flagged segment, from the same fields the JSON report writes; ``names``
     are the source and target language names."""
     data = segment_to_dict(article, segment)
-    reasons = tuple(data["reasons"])
+    reasons = tuple({**reason, "label": reason_label(reason["signal"])} for reason in data["reasons"])
     reason_names = tuple(dict.fromkeys(r["signal"] for r in reasons)) or (SCORE_REASON,)
     signals = sorted(
         (
             SignalRow(
-                name, data["signals"][name], _unit(signal.garble), signal.explanation, name in reason_names
+                name, data["signals"][name], _unit(signal.garble), signal.explanation, name in reason_names,
+                reason_label(name),
             )
             for name, signal in segment.result.signals.items()
         ),
@@ -177,6 +226,7 @@ def flag_view(
         end=data["end"],
         hot=segment.file_span,
         anchor=anchor if data["start"] is None else data["start"],
+        path=article.path,
     )
 
 
@@ -298,11 +348,55 @@ def article_view(
         source_path=source.path if source else None,
         source_note=note,
         pairing=article.pair.method,
+        pairing_label="" if note else pairing_label(article.pair.method, source_name),
         segments=len(article.segments),
         blocks=tuple(article_blocks(article.pair.target, flags)),
         flags=tuple(flags),
         counts=severity_counts(flags),
     )
+
+
+def pairing_label(method: str, source_name: str) -> str:
+    """How an article was paired with its source, in an editor's words ("matched by file name"
+    for ``file-name``); a method qa does not know is shown as "paired by <method>"."""
+    words = PAIRING_WORDS.get(method)
+    if words is None:
+        return f"paired by {method}"
+    return words.format(source=source_name)
+
+
+def metric_words(spec: str) -> str:
+    """sacrebleu's metric signature (``nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0``)
+    in words: "one reference, case-sensitive, ..., sacrebleu 2.6.0"."""
+    words = []
+    for field_ in spec.split("|"):
+        name, _, value = field_.partition(":")
+        say = METRIC_WORDS.get(name)
+        words.append(say(value) if say else f"{name} {value}".strip())
+    return ", ".join(words)
+
+
+def model_words(value: str) -> str:
+    """A model row without how qa feeds the engine (Apertium's "one sentence per block, fresh
+    tagger"), which belongs to the cache key and the JSON, not to an editor's page."""
+    from qa.translate.apertium import FEEDING
+
+    return value.replace(f"; {FEEDING}", "")
+
+
+def display_rows(rows: Sequence[tuple[str, str]]) -> list[tuple[str, str, str | None]]:
+    """The signature's rows as the page shows them: (label, value in words, the raw value when the
+    words differ from it, for a tooltip). Metric rows are labelled "<metric> settings"."""
+    shown_rows: list[tuple[str, str, str | None]] = []
+    for label, value in rows:
+        if label.startswith("metric "):
+            label, words = f"{label.removeprefix('metric ')} settings", metric_words(value)
+        elif label.startswith("model "):
+            words = model_words(value)
+        else:
+            words = value
+        shown_rows.append((label, words, value if words != value else None))
+    return shown_rows
 
 
 def report_view(report: Report) -> dict:
@@ -330,7 +424,8 @@ def report_view(report: Report) -> dict:
         "counts": severity_counts(flags),
         "reasons": [{"name": name, "label": reason_label(name), "count": count}
                     for name, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))],
-        "signature": report.signature.rows(),
+        "signature": display_rows(report.signature.rows()),
+        "score_label": SCORE_LABEL,
         "errors": [{"path": error.path, "message": str(error)} for error in report.errors],
     }
 
@@ -370,17 +465,90 @@ def _csp_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
+def _assets() -> dict:
+    """The inlined style and script, with the script's hash for the Content-Security-Policy."""
+    script = _inline("report.js", "</script")
+    return {
+        "style": _inline("report.css", "</style"),
+        "script": script,
+        "script_hash": _csp_hash(str(script)),
+        "severities": SEVERITY_ORDER,
+    }
+
+
 def render_html(report: Report) -> str:
     """The report as one self-contained HTML page (CSS and JS inline, no external resources)."""
-    script = _inline("report.js", "</script")
-    style = _inline("report.css", "</style")
     template = _environment().get_template("report.html.j2")
     # Only the page's own script may run: a hash-based policy blocks any script or inline
     # handler that untrusted text could smuggle in, even if escaping were ever to fail.
     return template.render(
-        **report_view(report),
-        style=style,
-        script=script,
-        script_hash=_csp_hash(str(script)),
-        severities=SEVERITY_ORDER,
+        **report_view(report), **_assets(), form_action="none", referrer="no-referrer", in_page=False,
+        report_id=None, can_accept=False, csrf="",
     )
+
+
+def page_csp() -> str:
+    """The Content-Security-Policy header ``qa serve`` sends with :func:`render_page`'s page: only
+    its own inline script and style, forms posted to itself, never framed. The page also carries
+    the same policy (less ``frame-ancestors``, which only a header can set) in a meta tag."""
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src '{_assets()['script_hash']}'; "
+        "img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+def render_page(
+    report: Report | None,
+    *,
+    csrf: str,
+    form: Mapping[str, str] | None = None,
+    report_id: str | None = None,
+    can_accept: bool = False,
+    message: str | None = None,
+    error: str | None = None,
+    languages: tuple[str, str] = ("es", "en"),
+) -> str:
+    """``qa serve``'s page: the form that checks a pair, then ``report`` (None before a check).
+
+    - The form posts ``multipart/form-data`` to ``check`` (relative to the page) with the fields
+      :data:`FORM_FIELDS` and ``csrf``; ``form`` refills the text, URL and name fields (a file
+      input cannot be refilled).
+    - With ``report_id``, the report offers ``report/{report_id}.html`` and ``.json`` downloads;
+      with ``can_accept`` too, each flag's details hold an Accept form posting
+      :data:`ACCEPT_FIELDS` to ``accept``, where ``flag`` is the flag's number on the page
+      (:func:`numbered_flag` finds it again).
+    - ``message`` is one line of news ("Accepted flag 2 ..."), ``error`` one line on what could
+      not be read or checked. ``languages`` (source, target) name the fields when there is no
+      report yet.
+
+    Send it with :func:`page_csp` as the Content-Security-Policy header.
+    """
+    if report is not None:
+        view = report_view(report)
+    else:
+        names = (language_name(languages[0]), language_name(languages[1]))
+        view = {"source_lang": languages[0], "target_lang": languages[1],
+                "source_language": names[0], "target_language": names[1], "flag_count": 0}
+    from qa import __version__
+
+    template = _environment().get_template("serve.html.j2")
+    return template.render(
+        # "same-origin", not "no-referrer": under no-referrer a browser sends a form's POST with
+        # "Origin: null", and the server refuses a POST whose Origin is not its own.
+        **view, **_assets(), form_action="self", referrer="same-origin", in_page=True, has_report=report is not None,
+        report_id=report_id, can_accept=bool(can_accept and report_id), accepting=can_accept, csrf=csrf, form=dict(form or {}),
+        message=message, error=error, qa_version=__version__,
+    )
+
+
+def numbered_flag(report: Report, number: int) -> tuple[str, dict] | None:
+    """The flag numbered ``number`` on the page (1 is the first flagged segment of the first
+    article, in reading order) as its article's path and its segment as the JSON report writes it
+    (what ``qa.baseline.entry_from_json`` takes); None when there is no such flag."""
+    for article in report.articles:
+        for segment in article.segments:
+            if segment.result.flagged:
+                number -= 1
+                if number == 0:
+                    return article.path, segment_to_dict(article, segment)
+    return None

@@ -55,9 +55,10 @@ def render_segment(article: ArticleReport, segment: CheckedSegment) -> str:
     return "\n".join(lines)
 
 
-def summary_line(report: Report) -> str:
+def summary_line(report: Report, *, signed: bool = True) -> str:
     """Counts (flags by severity, articles, segments, flags accepted by the baseline or inline
-    markers) and the signature in one line."""
+    markers) and the signature in one line. Unsigned (for a person at a terminal), the line
+    stops at the engine's name: the models and thresholds are for logs and CI."""
     counts = report.counts()
     signature = report.signature
     checked = sum(len(a.segments) for a in report.articles)
@@ -70,13 +71,14 @@ def summary_line(report: Report) -> str:
     accepted = report.accepted_counts()
     by_baseline = f", {accepted['baseline']} accepted by the baseline" if accepted["baseline"] else ""
     by_marker = f", {accepted['inline']} accepted by inline ignore markers" if accepted["inline"] else ""
-    return (
+    counted = (
         f"{len(report.flagged)} flagged ({by_severity}) in {len(report.articles)} article(s){without_source}, "
-        f"{count_of(checked, 'segment')} checked{by_baseline}{by_marker}; engine {signature.engine}{model}; thresholds {limits}"
+        f"{count_of(checked, 'segment')} checked{by_baseline}{by_marker}; engine {signature.engine}"
     )
+    return f"{counted}{model}; thresholds {limits}" if signed else counted
 
 
-def render_text(report: Report) -> str:
-    """Every flagged passage, grouped by file, then the summary line."""
+def render_text(report: Report, *, signed: bool = True) -> str:
+    """Every flagged passage, grouped by file, then the summary line (see :func:`summary_line`)."""
     blocks = [render_segment(article, segment) for article, segment in report.flagged]
-    return "\n\n".join([*blocks, summary_line(report)]) + "\n"
+    return "\n\n".join([*blocks, summary_line(report, signed=signed)]) + "\n"

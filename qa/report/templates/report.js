@@ -27,6 +27,9 @@
   }
 
   function setStatus() {
+    if (!status) {
+      return; // the server's page before its first check has no report
+    }
     var shown = shownHeads();
     var text = shown.length + " of " + heads.length + " flags shown";
     if (selected) {
@@ -130,7 +133,58 @@
     );
   }
 
+  // The clipboard API needs a secure context (file:// and loopback are); elsewhere, or when
+  // permission is refused, the text is copied through a selected, off-screen textarea.
+  function copyByCommand(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "copy-buffer";
+    area.style.position = "fixed";
+    area.style.top = "-1000px";
+    document.body.appendChild(area);
+    area.select();
+    var copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (error) {
+      copied = false;
+    }
+    document.body.removeChild(area);
+    return copied;
+  }
+
+  function copied(button, done) {
+    var label = button.dataset.label || button.textContent;
+    button.dataset.label = label;
+    button.textContent = done ? "Copied" : "Copy failed";
+    window.setTimeout(function () {
+      button.textContent = label;
+    }, 1500);
+  }
+
+  function copyLocation(button) {
+    var text = button.dataset.copy;
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(
+        function () {
+          copied(button, true);
+        },
+        function () {
+          copied(button, copyByCommand(text));
+        }
+      );
+    } else {
+      copied(button, copyByCommand(text));
+    }
+  }
+
   document.addEventListener("click", function (event) {
+    var copyButton = event.target.closest("[data-copy]");
+    if (copyButton) {
+      copyLocation(copyButton);
+      return;
+    }
     if (event.target.closest("[data-close]")) {
       clearSelection();
       return;
