@@ -92,68 +92,16 @@ def serve_command(host, port, token, capacity, max_body, config_file, src_lang, 
     if missing_extra():
         error_line(MISSING_EXTRA)
         sys.exit(EXIT_BAD_INPUT)
-    from qa.serve.limits import allowed_hosts, is_loopback
+    from qa.serve.server import refuse_open_bind, serve
 
     token = token or None
-    if not is_loopback(host) and token is None:
-        error_line(f"--host {host} lets other machines in: give --token TOKEN (or set QA_SERVE_TOKEN)")
-        sys.exit(EXIT_BAD_INPUT)
+    refuse_open_bind(host, token)  # before the settings and the engine load
     options = {"src_lang": src_lang, "tgt_lang": tgt_lang, "engine": engine, "beam": beam_size, "threads": threads,
                "device": device, "threshold": threshold, "flagger": flagger_path, "cache": cache_path}
     settings = load_command_settings(Path.cwd(), options, config_file=config_file, models=models)
-    serve(settings, host=host, port=port, token=token, capacity=capacity, max_body=max_body, cache=not no_cache,
-          hosts=allowed_hosts(host), note=(lambda message: None) if quiet else note_line)
-
-
-def bound_socket(host: str, port: int):
-    """A listening socket on ``host``:``port`` (IPv6 when the host is written so); InputError when
-    the address cannot be had."""
-    import socket
-
-    from qa.errors import InputError
-
-    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host.strip("[]"), port))
-        sock.listen(128)
-    except OSError as error:
-        sock.close()
-        raise InputError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
-    return sock
-
-
-def serve(settings, *, host: str, port: int, token: str | None, capacity: int, max_body: int, cache: bool,
-          hosts: tuple[str, ...], note) -> None:
-    """Open the session, bind, print ``serving http://HOST:PORT`` on stderr once ready, and serve
-    until Ctrl-C or SIGTERM (a clean stop, not an error); the session is closed on the way out."""
-    import uvicorn
-
-    from qa.serve.app import CheckThread, accept_target, create_app, serving_settings
-
-    settings = serving_settings(settings)
-    thread = CheckThread()
-    session = None
-    try:
-        session = thread.open_session(settings, cache=cache, note=note)
-        sock = bound_socket(host, port)
-        shown = f"[{host.strip('[]')}]" if ":" in host.strip("[]") else host
-        address = f"http://{shown}:{sock.getsockname()[1]}"
-        app = create_app(session, thread, token=token, capacity=capacity, max_body=max_body, hosts=hosts,
-                         baseline=accept_target(settings))
-
-        class Server(uvicorn.Server):
-            async def startup(self, sockets=None) -> None:
-                await super().startup(sockets)
-                if not self.should_exit:
-                    click.echo(f"serving {address}", err=True)
-
-        config = uvicorn.Config(app, log_level="warning", proxy_headers=False, server_header=False,
-                                lifespan="on", timeout_graceful_shutdown=5)
-        try:
-            Server(config).run(sockets=[sock])
-        except (KeyboardInterrupt, Terminated):  # how a server is stopped: uvicorn has shut down cleanly
-            pass
-    finally:
-        thread.close(session)
+        serve(settings, host=host, port=port, token=token, capacity=capacity, max_body=max_body, cache=not no_cache,
+              note=(lambda message: None) if quiet else note_line,
+              ready=lambda address: click.echo(f"serving {address}", err=True))
+    except (KeyboardInterrupt, Terminated):  # how a server is stopped: uvicorn has shut down cleanly
+        pass

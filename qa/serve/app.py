@@ -413,7 +413,7 @@ def page_response(state: ServerState, status: int = 200, **values: Any) -> HTMLR
     values.setdefault("report", None)
     text = render_page(csrf=state.csrf, languages=(settings.src_lang, settings.tgt_lang), **values)
     return HTMLResponse(text, status, headers={"Content-Security-Policy": page_csp(), "X-Content-Type-Options": "nosniff",
-                                               "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"})
+                                               "Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
 
 
 async def page(state: ServerState, request: Request) -> Response:
