@@ -82,6 +82,28 @@ def need(condition: bool, why: str) -> None:
     pytest.skip(why)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright (skipped, or failed under CI=true, without them)."""
+    import importlib.util
+
+    need(importlib.util.find_spec("playwright") is not None, "playwright is not installed")
+    need(CHROMIUM.is_file(), f"{CHROMIUM} is absent (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture
 def git_identity(tmp_path, monkeypatch):
     """A predictable git: no user or system configuration, a fixed identity, and no repository

@@ -6,7 +6,6 @@ button that copies a flag's place; and the terminal's summary line drops the sig
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pty
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, need
+from conftest import REPO
 
 import qa
 from qa.cli import cli
@@ -28,11 +27,6 @@ from qa.report.html import FlagView, block_runs, pairing_label, reason_label, re
 from qa.report.json import report_to_dict
 from qa.translate.apertium import FEEDING
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 ARTIFACTS = REPO / "tests" / "artifacts"
 MAX_BYTES = 1_000_000
 
@@ -69,19 +63,6 @@ class OpenedPage:
     errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium driven by Playwright (skipped, or failed under CI=true, without them)."""
-    need(importlib.util.find_spec("playwright") is not None, "playwright is not installed")
-    need(CHROMIUM.is_file(), f"{CHROMIUM} is absent (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

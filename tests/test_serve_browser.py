@@ -6,20 +6,14 @@ checks again: it is gone, and the repository's baseline file holds it with the n
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import REPO, need
+from conftest import REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 SCREENSHOT = REPO / "tests" / "artifacts" / "serve-page.png"
 
 # Invented text; the English carries the circular name of tests/test_report_ci.py's CIRCULAR.
@@ -28,19 +22,6 @@ SPANISH = ("El Departamento General de Estados Unidos se reunió el lunes.\n\n"
 ENGLISH = ("The United States General Department for the United States met on Monday.\n\n"
            "The minister arrived in Rabat on Tuesday. The meeting lasted two hours.\n")
 NOTE = "The agency's own name, as its press office writes it"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium driven by Playwright (skipped, or failed under CI=true, without them)."""
-    need(importlib.util.find_spec("playwright") is not None, "playwright is not installed")
-    need(CHROMIUM.is_file(), f"{CHROMIUM} is absent (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
