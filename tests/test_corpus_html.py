@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO
 
 import qa
-from qa.corpus import NO_ARTICLES, discover, read_article, read_paths, read_text_article
+from qa.corpus import HTML_HINT, NO_ARTICLES, discover, read_article, read_paths, read_text_article
 from qa.corpus.html import NOTHING_FOUND, looks_like_html, parse_html
 from qa.corpus.model import Article, Role
 from qa.errors import InputError
@@ -242,7 +242,7 @@ def test_html_on_standard_input_is_checked(pages):
 
 def test_a_folder_walk_passes_over_html_pages(tmp_path):
     shutil.copy(FIXTURES / "cumbre.en.html", tmp_path / "cumbre.en.html")
-    with pytest.raises(InputError, match=re.escape(NO_ARTICLES)):
+    with pytest.raises(InputError, match=re.escape(f"{NO_ARTICLES}; {HTML_HINT}")):
         discover([tmp_path])
     (tmp_path / "nota.en.md").write_text(f"# A note\n\n{CIRCULAR}\n", encoding="utf-8")
     assert discover([tmp_path]) == [tmp_path / "nota.en.md"]

@@ -35,6 +35,7 @@ SKIPPED_FOLDERS = frozenset({"node_modules"})
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 NO_ARTICLES = "no articles found (looked for .md, .txt, .jsonl, .tsv)"
+HTML_HINT = "web pages (.html) are read only when named: qa check -- PAGE.en.html"
 
 
 @dataclass
@@ -220,8 +221,18 @@ def _discover_one(path: Path, follow: bool, errors: list[InputError], skipped: l
     before = len(errors)
     files = list(_walk(path, boundary, follow, errors, skipped))
     if not files and len(errors) == before:
-        errors.append(InputError(NO_ARTICLES, str(path)))
+        errors.append(InputError(NO_ARTICLES + _html_hint(path), str(path)))
     return files
+
+
+def _html_hint(folder: Path) -> str:
+    """What to do with the web pages of a folder with no articles: a folder walk passes over
+    ``.html`` (a site's templates live there too), a page named on the command line is read."""
+    try:
+        has_pages = any(p.suffix.lower() in (".html", ".htm") for p in folder.iterdir())
+    except OSError:
+        return ""
+    return f"; {HTML_HINT}" if has_pages else ""
 
 
 def _walk(top: Path, boundary: Boundary, follow: bool, errors: list[InputError],

@@ -57,7 +57,8 @@ class Article:
     """One article in one language, as read from a file.
 
     ``text`` is the decoded text that every offset points into: the whole file for Markdown and
-    page dumps. For a record of a JSON Lines file it is the record's own text (headline and
+    page dumps; for an HTML page, the text of its blocks laid out on the lines of the file (see
+    :mod:`qa.corpus.html`). For a record of a JSON Lines file it is the record's own text (headline and
     paragraphs joined by blank lines) and ``origin_line`` is the record's line in the file.
     ``ignored`` holds the spans of ``text`` that inline ``<!-- qa: ignore -->`` markers accept
     (see :mod:`qa.corpus.ignore`).
