@@ -27,11 +27,11 @@ import json
 import re
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -269,6 +269,24 @@ def _nothing_checked(run) -> InputError | None:
     return run.errors[0] if run.errors and not run.report.articles else None
 
 
+Handler = Callable[[ServerState, Request], Awaitable[Response]]
+
+
+def holding_a_slot(handler: Handler) -> Handler:
+    """``handler`` run while it holds one of the server's slots; 503 with Retry-After, before any
+    work, when all are taken."""
+    @wraps(handler)
+    async def held(state: ServerState, request: Request) -> Response:
+        if not state.slots.take():
+            return busy_json()
+        try:
+            return await handler(state, request)
+        finally:
+            state.slots.give_back()
+
+    return held
+
+
 def create_app(
     session: Session,
     thread: CheckThread,
@@ -319,30 +337,26 @@ def create_app(
     return app
 
 
+@holding_a_slot
 async def api_check(state: ServerState, request: Request) -> Response:
     """``POST /api/check``: what ``qa check --format json`` prints for the request's articles."""
     from qa.report.json import render_json
 
-    if not state.slots.take():
-        return busy_json()
     try:
-        try:
-            document = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError) as error:
-            return error_json(400, f"the body is not JSON: {error}")
-        try:
-            texts = await texts_of(sides_from_json(document), state)
-            run = await check_on_thread(state, texts)
-        except InputError as error:
-            return error_json(400, error)
-        except EngineError as error:
-            return error_json(500, f"the engine failed: {error}")
-        problem = _nothing_checked(run)
-        if problem is not None:
-            return error_json(400, problem)
-        return Response(render_json(run.report), media_type="application/json")
-    finally:
-        state.slots.give_back()
+        document = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as error:
+        return error_json(400, f"the body is not JSON: {error}")
+    try:
+        texts = await texts_of(sides_from_json(document), state)
+        run = await check_on_thread(state, texts)
+    except InputError as error:
+        return error_json(400, error)
+    except EngineError as error:
+        return error_json(500, f"the engine failed: {error}")
+    problem = _nothing_checked(run)
+    if problem is not None:
+        return error_json(400, problem)
+    return Response(render_json(run.report), media_type="application/json")
 
 
 async def api_accept(state: ServerState, request: Request) -> Response:
@@ -454,65 +468,67 @@ async def sides_from_form(form: Any) -> tuple[list[Side], dict[str, str]]:
     return sides, refill
 
 
+async def _posted_form(state: ServerState, request: Request) -> Any:
+    """The form of a page's POST; None when it lacks this server's CSRF token (a stale page, or
+    another site's form)."""
+    form = await _form(request, state.max_body)
+    return form if same_token(_field(form, "csrf"), state.csrf) else None
+
+
+EXPIRED_FORM = "this form has expired: reload the page and try again"
+
+
+@holding_a_slot
 async def page_check(state: ServerState, request: Request) -> Response:
     """``POST /check``: check the form's articles and show the report under the form."""
-    if not state.slots.take():
-        return busy_json()
+    form = await _posted_form(state, request)
+    if form is None:
+        return page_response(state, 403, error=EXPIRED_FORM)
+    refill: dict[str, str] = {}
     try:
-        form = await _form(request, state.max_body)
-        if not same_token(_field(form, "csrf"), state.csrf):
-            return page_response(state, 403, error="this form has expired: reload the page and try again")
-        refill: dict[str, str] = {}
-        try:
-            sides, refill = await sides_from_form(form)
-            texts = await texts_of(sides, state)
-            run = await check_on_thread(state, texts)
-        except InputError as error:
-            return page_response(state, 400, form=refill, error=first_line(str(error), 500))
-        except EngineError as error:
-            return page_response(state, 500, form=refill, error=first_line(f"the engine failed: {error}", 500))
-        problem = _nothing_checked(run)
-        if problem is not None:
-            return page_response(state, 400, form=refill, error=first_line(str(problem), 500))
-        report_id = state.keep(Stored(tuple(texts), refill, run))
-        return page_response(state, report=run.report, form=refill, report_id=report_id,
-                             can_accept=state.baseline is not None)
-    finally:
-        state.slots.give_back()
+        sides, refill = await sides_from_form(form)
+        texts = await texts_of(sides, state)
+        run = await check_on_thread(state, texts)
+    except InputError as error:
+        return page_response(state, 400, form=refill, error=first_line(str(error), 500))
+    except EngineError as error:
+        return page_response(state, 500, form=refill, error=first_line(f"the engine failed: {error}", 500))
+    problem = _nothing_checked(run)
+    if problem is not None:
+        return page_response(state, 400, form=refill, error=first_line(str(problem), 500))
+    report_id = state.keep(Stored(tuple(texts), refill, run))
+    return page_response(state, report=run.report, form=refill, report_id=report_id,
+                         can_accept=state.baseline is not None)
 
 
+@holding_a_slot
 async def page_accept(state: ServerState, request: Request) -> Response:
     """``POST /accept``: accept one flag of a report the page showed, then show that check again."""
     from qa.report.html import numbered_flag
 
-    if not state.slots.take():
-        return busy_json()
+    form = await _posted_form(state, request)
+    if form is None:
+        return page_response(state, 403, error=EXPIRED_FORM)
+    stored = state.reports.get(_field(form, "report"))
+    if stored is None:
+        return page_response(state, 404, error="that report is no longer kept: check the articles again")
+    number = _field(form, "flag")
+    found = numbered_flag(stored.run.report, int(number)) if number.isdigit() else None
+    if found is None or state.baseline is None:
+        return page_response(state, 400, form=stored.form, error=f"there is no flag {number[:20]!r} to accept")
+    name, segment = found
     try:
-        form = await _form(request, state.max_body)
-        if not same_token(_field(form, "csrf"), state.csrf):
-            return page_response(state, 403, error="this form has expired: reload the page and try again")
-        stored = state.reports.get(_field(form, "report"))
-        if stored is None:
-            return page_response(state, 404, error="that report is no longer kept: check the articles again")
-        number = _field(form, "flag")
-        found = numbered_flag(stored.run.report, int(number)) if number.isdigit() else None
-        if found is None or state.baseline is None:
-            return page_response(state, 400, form=stored.form, error=f"there is no flag {number[:20]!r} to accept")
-        name, segment = found
-        try:
-            entry = await accept(state, name, segment, _field(form, "note"))
-            run = await check_on_thread(state, stored.texts)
-        except InputError as error:
-            return page_response(state, 400, form=stored.form, error=first_line(str(error), 500))
-        except EngineError as error:
-            return page_response(state, 500, form=stored.form, error=first_line(f"the engine failed: {error}", 500))
-        report_id = state.keep(Stored(stored.texts, stored.form, run))
-        message = (f"Accepted flag {number} ({entry.signal}, {entry.severity}) into "
-                   f"{_shown(state.baseline, state.settings)}: it is no longer reported.")
-        return page_response(state, report=run.report, form=stored.form, report_id=report_id, can_accept=True,
-                             message=message)
-    finally:
-        state.slots.give_back()
+        entry = await accept(state, name, segment, _field(form, "note"))
+        run = await check_on_thread(state, stored.texts)
+    except InputError as error:
+        return page_response(state, 400, form=stored.form, error=first_line(str(error), 500))
+    except EngineError as error:
+        return page_response(state, 500, form=stored.form, error=first_line(f"the engine failed: {error}", 500))
+    report_id = state.keep(Stored(stored.texts, stored.form, run))
+    message = (f"Accepted flag {number} ({entry.signal}, {entry.severity}) into "
+               f"{_shown(state.baseline, state.settings)}: it is no longer reported.")
+    return page_response(state, report=run.report, form=stored.form, report_id=report_id, can_accept=True,
+                         message=message)
 
 
 async def download(state: ServerState, request: Request) -> Response:
