@@ -264,7 +264,7 @@ def check_texts(
     could not hold (empty, binary, not UTF-8) is an error naming it, and the others are checked.
     """
     from qa.corpus import read_text_article
-    from qa.corpus.files import decode_text
+    from qa.corpus.files import as_file_text
     from qa.corpus.pairing import pair_articles
 
     chosen = _configured_baseline(settings, required=False, ref=None, note=note)
@@ -273,7 +273,7 @@ def check_texts(
     for name, text in texts:
         try:
             # As a file is read: an empty text, a NUL (binary) or a lone surrogate is refused.
-            text = decode_text(text.encode("utf-8", "surrogatepass"), name)
+            text = as_file_text(text, name)
             contents = read_text_article(text, name, src_lang=settings.src_lang, tgt_lang=settings.tgt_lang)
         except InputError as problem:
             errors.append(problem)

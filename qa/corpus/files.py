@@ -60,6 +60,13 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
+def as_file_text(text: str, name: str) -> str:
+    """``text`` given in memory (pasted, posted) as it would be read from a file called ``name``:
+    without a byte-order mark; InputError for what a file could not hold as text (empty or
+    whitespace only, a NUL, a lone surrogate), as :func:`decode_text` says it."""
+    return decode_text(text.encode("utf-8", "surrogatepass"), name)
+
+
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size

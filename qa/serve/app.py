@@ -43,6 +43,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from qa.config import Settings
+from qa.corpus.files import as_file_text
 from qa.errors import EngineError, InputError, first_line
 from qa.serve.fetch import DEFAULT_TIMEOUT, fetch, parse_networks
 from qa.serve.limits import (
@@ -213,14 +214,6 @@ def sides_from_json(document: object) -> list[Side]:
     return sides
 
 
-def as_file_text(text: str, name: str) -> str:
-    """``text`` as ``qa check`` would read it from a file of that name: without a byte-order mark;
-    InputError for an empty text, a NUL (binary) or a lone surrogate (not UTF-8), as for a file."""
-    from qa.corpus.files import decode_text
-
-    return decode_text(text.encode("utf-8", "surrogatepass"), name)
-
-
 def default_name(side: Side, text: str, is_html: bool, settings: Settings) -> str:
     """The name of an article given without one: ``article.LANG.txt``, or ``.html`` for a page."""
     from qa.corpus.html import looks_like_html
@@ -231,8 +224,8 @@ def default_name(side: Side, text: str, is_html: bool, settings: Settings) -> st
 
 async def texts_of(sides: list[Side], state: ServerState) -> list[tuple[str, str]]:
     """The ``(name, text)`` of each side, original first, fetching the URLs and checking each text
-    as a file's (:func:`as_file_text`); BadRequest when two names are the same, FetchRefused when
-    a URL is refused."""
+    as a file's (:func:`~qa.corpus.files.as_file_text`); BadRequest when two names are the same,
+    FetchRefused when a URL is refused."""
     texts = []
     for side in sorted(sides, key=lambda side: SIDES.index(side.role), reverse=True):
         if side.url is not None:
@@ -241,7 +234,7 @@ async def texts_of(sides: list[Side], state: ServerState) -> list[tuple[str, str
         else:
             text, is_html = side.text or "", False
         name = side.name or default_name(side, text, is_html, state.settings)
-        texts.append((name, as_file_text(text, name)))
+        texts.append((name, as_file_text(text, name)))  # a bad text is a 400 before anything is checked
     if len({name for name, _ in texts}) < len(texts):
         raise BadRequest(f"the original and the translation need different names, not both {texts[0][0]!r}")
     return texts
