@@ -60,16 +60,26 @@ class Translating:
             return self.translations_of(self.texts, task)
 
 
-def _score_all(
-    engine: Engine, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str,
-    progress: Progress,
-) -> list[TokenScores | None]:
-    results: list[TokenScores | None] = []
-    with progress.task(f"scoring {src}→{tgt}", len(sources)) as task:
-        for start in range(0, len(sources), CHUNK):
-            results += engine.score(sources[start : start + CHUNK], targets[start : start + CHUNK], src, tgt)
-            task.advance(min(CHUNK, len(sources) - start))
-    return results
+class Scoring:
+    """Forced-decoding scores asked of an engine for pairs of one direction, read when wanted.
+    Engines that run beside qa work on them as soon as they are asked, so that both directions
+    are scored together."""
+
+    def __init__(self, engine: Engine, sources: Sequence[str], targets: Sequence[str], src: str, tgt: str) -> None:
+        self.label = f"scoring {src}→{tgt}"
+        self.size = len(sources)
+        starts = range(0, len(sources), CHUNK)
+        self._chunks = engine.score_chunks(
+            [(sources[start : start + CHUNK], targets[start : start + CHUNK]) for start in starts], src, tgt)
+
+    def collect(self, progress: Progress) -> list[TokenScores | None]:
+        """Every score, in the order of the pairs, under a progress task."""
+        results: list[TokenScores | None] = []
+        with progress.task(self.label, self.size) as task:
+            for scores in self._chunks:
+                results += scores
+                task.advance(len(scores))
+        return results
 
 
 def add_translations(
@@ -160,9 +170,13 @@ def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress, nee
     updates: list[dict] = [{} for _ in batch]
     lonely = {k: s.back_translation for k, s in enumerate(batch)
               if s.target and not s.source and s.round_trip is None and s.back_translation is not None}
-    if lonely and "round_trip" in needs:
-        trips = Translating(engine, list(lonely.values()), src, tgt, "round trip").collect(progress)
-        for k, text in zip(lonely, trips, strict=True):
+    # Round trips and scores are all asked for before any is read: an engine that runs beside qa
+    # scores one direction while it translates the round trips in the other.
+    trips = (Translating(engine, list(lonely.values()), src, tgt, "round trip")
+             if lonely and "round_trip" in needs else None)
+    scorings = _scorings(batch, engine, needs)
+    if trips is not None:
+        for k, text in zip(lonely, trips.collect(progress), strict=True):
             updates[k]["round_trip"] = text
 
     if engine.can_analyse and "target_unknown" in needs:
@@ -179,17 +193,27 @@ def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress, nee
     if engine.can_tag and needs & {"target_tags", "source_tags"}:
         _add_tags(batch, updates, engine, progress, needs)
 
-    if engine.can_score:
-        both = {k: (s.source, s.target) for k, s in enumerate(batch) if s.target and s.source}
-        sources = [source for source, _ in both.values()]
-        targets = [target for _, target in both.values()]
-        if "target_scores" in needs:
-            for k, scores in zip(both, _score_all(engine, sources, targets, src, tgt, progress), strict=True):
-                updates[k]["target_scores"] = scores
-        if "source_scores" in needs:
-            for k, scores in zip(both, _score_all(engine, targets, sources, tgt, src, progress), strict=True):
-                updates[k]["source_scores"] = scores
+    for field_name, (scored, scoring) in scorings.items():
+        for k, scores in zip(scored, scoring.collect(progress), strict=True):
+            updates[k][field_name] = scores
     return [dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)]
+
+
+def _scorings(batch: list[Segment], engine: Engine, needs: frozenset[Input]) -> dict[str, tuple[list[int], Scoring]]:
+    """The forced-decoding scores ``needs`` asks for, both directions asked at once: for each
+    segment field, the batch positions scored and their Scoring."""
+    if not engine.can_score:
+        return {}
+    src, tgt = batch[0].src_lang, batch[0].tgt_lang
+    both = {k: (s.source, s.target) for k, s in enumerate(batch) if s.target and s.source}
+    sources = [source for source, _ in both.values()]
+    targets = [target for _, target in both.values()]
+    scorings = {}
+    if "target_scores" in needs:
+        scorings["target_scores"] = (list(both), Scoring(engine, sources, targets, src, tgt))
+    if "source_scores" in needs:
+        scorings["source_scores"] = (list(both), Scoring(engine, targets, sources, tgt, src))
+    return scorings
 
 
 def _add_tags(

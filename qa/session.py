@@ -124,7 +124,8 @@ def _open_engine(
     which one and why are noted. EngineUnavailable when it cannot be had, with the way out."""
     from qa.translate import create_engine, engine_options_for
 
-    options = engine_options_for(settings)
+    # Checks translate their directions at the same time; each gets its share of the cores.
+    options = dataclasses.replace(engine_options_for(settings), parallel_directions=len(set(directions)))
     try:
         inner, choice_note = create_engine(settings.engine, options, directions)
     except EngineUnavailable as error:
@@ -135,6 +136,7 @@ def _open_engine(
         note(choice_note)
     info = inner.info(*directions[0])
     note(f"engine {inner.name}, model {info.model} (revision {info.revision})")
+    inner.tell(note)
     return CachedEngine(inner, cache)
 
 

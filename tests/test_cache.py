@@ -132,6 +132,28 @@ def test_cached_scores(tmp_path, marian):
         assert cached.engine_calls == 2
 
 
+def test_scores_chunk_by_chunk_ask_each_pair_once_as_score_would(tmp_path, marian):
+    """score_chunks answers as score called chunk after chunk: the same scores, each distinct pair
+    asked of the engine once (in the first chunk that holds it), the rest read back."""
+    pairs = [("Hola", "Hello"), ("El perro come.", "The dog eats."), ("Hola", "Hello"), ("Bien", "Fine")]
+    chunks = [([s for s, _ in pairs[:3]], [t for _, t in pairs[:3]]),
+              ([s for s, _ in pairs[1:]], [t for _, t in pairs[1:]])]
+    with TranslationCache(tmp_path / "one.sqlite3") as cache:
+        one_by_one = CachedEngine(marian, cache)
+        expected = [one_by_one.score(sources, targets, "es", "en") for sources, targets in chunks]
+    with TranslationCache(tmp_path / "all.sqlite3") as cache:
+        cached = CachedEngine(marian, cache)
+        assert list(cached.score_chunks(chunks, "es", "en")) == expected
+        # Three distinct pairs; the second chunk finds two of its pairs asked by the first.
+        assert (cached.misses, cached.hits, cached.engine_calls) == (3, 2, 2)
+        assert (one_by_one.misses, one_by_one.hits, one_by_one.engine_calls) == (3, 2, 2)
+        # Read back: nothing asked of the engine.
+        assert list(cached.score_chunks(chunks, "es", "en")) == expected
+        assert cached.engine_calls == 2
+        with pytest.raises(ValueError):
+            list(cached.score_chunks([(["Hola"], [])], "es", "en"))
+
+
 def test_new_model_revision_misses(tmp_path, tiny_marian):
     folder = tmp_path / "model"
     shutil.copytree(tiny_marian[("es", "en")], folder)

@@ -3,23 +3,35 @@ input order, the cache of converted models, splitting, and its place among the e
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
 import shutil
 import statistics
+import threading
 from pathlib import Path
 
 import pytest
 from conftest import need
 from test_marian import SPANISH  # the same sentences on both engines
 
-from qa.errors import EngineUnavailable, InputError
+from qa.errors import EngineError, EngineUnavailable, InputError
 from qa.translate import ENGINE_CHOICES, ENGINES, EngineOptions, create_engine
 from qa.translate import ct2 as ct2_module
 from qa.translate.cache import CachedEngine, TranslationCache
-from qa.translate.ct2 import ConversionFailed, Ct2Engine, ct2_installed, publish
+from qa.translate.ct2 import (
+    ConversionFailed,
+    Ct2Engine,
+    TransformersPieces,
+    ct2_installed,
+    decoding_bound,
+    publish,
+    stop_at,
+    threads_per_direction,
+)
 from qa.translate.marian import MarianEngine, split_to_fit
+from qa.translate.pieces import MarianPieces
 
 pytestmark = pytest.mark.filterwarnings("ignore:Recommended. pip install sacremoses")
 
@@ -193,6 +205,116 @@ def test_scores_come_back_in_input_order_whatever_the_chunking(exact, monkeypatc
         assert together.logprobs == pytest.approx(small.logprobs, abs=1e-4)
 
 
+def test_each_greedy_row_stops_at_its_own_bound(int8):
+    """A row ends at its own length bound rather than running on to its batch's longest, and
+    translates exactly as when it runs on and is cut at its bound afterwards."""
+    loaded = int8._load("es", "en")
+    texts = [*SPANISH, LONG[:120]]
+    tokens = loaded.pieces.source_tokens(texts)
+    bounds = [decoding_bound(len(row), loaded.max_positions) for row in tokens]
+    assert len(set(bounds)) > 1
+
+    def rows(**stopping) -> list[list[str]]:
+        outputs = loaded.translator.translate_batch(
+            tokens, beam_size=1, max_decoding_length=max(bounds), max_input_length=0, **stopping)
+        return [output.hypotheses[0] for output in outputs]
+
+    run_on, stopped = rows(), rows(callback=stop_at(bounds))
+    assert [row[:bound] for row, bound in zip(run_on, bounds, strict=True)] == stopped
+    assert all(len(row) <= bound for row, bound in zip(stopped, bounds, strict=True))
+    # The random model never ends a row itself, so the bound is what stopped the short ones.
+    assert sum(len(row) for row in stopped) < sum(len(row) for row in run_on)
+    assert int8.translate(texts, "es", "en") == loaded.pieces.decode(stopped)
+
+
+def test_a_tokenizer_setting_pieces_does_not_mirror_falls_back_to_marian_tokenizer(
+    tmp_path, tiny_marian, int8
+):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_marian[("es", "en")], folder)
+    config = folder / "tokenizer_config.json"
+    settings = json.loads(config.read_text(encoding="utf-8")) if config.exists() else {}
+    config.write_text(json.dumps({**settings, "a_setting_qa_does_not_know": True}), encoding="utf-8")
+    engine = Ct2Engine(options(folder, batch_size=3))
+    assert isinstance(engine._load("es", "en").pieces, TransformersPieces)
+    assert isinstance(int8._load("es", "en").pieces, MarianPieces)
+    assert engine.translate(SPANISH, "es", "en") == int8.translate(SPANISH, "es", "en")
+    assert engine.score(SPANISH, ENGLISH, "es", "en") == int8.score(SPANISH, ENGLISH, "es", "en")
+    engine.close()
+
+
+def test_threads_are_shared_between_the_directions_that_run_together():
+    assert threads_per_direction(EngineOptions(threads=4, parallel_directions=2)) == 2
+    assert threads_per_direction(EngineOptions(threads=3, parallel_directions=2)) == 1
+    assert threads_per_direction(EngineOptions(threads=1, parallel_directions=2)) == 1
+    assert threads_per_direction(EngineOptions(threads=2)) == 2
+    cores = len(os.sched_getaffinity(0))
+    assert threads_per_direction(EngineOptions(parallel_directions=2)) == max(1, cores // 2)
+    with pytest.raises(InputError, match="parallel directions must be at least 1"):
+        EngineOptions(parallel_directions=0)
+
+
+@pytest.fixture(scope="module")
+def both_ways(tiny_marian, converted):
+    """int8 both ways, as a check runs it: the directions share the cores."""
+    models = {f"{src}-{tgt}": str(folder) for (src, tgt), folder in tiny_marian.items()}
+    engine = Ct2Engine(EngineOptions(models=models, threads=2, parallel_directions=2, batch_size=3,
+                                     ct2_cache=str(converted)))
+    yield engine
+    engine.close()
+
+
+def test_both_directions_translate_and_score_at_once_on_their_own_threads(both_ways, monkeypatch):
+    """What translate_chunks and score_chunks are asked starts at once on the direction's worker,
+    so two directions asked together run at the same time; the results are those of translate
+    and score, in order."""
+    expected = (both_ways.translate(SPANISH, "es", "en"), both_ways.translate(ENGLISH, "en", "es"))
+    # int8 scores may depend on which pairs share a batch: each chunk is scored as score scores it.
+    chunks = [(SPANISH[:3], ENGLISH[:3]), (SPANISH[3:], ENGLISH[3:])]
+    scored = ([score for s, t in chunks for score in both_ways.score(s, t, "es", "en")],
+              [score for s, t in chunks for score in both_ways.score(t, s, "en", "es")])
+    # Each direction's first call waits for the other's: were they run one after the other,
+    # the barrier would break.
+    meeting = threading.Barrier(2, timeout=30)
+    threads: dict[str, set[str]] = {}
+
+    def meets(method):
+        def wrapped(*args):
+            src, tgt = args[-2:]
+            first = f"{src}-{tgt}" not in threads
+            threads.setdefault(f"{src}-{tgt}", set()).add(threading.current_thread().name)
+            if first:
+                meeting.wait()
+            return method(*args)
+        return wrapped
+
+    monkeypatch.setattr(both_ways, "translate", meets(both_ways.translate))
+    forward = both_ways.translate_chunks(SPANISH, "es", "en", 3)
+    back = both_ways.translate_chunks(ENGLISH, "en", "es", 3)
+    assert ([text for chunk in forward for text in chunk], [text for chunk in back for text in chunk]) == expected
+    assert threads == {"es-en": {"qa-es-en_0"}, "en-es": {"qa-en-es_0"}}
+
+    meeting.reset()
+    threads.clear()
+    monkeypatch.setattr(both_ways, "score", meets(both_ways.score))
+    target_scores = both_ways.score_chunks(chunks, "es", "en")
+    source_scores = both_ways.score_chunks([(t, s) for s, t in chunks], "en", "es")
+    assert [score for chunk in target_scores for score in chunk] == scored[0]
+    assert [score for chunk in source_scores for score in chunk] == scored[1]
+    assert threads == {"es-en": {"qa-es-en_0"}, "en-es": {"qa-en-es_0"}}
+
+
+def test_a_worker_failure_reaches_the_reader_and_close_does_not_wait_for_unread_work(tiny_marian, converted):
+    engine = Ct2Engine(options(tiny_marian[("es", "en")], ct2_cache=str(converted)))
+    missing = engine.translate_chunks(["Hello"], "en", "fr", 1)
+    with pytest.raises(EngineUnavailable, match="en-fr"):
+        next(missing)
+    unread = engine.translate_chunks(SPANISH * 20, "es", "en", 1)
+    engine.close()  # drops the work not yet started
+    with pytest.raises(EngineError, match="the engine was closed before this work was done"):
+        list(unread)
+
+
 def test_blanks_duplicates_and_empty_targets(int8):
     result = int8.translate(["", "Hola", "   ", "Hola", "Bien"], "es", "en")
     assert result[0] == "" and result[2] == ""
@@ -237,7 +359,12 @@ def test_converted_model_is_kept_and_keyed_by_revision(tmp_path, tiny_marian, co
     folder = tmp_path / "model"
     shutil.copytree(tiny_marian[("es", "en")], folder)
     first = Ct2Engine(options(folder))
+    heard: list[str] = []
+    first.tell(heard.append)
     converted = first.converted_model("es", "en")
+    # The user hears of the conversion as it starts, once.
+    assert len(heard) == 1 and "converting" in heard[0] and "once" in heard[0]
+    assert str(converted.parent) in heard[0]
     # Under the qa cache folder, which follows QA_CACHE_DIR.
     assert converted.parent == Path(os.environ["QA_CACHE_DIR"]) / "ct2"
     revision = first.info("es", "en").revision
@@ -247,7 +374,9 @@ def test_converted_model_is_kept_and_keyed_by_revision(tmp_path, tiny_marian, co
     assert len(conversions) == 1
 
     second = Ct2Engine(options(folder))
+    second.tell(heard.append)
     assert second.converted_model("es", "en") == converted
+    assert len(heard) == 1
     assert second.translate(["Hola"], "es", "en") == translation
     assert len(conversions) == 1 and (converted / "model.bin").stat().st_mtime_ns == stamp
 

@@ -7,7 +7,7 @@ from outside. Caches are real SQLite files; Apertium, where it is needed, is the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -33,9 +33,14 @@ class RecordingEngine(Engine):
     notes_to_give: ClassVar[list[str]] = []
 
     def __init__(self, options: object = None) -> None:
+        self.options = options
         self.closed = False
         self._notes = list(self.notes_to_give)
+        self.listener: Callable[[str], None] | None = None
         RecordingEngine.built.append(self)
+
+    def tell(self, listener: Callable[[str], None]) -> None:
+        self.listener = listener
 
     def info(self, src: str, tgt: str) -> EngineInfo:
         return EngineInfo("recording", "echo", "1")
@@ -128,6 +133,20 @@ def test_the_engines_notes_are_heard_once_each_with_their_count(recording):
         pass
     assert heard[-2:] == ["an input was split (2 times)", "a batch was retried"]
     assert heard[0] == "engine recording, model echo (revision 1)"
+
+
+def test_the_engine_knows_how_many_directions_run_together_and_speaks_to_the_run(recording):
+    heard: list[str] = []
+    with Session.open(Settings(engine="recording"), cache=False, note=heard.append):
+        pass
+    with Session.open(Settings(engine="recording"), cache=False, directions=[("es", "en")]):
+        pass
+    checking, translating = recording
+    assert checking.options.parallel_directions == 2  # a check translates both ways at once
+    assert translating.options.parallel_directions == 1
+    assert checking.listener is not None
+    checking.listener("converting the model, once")
+    assert heard[-1] == "converting the model, once"
 
 
 @pytest.mark.parametrize("engine", ["none", None])

@@ -94,6 +94,19 @@ class Engine(ABC):
         for start in range(0, len(texts), size):
             yield self.translate(texts[start : start + size], src, tgt)
 
+    def score_chunks(
+        self, chunks: Sequence[tuple[Sequence[str], Sequence[str]]], src: str, tgt: str
+    ) -> Iterator[list[TokenScores | None]]:
+        """The scores of each (sources, targets) chunk, as :meth:`score` gives them, in order, as
+        the iterator is consumed. Engines that run beside qa start on all of them at once, so that
+        both directions can be scored together."""
+        for sources, targets in chunks:
+            yield self.score(sources, targets, src, tgt)
+
+    def tell(self, listener: Callable[[str], None]) -> None:
+        """Have the engine tell ``listener``, as it happens, what the user should know while it
+        works, such as a model being prepared for a while (engines with nothing to say ignore it)."""
+
     def check(self, src: str, tgt: str) -> None:
         """Raise EngineUnavailable, in one line, when this direction cannot be served here.
 

@@ -94,6 +94,10 @@ class CachedEngine(Engine):
         """The inner engine's info."""
         return self.inner.info(src, tgt)
 
+    def tell(self, listener: Callable[[str], None]) -> None:
+        """The inner engine tells ``listener``."""
+        self.inner.tell(listener)
+
     def check(self, src: str, tgt: str) -> None:
         """The inner engine's check."""
         self.inner.check(src, tgt)
@@ -146,6 +150,43 @@ class CachedEngine(Engine):
             return self.inner.score([s for s, _ in missing], [t for _, t in missing], src, tgt)
 
         return self._answer(scope, pairs, keys, compute, scores_to_json, scores_from_json)
+
+    def score_chunks(
+        self, chunks: Sequence[tuple[Sequence[str], Sequence[str]]], src: str, tgt: str
+    ) -> Iterator[list[TokenScores | None]]:
+        """Scores chunk by chunk: from the cache, the rest asked of the inner engine at once (each
+        distinct pair once, in the chunk that first holds it, as :meth:`score` chunk after chunk
+        would ask) and stored as each of its chunks arrives."""
+        scope = CacheScope.of("score", self.inner.info(src, tgt), src, tgt)
+        wanted = []
+        for sources, targets in chunks:
+            if len(sources) != len(targets):
+                raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
+            wanted.append(list(zip(sources, targets)))
+        keys = {pair: f"{pair[0]}\x00{pair[1]}" for chunk in wanted for pair in chunk}
+        known, missing = self._lookup(scope, [pair for chunk in wanted for pair in chunk], keys,
+                                      scores_from_json, CacheStats())
+        asked = _first_chunk_holding(wanted, set(missing))
+        # Counted as score counts a call per chunk: a pair is a hit where an earlier chunk has it.
+        earlier: set[tuple[str, str]] = set(known)
+        for chunk, new in zip(wanted, asked, strict=True):
+            self.stats.hits += sum(1 for pair in chunk if pair in earlier)
+            earlier.update(new)
+        self.stats.misses += len(missing)
+        parts = [new[start : start + STORE_CHUNK] for new in asked for start in range(0, len(new), STORE_CHUNK)]
+        computed = self.inner.score_chunks([([s for s, _ in part], [t for _, t in part]) for part in parts], src, tgt)
+
+        def results() -> Iterator[list[TokenScores | None]]:
+            for chunk, new in zip(wanted, asked, strict=True):
+                for start in range(0, len(new), STORE_CHUNK):
+                    part = new[start : start + STORE_CHUNK]
+                    answered = next(computed)
+                    self.stats.engine_calls += 1
+                    self._check_count(answered, part)
+                    self._store(scope, known, dict(zip(part, answered)), keys, scores_to_json)
+                yield [known[pair] for pair in chunk]
+
+        return results()
 
     @property
     def can_analyse(self) -> bool:
@@ -234,3 +275,14 @@ class CachedEngine(Engine):
         known.update(computed)
         if self.cache is not None:
             self.cache.put_many(scope, {keys[item]: encode(value) for item, value in computed.items()})
+
+
+def _first_chunk_holding(chunks: Sequence[Sequence[K]], missing: set[K]) -> list[list[K]]:
+    """For each chunk, the items of ``missing`` that no earlier chunk holds (each once)."""
+    seen: set[K] = set()
+    firsts = []
+    for chunk in chunks:
+        new = [item for item in dict.fromkeys(chunk) if item in missing and item not in seen]
+        seen.update(new)
+        firsts.append(new)
+    return firsts

@@ -8,14 +8,17 @@ revision of the model (a changed folder, a new hub commit) is converted again an
 never is. A conversion is written to a staging folder and renamed into place only when complete,
 so concurrent runs and interrupted ones never leave half a model behind.
 
-Text is tokenized by the model's own MarianTokenizer into sentencepiece pieces. Translations and
-forced-decoding scores follow the marian engine's conventions: over-long inputs are translated in
-pieces (and noted), over-long pairs are not scored, and a score's tokens end with "</s>". Inputs
-are sorted by length into batches of at most ``batch_size`` items and a bounded number of padded
-tokens (TRANSLATE_TOKEN_BUDGET when translating, SCORE_LOGIT_BUDGET logits when scoring), so memory
-stays bounded on long articles; results always come back in input order.
+Text is cut into the sentencepiece pieces the model's own MarianTokenizer would make, read straight
+from the model folder (:mod:`qa.translate.pieces`; MarianTokenizer itself for folders that module
+does not mirror). Translations and forced-decoding scores follow the marian engine's conventions:
+over-long inputs are translated in pieces (and noted), over-long pairs are not scored, and a score's
+tokens end with "</s>". Inputs are sorted by length into batches of at most ``batch_size`` items and
+a bounded number of padded tokens (TRANSLATE_TOKEN_BUDGET when translating, SCORE_LOGIT_BUDGET
+logits when scoring), so memory stays bounded on long articles; in greedy search each sentence
+stops at its own length bound. Results always come back in input order.
 
-ctranslate2 and transformers are imported only when a model is loaded.
+Each direction's work runs on a worker thread of its own (see :class:`Ct2Engine`), and the first
+use of a model says that it is being converted. ctranslate2 is imported only when a model is loaded.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +54,13 @@ from qa.translate.locate import (
 )
 from qa.translate.marian import load_tokenizer
 from qa.translate.options import EngineOptions
-from qa.translate.per_direction import PerDirectionEngine
+from qa.translate.per_direction import DirectionWorkers, PerDirectionEngine, in_order
+from qa.translate.pieces import (
+    MAX_TOKENS_CEILING,
+    MarianPieces,
+    installed_transformers,
+    transformers_problem,
+)
 
 INSTALL_REMEDY = "pip install ctranslate2, or use --engine marian"
 # Files a finished conversion always has; a folder without them is not a usable model.
@@ -104,6 +114,24 @@ def decoding_bound(source_tokens: int, max_positions: int) -> int:
     the marian engine keeps: transformers' bound counts the decoder start token and ends with a
     forced end-of-sentence, which is dropped."""
     return max(1, output_bound(source_tokens, max_positions) - 2)
+
+
+def stop_at(bounds: Sequence[int]) -> Callable[[Any], bool]:
+    """A greedy-search callback that ends each row of a batch once it has ``bounds[row]`` tokens
+    (CTranslate2 calls it with every token a row generates)."""
+
+    def reached(step: Any) -> bool:
+        return bool(step.step + 1 >= bounds[step.batch_id])
+
+    return reached
+
+
+def threads_per_direction(options: EngineOptions) -> int:
+    """Threads each direction's model computes with: ``options.threads`` (default: the cores this
+    process may use) shared between the directions that run at the same time."""
+    from qa.distribute import available_cores
+
+    return max(1, (options.threads or available_cores()) // options.parallel_directions)
 
 
 def parse_device(device: str) -> tuple[str, int]:
@@ -205,16 +233,14 @@ def read_max_positions(model_folder: Path) -> int:
     return int(config.get("max_position_embeddings") or 512)
 
 
-@dataclass(slots=True)
-class _Loaded:
-    """A converted model and its tokenizer for one direction."""
+class TransformersPieces:
+    """The pieces of :class:`~qa.translate.pieces.MarianPieces` through transformers'
+    MarianTokenizer itself, for the model folders MarianPieces does not mirror."""
 
-    tokenizer: Any
-    translator: Any
-    max_positions: int
-    # Most tokens, end-of-sentence included, that one input or target may have.
-    max_tokens: int
-    vocab_size: int
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self.max_tokens = int(min(tokenizer.model_max_length, MAX_TOKENS_CEILING))
+        self.vocab_size = len(tokenizer)
 
     def source_tokens(self, texts: Sequence[str]) -> list[list[str]]:
         """Sentencepiece pieces of source texts, end-of-sentence included."""
@@ -222,28 +248,82 @@ class _Loaded:
 
     def target_tokens(self, texts: Sequence[str]) -> list[list[str]]:
         """Sentencepiece pieces of target texts, end-of-sentence included."""
-        if not texts:
-            return []
-        return self._pieces(self.tokenizer(text_target=list(texts), verbose=False))
+        return self._pieces(self.tokenizer(text_target=list(texts), verbose=False)) if texts else []
 
-    def count(self, texts: Sequence[str]) -> list[int]:
-        """Token counts of source texts, end-of-sentence included."""
-        return [len(pieces) for pieces in self.source_tokens(texts)]
+    def decode(self, rows: Sequence[Sequence[str]]) -> list[str]:
+        """Texts of generated pieces, special tokens left out."""
+        ids = [self.tokenizer.convert_tokens_to_ids(list(row)) for row in rows]
+        return [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
     def _pieces(self, encoded: Any) -> list[list[str]]:
         return [self.tokenizer.convert_ids_to_tokens(ids) for ids in encoded["input_ids"]]
 
-    def decode(self, pieces: Sequence[Sequence[str]]) -> list[str]:
-        """Texts of generated pieces, special tokens left out."""
-        ids = [self.tokenizer.convert_tokens_to_ids(list(row)) for row in pieces]
-        return [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
+
+Pieces = MarianPieces | TransformersPieces
+
+
+def load_pieces(location: ModelLocation) -> Pieces:
+    """The model's tokenization: read straight from its folder when MarianPieces mirrors it
+    (without importing transformers, a second or more per process), else MarianTokenizer's."""
+    if location.path is not None and transformers_problem(installed_transformers()) is None:
+        with contextlib.suppress(OSError, ValueError):
+            return MarianPieces.load(location.path)
+    source = pretrained_source(location)
+    return TransformersPieces(load_tokenizer(source.name, what=source.what, **source.kwargs))
+
+
+@dataclass(slots=True)
+class _Loaded:
+    """A converted model and its tokenization for one direction."""
+
+    pieces: Pieces
+    translator: Any
+    max_positions: int
+    # Most tokens, end-of-sentence included, that one input or target may have.
+    max_tokens: int
+    vocab_size: int
+
+    def count(self, texts: Sequence[str]) -> list[int]:
+        """Token counts of source texts, end-of-sentence included."""
+        return [len(pieces) for pieces in self.pieces.source_tokens(texts)]
 
 
 class Ct2Engine(PerDirectionEngine):
     """MarianMT through CTranslate2; one converted model per direction, loaded on first use (see
-    :class:`~qa.translate.per_direction.PerDirectionEngine`)."""
+    :class:`~qa.translate.per_direction.PerDirectionEngine`).
+
+    It runs beside qa: what :meth:`translate_chunks` and :meth:`score_chunks` are asked starts at
+    once on the direction's own worker thread (CTranslate2 lets go of Python while it works), so
+    the two directions of a check are translated and scored at the same time, each on its share
+    of the cores (``EngineOptions.parallel_directions``).
+    """
 
     name = "ct2"
+
+    def __init__(self, options: EngineOptions) -> None:
+        super().__init__(options)
+        self._workers = DirectionWorkers()
+
+    def translate_chunks(self, texts: Sequence[str], src: str, tgt: str, size: int) -> Iterator[list[str]]:
+        """The translations of ``texts``, ``size`` at a time, in order; all of them started at
+        once on the direction's worker."""
+        futures = [self._workers.submit((src, tgt), partial(self.translate, texts[start : start + size], src, tgt))
+                   for start in range(0, len(texts), size)]
+        return in_order(futures)
+
+    def score_chunks(
+        self, chunks: Sequence[tuple[Sequence[str], Sequence[str]]], src: str, tgt: str
+    ) -> Iterator[list[TokenScores | None]]:
+        """The scores of each chunk, in order; all of them started at once on the direction's
+        worker."""
+        futures = [self._workers.submit((src, tgt), partial(self.score, sources, targets, src, tgt))
+                   for sources, targets in chunks]
+        return in_order(futures)
+
+    def close(self) -> None:
+        """Stop the workers (work not yet started is dropped) and drop the loaded models."""
+        self._workers.close()
+        super().close()
 
     def check(self, src: str, tgt: str) -> None:
         """Raise EngineUnavailable if ctranslate2, the device or the model for this direction
@@ -275,6 +355,8 @@ class Ct2Engine(PerDirectionEngine):
         what = pretrained_source(location).what
         # A cached model converts from its snapshot folder; only a hub model is downloaded.
         source = str(location.path) if location.path else location.spec
+        self._say(f"converting {location_model(location)} to CTranslate2 {compute_type}, once: "
+                  f"this takes a minute or so, and the result is kept in {root}")
         with staging_folder(root) as staging:
             try:
                 convert_marian(source, staging, compute_type)
@@ -298,8 +380,8 @@ class Ct2Engine(PerDirectionEngine):
         if not sources:
             return []
         loaded = self._load(src, tgt)
-        source_tokens = loaded.source_tokens(sources)
-        target_tokens = loaded.target_tokens(targets)
+        source_tokens = loaded.pieces.source_tokens(sources)
+        target_tokens = loaded.pieces.target_tokens(targets)
         lengths, notes = pair_lengths(
             [len(row) for row in source_tokens],
             [len(row) for row in target_tokens],
@@ -362,8 +444,7 @@ class Ct2Engine(PerDirectionEngine):
         self._check_device()
         folder = self.converted_model(src, tgt)
         location = self._locate(src, tgt)
-        source = pretrained_source(location)
-        tokenizer = load_tokenizer(source.name, what=source.what, **source.kwargs)
+        pieces = load_pieces(location)
         device, index = parse_device(self.options.device)
         try:
             translator = ctranslate2.Translator(
@@ -372,7 +453,7 @@ class Ct2Engine(PerDirectionEngine):
                 device_index=index,
                 compute_type=self.options.compute_type,
                 inter_threads=1,
-                intra_threads=self.options.threads or 0,
+                intra_threads=threads_per_direction(self.options),
             )
         except Exception as error:
             raise EngineUnavailable(
@@ -380,18 +461,11 @@ class Ct2Engine(PerDirectionEngine):
                 "delete that folder to convert the model again"
             ) from error
         max_positions = read_max_positions(location.path) if location.path else 512
-        tokenizer_limit = int(min(tokenizer.model_max_length, 1_000_000))
-        return _Loaded(
-            tokenizer,
-            translator,
-            max_positions,
-            min(max_positions, tokenizer_limit),
-            len(tokenizer),
-        )
+        return _Loaded(pieces, translator, max_positions, min(max_positions, pieces.max_tokens), pieces.vocab_size)
 
     def _generate(self, loaded: _Loaded, texts: list[str]) -> list[str]:
         """Translate texts that fit the model, batched by length, in input order."""
-        tokens = loaded.source_tokens(texts)
+        tokens = loaded.pieces.source_tokens(texts)
         lengths = [len(row) for row in tokens]
         results = [""] * len(texts)
         max_tokens = min(
@@ -400,11 +474,14 @@ class Ct2Engine(PerDirectionEngine):
 
         def generate(batch: list[int]) -> list[list[str]]:
             bounds = [decoding_bound(lengths[i], loaded.max_positions) for i in batch]
+            greedy = self.options.beam_size == 1
             outputs = loaded.translator.translate_batch(
                 [tokens[i] for i in batch],
                 beam_size=self.options.beam_size,
                 max_decoding_length=max(bounds),
                 max_input_length=0,
+                # Greedy rows stop at their own bound rather than run on to the batch's longest.
+                callback=stop_at(bounds) if greedy else None,
             )
             # Each row keeps its own bound, so an output never depends on its batch-mates.
             return [
@@ -413,7 +490,7 @@ class Ct2Engine(PerDirectionEngine):
 
         for batch in length_batches(lengths, self.options.batch_size, max_tokens):
             rows = in_shrinking_batches(batch, generate, self._notes)
-            for index, translation in zip(batch, loaded.decode(rows), strict=True):
+            for index, translation in zip(batch, loaded.pieces.decode(rows), strict=True):
                 results[index] = translation
         return results
 

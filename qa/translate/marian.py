@@ -14,6 +14,7 @@ torch and transformers are imported only when a model is loaded.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ __all__ = [
 
 # Logit values held at once while scoring (batch x target length x vocabulary): about 256 MB.
 SCORE_LOGIT_BUDGET = 64_000_000
+# Held while transformers imports or loads a tokenizer (see load_tokenizer).
+_TRANSFORMERS_LOADING = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -206,10 +209,13 @@ class MarianEngine(PerDirectionEngine):
 def load_tokenizer(name: str, *, what: str, **kwargs: Any) -> Any:
     """Load a MarianTokenizer, turning any failure into a one-line EngineUnavailable that names
     ``what`` was being loaded."""
-    from transformers import MarianTokenizer
+    # transformers imports its classes lazily, and two threads importing one at once can each
+    # find it missing: the ct2 engine loads its directions on their own threads.
+    with _TRANSFORMERS_LOADING:
+        from transformers import MarianTokenizer
 
     try:
-        with warnings.catch_warnings():
+        with _TRANSFORMERS_LOADING, warnings.catch_warnings():
             # Without sacremoses the tokenizer skips Moses punctuation normalisation and says so on
             # every load; the translations are still usable.
             warnings.filterwarnings("ignore", message=".*sacremoses.*")

@@ -26,8 +26,10 @@ class EngineOptions:
     similar length) and ``max_tokens_per_batch`` bounds their padded size. ``offline`` None means:
     offline when HF_HUB_OFFLINE is set, otherwise ask a quick TCP probe (``hub_timeout`` seconds)
     whether the model hub answers; True never contacts the hub; False assumes it answers.
-    ``threads`` None leaves torch's thread count alone; when set it applies to the whole process
-    (and is the ct2 engine's thread count). ``compute_type`` is the precision the ct2 engine
+    ``threads`` None leaves torch's thread count alone; when set it applies to the whole process.
+    The ct2 engine shares ``threads`` (None: every core this process may use) between the
+    ``parallel_directions`` directions a run translates at the same time (qa's checks translate
+    both ways at once), so that directions running together do not contend for cores. ``compute_type`` is the precision the ct2 engine
     converts and runs models in, and ``ct2_cache`` the folder it keeps converted models in (None:
     ``ct2`` beside the translation cache).
     """
@@ -42,13 +44,14 @@ class EngineOptions:
     offline: bool | None = None
     hub_timeout: float = 3.0
     threads: int | None = None
+    parallel_directions: int = 1
     compute_type: str = "int8"
     ct2_cache: str | None = None
 
     def __post_init__(self) -> None:
         # A read-only copy, so options stay what they were when an engine was built from them.
         object.__setattr__(self, "models", MappingProxyType(dict(self.models)))
-        for name in ("beam_size", "batch_size"):
+        for name in ("beam_size", "batch_size", "parallel_directions"):
             if getattr(self, name) < 1:
                 raise InputError(
                     f"{name.replace('_', ' ')} must be at least 1, not {getattr(self, name)}"
