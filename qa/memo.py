@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from qa import __version__
 from qa.align import Link
 from qa.signals import Segment, Signal, compute_signals
+from qa.signals.ahead import SignalsAhead
 from qa.store import CacheScope, TranslationCache
 from qa.translate.base import EngineInfo, TokenScores
 
@@ -111,11 +112,14 @@ class Memo:
 
 
 def cached_signals(
-    segments: Sequence[Segment], cache: TranslationCache | None, src: str, tgt: str
+    segments: Sequence[Segment], cache: TranslationCache | None, src: str, tgt: str, *,
+    ahead: SignalsAhead | None = None,
 ) -> list[dict[str, Signal]]:
-    """``compute_signals`` of each segment, kept in ``cache`` when there is one."""
+    """``compute_signals`` of each segment, kept in ``cache`` when there is one; what ``ahead``
+    computed while the engine scored is used rather than computed again."""
     memo = Memo(cache, "signals", src, tgt)
-    return memo.many(segments, segment_key, compute_signals, signals_to_json, signals_from_json)
+    compute = ahead.signals if ahead is not None else compute_signals
+    return memo.many(segments, segment_key, compute, signals_to_json, signals_from_json)
 
 
 def links_to_json(links: Sequence[Link]) -> list[list]:

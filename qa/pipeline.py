@@ -28,6 +28,7 @@ from qa.progress import NullProgress, Progress
 from qa.results import ArticleReport, CheckedSegment, Report
 from qa.score import Translating, add_translations, computed_so_far, judge_segment, warm_up_when_computing
 from qa.signals import Segment, Signal
+from qa.signals.ahead import SignalsAhead
 from qa.signals.alignment import gutted
 from qa.signature import make_signature
 from qa.store import TranslationCache
@@ -166,6 +167,8 @@ class _Checker:
         self.engine, self.cache, self.flagger, self.progress = engine, cache, flagger, progress
         self.src, self.tgt = src_lang, tgt_lang
         self.alignments = Memo(cache, "alignment", src_lang, tgt_lang)
+        # Computes the signals that read no score while the engine scores.
+        self.ahead = SignalsAhead()
         self.refused: list[InputError] = []
 
     def translate(self, texts: list[str], from_lang: str, to_lang: str, what: str) -> Callable[[], dict[str, str]]:
@@ -187,7 +190,8 @@ class _Checker:
             warm_up_when_computing(self.engine, before, (self.src, self.tgt))
         back, forward = back_of(), forward_of()
         plans = [self.plan(pair, back, forward) for pair in pairs]
-        segments = add_translations([s for plan in plans for s in plan.segments], self.engine, self.progress)
+        segments = add_translations([s for plan in plans for s in plan.segments], self.engine, self.progress,
+                                    ahead=self.ahead)
         reports, cursor = [], 0
         with self.progress.task("scoring", len(segments)) as task:
             for plan in plans:
@@ -285,7 +289,7 @@ class _Checker:
         assert article is not None  # run() plans only the pairs with a translation
         roles = {sentence: block.role for block in article.blocks for sentence in block.sentences}
         checked = []
-        computed = cached_signals(segments, self.cache, self.src, self.tgt)
+        computed = cached_signals(segments, self.cache, self.src, self.tgt, ahead=self.ahead)
         article_signal = _article_signal(plan, self.src, self.tgt)
         # The article's verdict goes with its first missing sentence, where an editor starts reading.
         first_missing = next((n for n, targets in enumerate(plan.targets) if not targets), None)

@@ -19,6 +19,7 @@ from qa.memo import cached_signals
 from qa.progress import NullProgress, Progress, Task
 from qa.results import SegmentResult
 from qa.signals import INPUTS, Input, Segment, Signal, compute_signals, needs_of, selected
+from qa.signals.ahead import SignalsAhead
 from qa.store import TranslationCache
 from qa.translate.base import Engine, TokenScores
 from qa.translate.cached import CachedEngine
@@ -84,19 +85,19 @@ class Scoring:
 
 def add_translations(
     segments: Sequence[Segment], engine: Engine | None, progress: Progress | None = None, *,
-    needs: frozenset[Input] = EVERY_INPUT,
+    needs: frozenset[Input] = EVERY_INPUT, ahead: SignalsAhead | None = None,
 ) -> list[Segment]:
     """Segments with what the engine can add among ``needs`` (by default everything):
     back-translations and forward translations (where not already given), round trips for
     segments with no source, the words the engine does not know, tags and forced-decoding
-    scores. With no engine, unchanged."""
-    return [segment for batch in translated_batches(segments, engine, progress, len(segments) or 1, needs=needs)
-            for segment in batch]
+    scores. With no engine, unchanged. ``ahead`` computes signals while the engine scores."""
+    batches = translated_batches(segments, engine, progress, len(segments) or 1, needs=needs, ahead=ahead)
+    return [segment for batch in batches for segment in batch]
 
 
 def translated_batches(
     segments: Sequence[Segment], engine: Engine | None, progress: Progress | None, size: int, *,
-    needs: frozenset[Input] = EVERY_INPUT,
+    needs: frozenset[Input] = EVERY_INPUT, ahead: SignalsAhead | None = None,
 ) -> Iterator[list[Segment]]:
     """:func:`add_translations` ``size`` segments at a time. Every translation is asked for
     first, both directions together, so an engine that runs beside qa translates the next batches
@@ -122,7 +123,7 @@ def translated_batches(
         for start in range(0, len(segments), size):
             batch = segments[start : start + size]
             translated = _with_translations(batch, (back, back_task), (forward, forward_task))
-            yield _with_analyses(translated, engine, progress, needs)
+            yield _with_analyses(translated, engine, progress, needs, ahead)
 
 
 def computed_so_far(engine: Engine) -> int | None:
@@ -162,10 +163,13 @@ def _with_translations(batch: Sequence[Segment], back: Asked, forward: Asked) ->
     return [dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)]
 
 
-def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress, needs: frozenset[Input]) -> list[Segment]:
+def _with_analyses(
+    batch: list[Segment], engine: Engine, progress: Progress, needs: frozenset[Input], ahead: SignalsAhead | None,
+) -> list[Segment]:
     """The batch's segments with what ``needs`` asks of the rest: round trips for those with no
     source, the target's unknown words, tags and forced-decoding scores, as far as the engine
-    gives them."""
+    gives them. While the engine computes scores, ``ahead`` (when given) computes the signals
+    that read none."""
     src, tgt = batch[0].src_lang, batch[0].tgt_lang
     updates: list[dict] = [{} for _ in batch]
     lonely = {k: s.back_translation for k, s in enumerate(batch)
@@ -174,7 +178,9 @@ def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress, nee
     # scores one direction while it translates the round trips in the other.
     trips = (Translating(engine, list(lonely.values()), src, tgt, "round trip")
              if lonely and "round_trip" in needs else None)
+    before = computed_so_far(engine)
     scorings = _scorings(batch, engine, needs)
+    scoring_now = bool(scorings) and (before is None or computed_so_far(engine) != before)
     if trips is not None:
         for k, text in zip(lonely, trips.collect(progress), strict=True):
             updates[k]["round_trip"] = text
@@ -193,9 +199,15 @@ def _with_analyses(batch: list[Segment], engine: Engine, progress: Progress, nee
     if engine.can_tag and needs & {"target_tags", "source_tags"}:
         _add_tags(batch, updates, engine, progress, needs)
 
-    for field_name, (scored, scoring) in scorings.items():
-        for k, scores in zip(scored, scoring.collect(progress), strict=True):
-            updates[k][field_name] = scores
+    if ahead is not None and scoring_now:
+        ahead.start([dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)])
+    try:
+        for field_name, (scored, scoring) in scorings.items():
+            for k, scores in zip(scored, scoring.collect(progress), strict=True):
+                updates[k][field_name] = scores
+    finally:
+        if ahead is not None:
+            ahead.stop()
     return [dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)]
 
 
@@ -303,10 +315,12 @@ def score_pairs(
     ]
     segments = [Segment(p.src or None, p.tgt or None, src_lang, tgt_lang) for p in items]
     results: list[SegmentResult] = []
-    # The signals of one batch are computed while the engine translates the next ones.
-    for batch in translated_batches(segments, engine, progress, SIGNAL_BATCH, needs=needs_of(chosen)):
+    ahead = SignalsAhead() if chosen is None else None
+    # The signals of one batch are computed while the engine translates the next ones, and those
+    # that read no score while it scores this one.
+    for batch in translated_batches(segments, engine, progress, SIGNAL_BATCH, needs=needs_of(chosen), ahead=ahead):
         if chosen is None:
-            computed = cached_signals(batch, cache, src_lang, tgt_lang)
+            computed = cached_signals(batch, cache, src_lang, tgt_lang, ahead=ahead)
         else:
             computed = [compute_signals(segment, chosen) for segment in batch]
         done = items[len(results) : len(results) + len(batch)]
