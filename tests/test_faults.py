@@ -34,7 +34,7 @@ from qa.pipeline import check_corpus
 from qa.report import renderer
 from qa.translate import EngineOptions
 from qa.translate.apertium import ApertiumEngine
-from qa.translate.base import in_shrinking_batches
+from qa.translate.base import in_shrinking_batches, started_together
 from qa.translate.cache import CachedEngine, CacheScope, CacheWarning, TranslationCache
 from qa.translate.marian import MarianEngine
 
@@ -304,6 +304,39 @@ def test_shrinking_batches_keep_order_and_give_up_only_on_one_item():
     with pytest.raises(RuntimeError, match="shape mismatch"):  # not memory: no retry
         in_shrinking_batches(batch, squares(1, RuntimeError("shape mismatch")), notes := [])
     assert notes == []
+
+
+def test_batches_started_together_keep_order_and_rerun_alone_what_ran_out_of_memory():
+    class Pending:
+        """What an engine's asynchronous call returns: a result to wait for (a stand-in)."""
+
+        def __init__(self, value: int | Exception) -> None:
+            self.value = value
+
+        def result(self) -> int:
+            if isinstance(self.value, Exception):
+                raise self.value
+            return self.value
+
+    started: list[tuple[tuple[int, ...], bool]] = []
+
+    def run(batch: list[int], asynchronous: bool) -> list:
+        started.append((tuple(batch), asynchronous))
+        if asynchronous:  # the batch holding 4 runs out of memory beside the others
+            return [Pending(MemoryError() if 4 in batch else i * i) for i in batch]
+        if len(batch) > 1:
+            raise MemoryError()
+        return [i * i for i in batch]
+
+    notes: list[str] = []
+    batches = [[5, 1], [4, 2], [3]]
+    assert list(started_together(batches, run, notes)) == [[25, 1], [16, 4], [9]]
+    # Every batch started before any was waited for; the one that failed ran again alone, in halves.
+    assert started[:3] == [((5, 1), True), ((4, 2), True), ((3,), True)]
+    assert started[3:] == [((4, 2), False), ((4,), False), ((2,), False)]
+    assert notes == ["a batch of 2 ran out of memory; retried it in halves"]
+    with pytest.raises(RuntimeError, match="shape mismatch"):  # not memory: no retry
+        list(started_together([[1]], lambda batch, _: [Pending(RuntimeError("shape mismatch"))], []))
 
 
 def test_marian_out_of_memory_falls_back_to_smaller_batches(tiny_marian, tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 Result = TypeVar("Result")
 
@@ -44,6 +44,24 @@ def in_shrinking_batches(
     return in_shrinking_batches(batch[:half], run, notes) + in_shrinking_batches(
         batch[half:], run, notes
     )
+
+
+def started_together(
+    batches: Sequence[list[int]], run: Callable[[list[int], bool], list[Any]], notes: list[str]
+) -> Iterator[list[Any]]:
+    """The results of each batch, in order: ``run(batch, True)`` starts every batch at once (it
+    returns results to wait for with ``.result()``, so an engine with several workers runs several
+    batches at a time), and a batch that runs out of memory is run again alone, ``run(batch,
+    False)``, in shrinking batches (see :func:`in_shrinking_batches`)."""
+    started = [run(batch, True) for batch in batches]
+    for batch, pending in zip(batches, started, strict=True):
+        try:
+            done = [item.result() for item in pending]
+        except (MemoryError, RuntimeError) as error:
+            if not is_out_of_memory(error):
+                raise
+            done = in_shrinking_batches(batch, lambda part: run(part, False), notes)
+        yield done
 
 
 @dataclass(frozen=True, slots=True)

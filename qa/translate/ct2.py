@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.errors import EngineError, EngineUnavailable, first_line
-from qa.translate.base import EngineInfo, TokenScores, in_shrinking_batches
+from qa.translate.base import EngineInfo, TokenScores, started_together
 from qa.translate.batching import length_batches, output_bound, pair_lengths
 from qa.translate.locate import (
     ModelLocation,
@@ -392,16 +392,17 @@ class Ct2Engine(PerDirectionEngine):
         max_tokens = min(budget, self.options.max_tokens_per_batch or budget)
         results: list[TokenScores | None] = [None] * len(sources)
 
-        def score_batch(batch: list[int]) -> list[Any]:
+        def score_batch(batch: list[int], asynchronous: bool) -> list[Any]:
             return loaded.translator.score_batch(
                 [source_tokens[i] for i in batch],
                 # CTranslate2 adds the end-of-sentence token and scores it too.
                 [target_tokens[i][:-1] for i in batch],
                 max_input_length=0,
+                asynchronous=asynchronous,
             )
 
-        for batch in length_batches(lengths, self.options.batch_size, max_tokens):
-            scored = in_shrinking_batches(batch, score_batch, self._notes)
+        batches = length_batches(lengths, self.options.batch_size, max_tokens)
+        for batch, scored in zip(batches, started_together(batches, score_batch, self._notes), strict=True):
             for index, result in zip(batch, scored, strict=True):
                 results[index] = _token_scores(target_tokens[index], result.log_probs)
         return results
@@ -452,7 +453,9 @@ class Ct2Engine(PerDirectionEngine):
                 device=device,
                 device_index=index,
                 compute_type=self.options.compute_type,
-                inter_threads=1,
+                # A direction may run as many batches at a time as there are directions, so that
+                # one left working alone still keeps every core busy.
+                inter_threads=self.options.parallel_directions,
                 intra_threads=threads_per_direction(self.options),
             )
         except Exception as error:
@@ -472,24 +475,24 @@ class Ct2Engine(PerDirectionEngine):
             self.options.max_tokens_per_batch or TRANSLATE_TOKEN_BUDGET, TRANSLATE_TOKEN_BUDGET
         )
 
-        def generate(batch: list[int]) -> list[list[str]]:
+        def generate(batch: list[int], asynchronous: bool) -> list[Any]:
             bounds = [decoding_bound(lengths[i], loaded.max_positions) for i in batch]
             greedy = self.options.beam_size == 1
-            outputs = loaded.translator.translate_batch(
+            return loaded.translator.translate_batch(
                 [tokens[i] for i in batch],
                 beam_size=self.options.beam_size,
                 max_decoding_length=max(bounds),
                 max_input_length=0,
                 # Greedy rows stop at their own bound rather than run on to the batch's longest.
                 callback=stop_at(bounds) if greedy else None,
+                asynchronous=asynchronous,
             )
-            # Each row keeps its own bound, so an output never depends on its batch-mates.
-            return [
-                output.hypotheses[0][:bound] for output, bound in zip(outputs, bounds, strict=True)
-            ]
 
-        for batch in length_batches(lengths, self.options.batch_size, max_tokens):
-            rows = in_shrinking_batches(batch, generate, self._notes)
+        batches = length_batches(lengths, self.options.batch_size, max_tokens)
+        for batch, outputs in zip(batches, started_together(batches, generate, self._notes), strict=True):
+            # Each row keeps its own bound, so an output never depends on its batch-mates.
+            bounds = [decoding_bound(lengths[i], loaded.max_positions) for i in batch]
+            rows = [output.hypotheses[0][:bound] for output, bound in zip(outputs, bounds, strict=True)]
             for index, translation in zip(batch, loaded.pieces.decode(rows), strict=True):
                 results[index] = translation
         return results
