@@ -335,8 +335,24 @@ def test_batches_started_together_keep_order_and_rerun_alone_what_ran_out_of_mem
     assert started[:3] == [((5, 1), True), ((4, 2), True), ((3,), True)]
     assert started[3:] == [((4, 2), False), ((4,), False), ((2,), False)]
     assert notes == ["a batch of 2 ran out of memory; retried it in halves"]
-    with pytest.raises(RuntimeError, match="shape mismatch"):  # not memory: no retry
-        list(started_together([[1]], lambda batch, _: [Pending(RuntimeError("shape mismatch"))], []))
+    # Not memory: no retry, and what was started after the failed batch is still waited for.
+    waited: list[int] = []
+
+    class Recorded(Pending):
+        def result(self) -> int:
+            waited.append(self.value if isinstance(self.value, int) else -1)
+            return super().result()
+
+    failing = {1: RuntimeError("shape mismatch")}
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        list(started_together([[0], [1], [2]], lambda batch, _: [Recorded(failing.get(batch[0], batch[0]))], []))
+    assert waited == [0, -1, 2]
+    # A caller that stops reading early also leaves nothing running.
+    waited.clear()
+    reading = started_together([[0], [1], [2]], lambda batch, _: [Recorded(batch[0])], [])
+    assert next(reading) == [0]
+    reading.close()
+    assert waited == [0, 1, 2]
 
 
 def test_marian_out_of_memory_falls_back_to_smaller_batches(tiny_marian, tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 from abc import ABC, abstractmethod
@@ -53,15 +54,27 @@ def started_together(
     returns results to wait for with ``.result()``, so an engine with several workers runs several
     batches at a time), and a batch that runs out of memory is run again alone, ``run(batch,
     False)``, in shrinking batches (see :func:`in_shrinking_batches`)."""
-    started = [run(batch, True) for batch in batches]
-    for batch, pending in zip(batches, started, strict=True):
-        try:
-            done = [item.result() for item in pending]
-        except (MemoryError, RuntimeError) as error:
-            if not is_out_of_memory(error):
-                raise
-            done = in_shrinking_batches(batch, lambda part: run(part, False), notes)
-        yield done
+    started: list[list[Any]] = []
+    waited = 0
+    try:
+        for batch in batches:
+            started.append(run(batch, True))
+        for batch, pending in zip(batches, started, strict=True):
+            waited += 1
+            try:
+                done = [item.result() for item in pending]
+            except (MemoryError, RuntimeError) as error:
+                if not is_out_of_memory(error):
+                    raise
+                done = in_shrinking_batches(batch, lambda part: run(part, False), notes)
+            yield done
+    finally:
+        # On an error, or when the caller stops reading, what was started still ends before this
+        # returns: work left running could call back into a Python that has moved on (or exited).
+        for pending in started[waited:]:
+            for item in pending:
+                with contextlib.suppress(Exception):
+                    item.result()
 
 
 @dataclass(frozen=True, slots=True)
