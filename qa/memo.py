@@ -117,8 +117,11 @@ def cached_signals(
 ) -> list[dict[str, Signal]]:
     """``compute_signals`` of each segment, kept in ``cache`` when there is one; what ``ahead``
     computed while the engine scored is used rather than computed again."""
+    def compute(segment: Segment) -> dict[str, Signal]:
+        early = ahead.completed(segment) if ahead is not None else None
+        return early if early is not None else compute_signals(segment)
+
     memo = Memo(cache, "signals", src, tgt)
-    compute = ahead.signals if ahead is not None else compute_signals
     return memo.many(segments, segment_key, compute, signals_to_json, signals_from_json)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 from qa.corpus.model import SentencePair
 from qa.errors import EngineUnavailable
@@ -120,10 +121,14 @@ def translated_batches(
     with ExitStack() as tasks:
         back_task = tasks.enter_context(progress.task(back.label, len(back.unique))) if back else None
         forward_task = tasks.enter_context(progress.task(forward.label, len(forward.unique))) if forward else None
+        translating = any(asked is not None and asked.unique for asked in (back, forward))
         for start in range(0, len(segments), size):
             batch = segments[start : start + size]
+            # Scores need no translation: asked before the batch's translations are read, a
+            # direction that has translated its part scores while the other still translates.
+            scores = AskedScores.of(batch, engine, needs) if translating else None
             translated = _with_translations(batch, (back, back_task), (forward, forward_task))
-            yield _with_analyses(translated, engine, progress, needs, ahead)
+            yield _with_analyses(translated, engine, progress, needs, ahead, scores)
 
 
 def computed_so_far(engine: Engine) -> int | None:
@@ -165,11 +170,12 @@ def _with_translations(batch: Sequence[Segment], back: Asked, forward: Asked) ->
 
 def _with_analyses(
     batch: list[Segment], engine: Engine, progress: Progress, needs: frozenset[Input], ahead: SignalsAhead | None,
+    scores: AskedScores | None,
 ) -> list[Segment]:
     """The batch's segments with what ``needs`` asks of the rest: round trips for those with no
-    source, the target's unknown words, tags and forced-decoding scores, as far as the engine
-    gives them. While the engine computes scores, ``ahead`` (when given) computes the signals
-    that read none."""
+    source, the target's unknown words, tags and forced-decoding scores (``scores``, when they
+    were asked already), as far as the engine gives them. While the engine computes scores,
+    ``ahead`` (when given) computes the signals that read none."""
     src, tgt = batch[0].src_lang, batch[0].tgt_lang
     updates: list[dict] = [{} for _ in batch]
     lonely = {k: s.back_translation for k, s in enumerate(batch)
@@ -178,9 +184,7 @@ def _with_analyses(
     # scores one direction while it translates the round trips in the other.
     trips = (Translating(engine, list(lonely.values()), src, tgt, "round trip")
              if lonely and "round_trip" in needs else None)
-    before = computed_so_far(engine)
-    scorings = _scorings(batch, engine, needs)
-    scoring_now = bool(scorings) and (before is None or computed_so_far(engine) != before)
+    asked = scores or AskedScores.of(batch, engine, needs)
     if trips is not None:
         for k, text in zip(lonely, trips.collect(progress), strict=True):
             updates[k]["round_trip"] = text
@@ -199,33 +203,44 @@ def _with_analyses(
     if engine.can_tag and needs & {"target_tags", "source_tags"}:
         _add_tags(batch, updates, engine, progress, needs)
 
-    if ahead is not None and scoring_now:
+    if ahead is not None and asked.computing:
         ahead.start([dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)])
     try:
-        for field_name, (scored, scoring) in scorings.items():
-            for k, scores in zip(scored, scoring.collect(progress), strict=True):
-                updates[k][field_name] = scores
+        for field_name, (scored, scoring) in asked.scorings.items():
+            for k, token_scores in zip(scored, scoring.collect(progress), strict=True):
+                updates[k][field_name] = token_scores
     finally:
         if ahead is not None:
             ahead.stop()
     return [dataclasses.replace(segment, **update) for segment, update in zip(batch, updates, strict=True)]
 
 
-def _scorings(batch: list[Segment], engine: Engine, needs: frozenset[Input]) -> dict[str, tuple[list[int], Scoring]]:
-    """The forced-decoding scores ``needs`` asks for, both directions asked at once: for each
-    segment field, the batch positions scored and their Scoring."""
-    if not engine.can_score:
-        return {}
-    src, tgt = batch[0].src_lang, batch[0].tgt_lang
-    both = {k: (s.source, s.target) for k, s in enumerate(batch) if s.target and s.source}
-    sources = [source for source, _ in both.values()]
-    targets = [target for _, target in both.values()]
-    scorings = {}
-    if "target_scores" in needs:
-        scorings["target_scores"] = (list(both), Scoring(engine, sources, targets, src, tgt))
-    if "source_scores" in needs:
-        scorings["source_scores"] = (list(both), Scoring(engine, targets, sources, tgt, src))
-    return scorings
+@dataclass(frozen=True, slots=True)
+class AskedScores:
+    """The forced-decoding scores of a batch, both directions asked at once: for each segment
+    field, the batch positions scored and their Scoring; ``computing`` when the engine has any of
+    them to compute (not all in the cache)."""
+
+    scorings: dict[str, tuple[list[int], Scoring]]
+    computing: bool
+
+    @classmethod
+    def of(cls, batch: Sequence[Segment], engine: Engine, needs: frozenset[Input]) -> AskedScores:
+        """Ask the engine for the scores ``needs`` names, of the batch's segments with both sides."""
+        if not engine.can_score:
+            return cls({}, computing=False)
+        src, tgt = batch[0].src_lang, batch[0].tgt_lang
+        both = {k: (s.source, s.target) for k, s in enumerate(batch) if s.target and s.source}
+        sources = [source for source, _ in both.values()]
+        targets = [target for _, target in both.values()]
+        before = computed_so_far(engine)
+        scorings = {}
+        if "target_scores" in needs:
+            scorings["target_scores"] = (list(both), Scoring(engine, sources, targets, src, tgt))
+        if "source_scores" in needs:
+            scorings["source_scores"] = (list(both), Scoring(engine, targets, sources, tgt, src))
+        computing = bool(scorings) and (before is None or computed_so_far(engine) != before)
+        return cls(scorings, computing)
 
 
 def _add_tags(

@@ -54,21 +54,23 @@ def test_signals_computed_ahead_are_those_computed_at_once():
     ahead.stop()
     for segment in segments:
         together = compute_signals(segment)
-        assert ahead.signals(segment) == together
-        assert list(ahead.signals(segment)) == list(together)  # in the registry's order
+        assert ahead.completed(segment) == together
+        assert list(ahead.completed(segment) or ()) == list(together)  # in the registry's order
         assert {"tgt_logprob", "src_logprob"} <= set(together)
     # Scores differ between these segments, the texts repeat: the signals that read no score are
     # shared, the logprob ones are each segment's own.
-    assert ahead.signals(segments[0])["tgt_logprob"] != ahead.signals(segments[4])["tgt_logprob"]
+    first, fifth = ahead.completed(segments[0]), ahead.completed(segments[4])
+    assert first is not None and fifth is not None and first["tgt_logprob"] != fifth["tgt_logprob"]
 
 
-def test_stopped_at_once_what_was_not_reached_is_computed_afterwards():
+def test_stopped_at_once_it_keeps_what_it_reached_and_says_what_it_did_not():
     segments = [scored(f"{source} ({n})", f"{target} ({n})", -2.0) for n in range(40) for source, target in PAIRS]
     ahead = SignalsAhead()
     ahead.start(segments)
     ahead.stop()
-    assert len(ahead._done) < len(segments)
-    assert [ahead.signals(segment) for segment in segments] == [compute_signals(segment) for segment in segments]
+    reached = [segment for segment in segments if ahead.completed(segment) is not None]
+    assert len(reached) == len(ahead._done) < len(segments)
+    assert [ahead.completed(segment) for segment in reached] == [compute_signals(segment) for segment in reached]
     assert unscored(segments[0]).target_scores is None and unscored(segments[0]).source == segments[0].source
 
 
@@ -82,3 +84,26 @@ def test_score_pairs_computes_ahead_what_it_would_compute_after(marian, monkeypa
     segments = add_translations([Segment(s, t, "es", "en") for s, t in PAIRS], marian)
     assert [result.signals for result in results] == [
         compute_signals(segment) for segment in segments]
+
+
+def test_pairs_are_scored_before_their_translations_are_read(marian, monkeypatch):
+    """qa score knows each pair before translating it, so both scoring directions are asked for
+    before any translation is read: an engine that runs beside qa scores in the direction that
+    has finished translating while the other still translates."""
+    asked: list[str] = []
+    score_chunks, translate = MarianEngine.score_chunks, MarianEngine.translate
+
+    def scoring(self, chunks, src, tgt):
+        asked.append(f"score {src}-{tgt}")
+        return score_chunks(self, chunks, src, tgt)
+
+    def translating(self, texts, src, tgt):
+        asked.append(f"translate {src}-{tgt}")
+        return translate(self, texts, src, tgt)
+
+    monkeypatch.setattr(MarianEngine, "score_chunks", scoring)
+    monkeypatch.setattr(MarianEngine, "translate", translating)
+    results = score_pairs(PAIRS, src_lang="es", tgt_lang="en", engine=marian)
+    assert asked[:2] == ["score es-en", "score en-es"]
+    assert sorted(asked[2:]) == ["translate en-es", "translate es-en"]
+    assert all(result.signals["tgt_logprob"] for result in results)

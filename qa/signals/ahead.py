@@ -4,7 +4,8 @@ forced-decoding scores only needs the translations, which are there first.
 A run waits for the engine's scores with nothing to do; :class:`SignalsAhead` fills that wait on
 a thread of its own, one segment after the other, and stops as soon as the scores are in (the
 engine scores without holding Python's lock, so both go on at once). Whatever it did not reach
-is computed afterwards as usual, so a segment's signals are the same either way.
+is computed afterwards as usual (:func:`qa.memo.cached_signals`), so a segment's signals are the
+same either way.
 """
 
 from __future__ import annotations
@@ -55,11 +56,12 @@ class SignalsAhead:
             self._thread.join()
             self._thread = None
 
-    def signals(self, segment: Segment) -> dict[str, Signal]:
-        """``compute_signals(segment)``, from what was computed ahead where there is some."""
+    def completed(self, segment: Segment) -> dict[str, Signal] | None:
+        """``compute_signals(segment)`` from what was computed ahead, the signals that read scores
+        added now; None when the segment was not reached."""
         early = self._done.get(unscored(segment))
         if early is None:
-            return compute_signals(segment)
+            return None
         late = compute_signals(segment, score_reading()) if score_reading() else {}
         return {name: late[name] if name in late else early[name] for name in registry() if name in late or name in early}
 
