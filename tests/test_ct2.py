@@ -29,6 +29,7 @@ from qa.translate.ct2 import (
     publish,
     stop_at,
     threads_per_direction,
+    workers_per_direction,
 )
 from qa.translate.marian import MarianEngine, split_to_fit
 from qa.translate.pieces import MarianPieces
@@ -252,6 +253,10 @@ def test_threads_are_shared_between_the_directions_that_run_together():
     assert threads_per_direction(EngineOptions(parallel_directions=2)) == max(1, cores // 2)
     with pytest.raises(InputError, match="parallel directions must be at least 1"):
         EngineOptions(parallel_directions=0)
+    # Each direction may run two batches at a time when each has a thread of its own.
+    assert workers_per_direction(EngineOptions(threads=2, parallel_directions=2)) == 2
+    assert workers_per_direction(EngineOptions(threads=1, parallel_directions=2)) == 1
+    assert workers_per_direction(EngineOptions(threads=8)) == 1
 
 
 @pytest.fixture(scope="module")

@@ -129,9 +129,20 @@ def stop_at(bounds: Sequence[int]) -> Callable[[Any], bool]:
 def threads_per_direction(options: EngineOptions) -> int:
     """Threads each direction's model computes with: ``options.threads`` (default: the cores this
     process may use) shared between the directions that run at the same time."""
+    return max(1, _threads(options) // options.parallel_directions)
+
+
+def workers_per_direction(options: EngineOptions) -> int:
+    """Batches each direction's model may run at a time: as many as there are directions, so that
+    the one left working alone still keeps every core busy, when there are threads enough for
+    each direction to have its own; else one."""
+    return options.parallel_directions if _threads(options) >= options.parallel_directions else 1
+
+
+def _threads(options: EngineOptions) -> int:
     from qa.distribute import available_cores
 
-    return max(1, (options.threads or available_cores()) // options.parallel_directions)
+    return options.threads or available_cores()
 
 
 def parse_device(device: str) -> tuple[str, int]:
@@ -453,9 +464,7 @@ class Ct2Engine(PerDirectionEngine):
                 device=device,
                 device_index=index,
                 compute_type=self.options.compute_type,
-                # A direction may run as many batches at a time as there are directions, so that
-                # one left working alone still keeps every core busy.
-                inter_threads=self.options.parallel_directions,
+                inter_threads=workers_per_direction(self.options),
                 intra_threads=threads_per_direction(self.options),
             )
         except Exception as error:
