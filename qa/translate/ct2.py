@@ -292,7 +292,6 @@ class _Loaded:
     max_positions: int
     # Most tokens, end-of-sentence included, that one input or target may have.
     max_tokens: int
-    vocab_size: int
 
     def count(self, texts: Sequence[str]) -> list[int]:
         """Token counts of source texts, end-of-sentence included."""
@@ -399,7 +398,7 @@ class Ct2Engine(PerDirectionEngine):
             loaded.max_tokens,
         )
         self._notes.extend(notes)
-        budget = max(1, SCORE_LOGIT_BUDGET // loaded.vocab_size)
+        budget = max(1, SCORE_LOGIT_BUDGET // loaded.pieces.vocab_size)
         max_tokens = min(budget, self.options.max_tokens_per_batch or budget)
         results: list[TokenScores | None] = [None] * len(sources)
 
@@ -473,35 +472,35 @@ class Ct2Engine(PerDirectionEngine):
                 "delete that folder to convert the model again"
             ) from error
         max_positions = read_max_positions(location.path) if location.path else 512
-        return _Loaded(pieces, translator, max_positions, min(max_positions, pieces.max_tokens), pieces.vocab_size)
+        return _Loaded(pieces, translator, max_positions, min(max_positions, pieces.max_tokens))
 
     def _generate(self, loaded: _Loaded, texts: list[str]) -> list[str]:
         """Translate texts that fit the model, batched by length, in input order."""
         tokens = loaded.pieces.source_tokens(texts)
         lengths = [len(row) for row in tokens]
+        bounds = [decoding_bound(length, loaded.max_positions) for length in lengths]
         results = [""] * len(texts)
         max_tokens = min(
             self.options.max_tokens_per_batch or TRANSLATE_TOKEN_BUDGET, TRANSLATE_TOKEN_BUDGET
         )
 
         def generate(batch: list[int], asynchronous: bool) -> list[Any]:
-            bounds = [decoding_bound(lengths[i], loaded.max_positions) for i in batch]
+            own = [bounds[i] for i in batch]
             greedy = self.options.beam_size == 1
             return loaded.translator.translate_batch(
                 [tokens[i] for i in batch],
                 beam_size=self.options.beam_size,
-                max_decoding_length=max(bounds),
+                max_decoding_length=max(own),
                 max_input_length=0,
                 # Greedy rows stop at their own bound rather than run on to the batch's longest.
-                callback=stop_at(bounds) if greedy else None,
+                callback=stop_at(own) if greedy else None,
                 asynchronous=asynchronous,
             )
 
         batches = length_batches(lengths, self.options.batch_size, max_tokens)
         for batch, outputs in zip(batches, started_together(batches, generate, self._notes), strict=True):
             # Each row keeps its own bound, so an output never depends on its batch-mates.
-            bounds = [decoding_bound(lengths[i], loaded.max_positions) for i in batch]
-            rows = [output.hypotheses[0][:bound] for output, bound in zip(outputs, bounds, strict=True)]
+            rows = [output.hypotheses[0][: bounds[i]] for i, output in zip(batch, outputs, strict=True)]
             for index, translation in zip(batch, loaded.pieces.decode(rows), strict=True):
                 results[index] = translation
         return results
